@@ -1,0 +1,162 @@
+"""The programme of an edition, with the defaults of the PES 21 action sheet.
+
+The scheduler owns it and publishes it in EditionUpdated; the other services keep a copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TIMEZONE = "Europe/Paris"
+
+
+class SessionKind(StrEnum):
+    CONFERENCE = "conference"
+    WINDOW = "window"
+    LUNCH = "lunch"
+    CLOSING = "closing"
+    DAY = "day"
+
+
+class HalfDay(StrEnum):
+    MORNING = "matin"
+    AFTERNOON = "apres-midi"
+
+
+class TimeRange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end <= self.start:
+            raise ValueError("l'heure de fin doit suivre l'heure de début")
+        return self
+
+    def minutes(self) -> int:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+
+
+class Session(BaseModel):
+    """A timed moment of the day that people attend as a group (conference, lunch, closing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session_id: str
+    kind: SessionKind
+    title: str
+    start: dt.time
+    end: dt.time
+    theme: str = ""
+    half_day: HalfDay | None = None
+
+
+class Tag(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    label: str
+
+
+DEFAULT_TAGS: tuple[Tag, ...] = (
+    Tag(code="financement-projet", label="Financement de projet"),
+    Tag(code="mecenat", label="Mécénat"),
+    Tag(code="budget-previsionnel", label="Budget prévisionnel"),
+    Tag(code="business-plan", label="Business plan"),
+    Tag(code="relation-bancaire", label="Mise en relation bancaire"),
+    Tag(code="financement-participatif", label="Financement participatif"),
+)
+
+DEFAULT_WINDOWS: tuple[TimeRange, ...] = (
+    TimeRange(start=dt.time(10, 0), end=dt.time(12, 30)),
+    TimeRange(start=dt.time(14, 0), end=dt.time(16, 30)),
+)
+
+DEFAULT_SESSIONS: tuple[Session, ...] = (
+    Session(
+        session_id="conference-matin",
+        kind=SessionKind.CONFERENCE,
+        title="Conférence-débat du matin",
+        theme="Mécénat et RSE",
+        start=dt.time(11, 0),
+        end=dt.time(12, 0),
+        half_day=HalfDay.MORNING,
+    ),
+    Session(
+        session_id="repas",
+        kind=SessionKind.LUNCH,
+        title="Repas d'affaires et réseautage",
+        start=dt.time(12, 30),
+        end=dt.time(14, 0),
+    ),
+    Session(
+        session_id="conference-apres-midi",
+        kind=SessionKind.CONFERENCE,
+        title="Conférence-débat de l'après-midi",
+        theme="Financement participatif",
+        start=dt.time(15, 30),
+        end=dt.time(16, 30),
+        half_day=HalfDay.AFTERNOON,
+    ),
+    Session(
+        session_id="cloture",
+        kind=SessionKind.CLOSING,
+        title="Verre de l'amitié et clôture",
+        start=dt.time(17, 0),
+        end=dt.time(18, 0),
+    ),
+)
+
+
+def normalise_key(text: str) -> str:
+    """Lower-case, accents and surrounding spaces removed: how labels and codes are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class EditionSettings(BaseModel):
+    """Everything the operator can change about a day; the defaults come from the action sheet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    edition_id: str
+    title: str = "Rencontres du financement de l'ESS – Mois de l'ESS"
+    date: dt.date
+    venue: str = "PES 21, 12 avenue Gustave Eiffel, 21000 Dijon"
+    timezone: str = TIMEZONE
+    slot_minutes: int = Field(default=30, ge=10, le=120)
+    windows: tuple[TimeRange, ...] = DEFAULT_WINDOWS
+    sessions: tuple[Session, ...] = DEFAULT_SESSIONS
+    tags: tuple[Tag, ...] = DEFAULT_TAGS
+    tables: int | None = Field(default=None, ge=1, description="None: one table per expert")
+    holder_max_meetings: int = Field(default=4, ge=1)
+    registration_opens: dt.datetime | None = None
+    registration_closes: dt.datetime | None = None
+    capacity_holders: int | None = Field(default=50, ge=1)
+    capacity_experts: int | None = Field(default=20, ge=1)
+
+    def tag_code(self, text: str) -> str | None:
+        """The vocabulary code for a code or a French label, whatever its accents and case."""
+        key = normalise_key(text).replace(" ", "-")
+        for tag in self.tags:
+            if key in (normalise_key(tag.code), normalise_key(tag.label).replace(" ", "-")):
+                return tag.code
+        return None
+
+    def conferences(self) -> tuple[Session, ...]:
+        return tuple(s for s in self.sessions if s.kind is SessionKind.CONFERENCE)
+
+
+def default_edition(date: dt.date | None = None, edition_id: str | None = None) -> EditionSettings:
+    """The action sheet's day, on the third Thursday of November of this year by default."""
+    if date is None:
+        today = dt.date.today()
+        first = dt.date(today.year, 11, 1)
+        date = first + dt.timedelta(days=(3 - first.weekday()) % 7 + 14)
+    return EditionSettings(edition_id=edition_id or str(date.year), date=date)
