@@ -1,0 +1,259 @@
+"""Consuming events exactly once in effect, over at-least-once delivery.
+
+Each service reads with its own consumer group (one consumer name per process). A handler's
+effect and the `(group, event_id)` row commit in one transaction; the message is acknowledged
+only after that commit. A message left pending (crash, error) is reclaimed with XAUTOCLAIM once
+idle; after `max_deliveries` it goes to `<stream>.dlq`, is acknowledged and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import redis.asyncio as aioredis
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisStreamMessage
+from redis.exceptions import ResponseError
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.bus.broker import DATA_FIELD
+from shared.events import Event, utc_now
+from shared.metrics import (
+    BUS_CONSUMED,
+    BUS_DEAD_LETTERED,
+    BUS_HANDLER_SECONDS,
+    BUS_PENDING,
+    BUS_RECLAIMED,
+)
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Any], None]
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DUPLICATE = "duplicate"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    event_cls: type[Event]
+    handler: Handler
+    stream: str
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class EventConsumer:
+    """The subscriptions of one service, their dedupe table and their reclaimer."""
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        factory: sessionmaker[Session],
+        processed: Table,
+        prefix: str = "",
+        consumer_name: str | None = None,
+        max_deliveries: int = 5,
+        reclaim_idle_ms: int = 30_000,
+        reclaim_page: int = 100,
+    ) -> None:
+        self.group = group
+        self.factory = factory
+        self.processed = processed
+        self.prefix = prefix
+        self.consumer_name = consumer_name or default_consumer_name()
+        self.max_deliveries = max_deliveries
+        self.reclaim_idle_ms = reclaim_idle_ms
+        self.reclaim_page = reclaim_page
+        self.subscriptions: dict[str, Subscription] = {}
+
+    # -- declaring --------------------------------------------------------------------------
+    def on(self, event_cls: type[Event]) -> Callable[[Handler], Handler]:
+        """Register `handler(session, event)` for an event type; one handler per stream."""
+
+        def register(handler: Handler) -> Handler:
+            stream = event_cls.stream(self.prefix)
+            if stream in self.subscriptions:
+                raise ValueError(f"{stream} already has a handler in group {self.group}")
+            self.subscriptions[stream] = Subscription(event_cls, handler, stream)
+            return handler
+
+        return register
+
+    # -- handling ---------------------------------------------------------------------------
+    def process(self, stream: str, body: bytes | str) -> Outcome:
+        """Decode, deduplicate, run the handler and commit: the one path of every delivery."""
+        sub = self.subscriptions[stream]
+        started = time.perf_counter()
+        try:
+            event = sub.event_cls.model_validate_json(body)
+            outcome = self._apply(sub, event)
+        except Exception:
+            BUS_CONSUMED.labels(stream, self.group, Outcome.ERROR).inc()
+            raise
+        finally:
+            BUS_HANDLER_SECONDS.labels(stream, self.group).observe(time.perf_counter() - started)
+        BUS_CONSUMED.labels(stream, self.group, outcome).inc()
+        return outcome
+
+    def _apply(self, sub: Subscription, event: Event) -> Outcome:
+        key = {"consumer": self.group, "event_id": str(event.event_id)}
+        try:
+            with self.factory() as session, session.begin():
+                seen = session.execute(
+                    select(self.processed.c.event_id).where(
+                        self.processed.c.consumer == key["consumer"],
+                        self.processed.c.event_id == key["event_id"],
+                    )
+                ).first()
+                if seen:
+                    return Outcome.DUPLICATE
+                sub.handler(session, event)
+                session.execute(self.processed.insert().values(**key, processed_at=utc_now()))
+        except IntegrityError:
+            # Another process committed the same event in the meantime: its effect stands.
+            with self.factory() as session:
+                if session.execute(
+                    select(self.processed.c.event_id).where(
+                        self.processed.c.consumer == key["consumer"],
+                        self.processed.c.event_id == key["event_id"],
+                    )
+                ).first():
+                    return Outcome.DUPLICATE
+            raise
+        return Outcome.OK
+
+    # -- wiring to FastStream ---------------------------------------------------------------
+    async def ensure_groups(self, client: aioredis.Redis) -> None:
+        """Create each group at the start of its stream, so nothing published before is missed.
+
+        FastStream would create it at `$` (only entries added after the consumer started).
+        """
+        for stream in self.subscriptions:
+            try:
+                await client.xgroup_create(stream, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    def attach(self, broker: RedisBroker) -> None:
+        """One FastStream subscriber per stream, reading new entries; ack after commit."""
+        for stream in self.subscriptions:
+            self._attach_one(broker, stream)
+
+    def _attach_one(self, broker: RedisBroker, stream: str) -> None:
+        @broker.subscriber(
+            stream=StreamSub(stream, group=self.group, consumer=self.consumer_name),
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{self.group}:{stream}",
+        )
+        async def _deliver(message: RedisStreamMessage) -> None:
+            try:
+                await asyncio.to_thread(self.process, stream, message.body)
+            except Exception as exc:  # left pending, then reclaimed
+                log.warning("%s: %s on %s, left pending", self.group, type(exc).__name__, stream)
+                return
+            await message.ack()
+
+    # -- reclaiming -------------------------------------------------------------------------
+    async def reclaim_once(self, client: aioredis.Redis) -> int:
+        """Take over every idle pending entry of every stream, page by page; returns handled."""
+        handled = 0
+        for stream in self.subscriptions:
+            cursor: bytes | str = "0-0"
+            while True:
+                cursor, entries, *_ = await client.xautoclaim(
+                    stream,
+                    self.group,
+                    self.consumer_name,
+                    min_idle_time=self.reclaim_idle_ms,
+                    start_id=cursor,
+                    count=self.reclaim_page,
+                )
+                for entry_id, fields in entries:
+                    handled += 1
+                    BUS_RECLAIMED.labels(stream, self.group).inc()
+                    await self._redeliver(client, stream, entry_id, fields)
+                if cursor in (b"0-0", "0-0"):
+                    break
+            summary = await client.xpending(stream, self.group)
+            BUS_PENDING.labels(stream, self.group).set(summary["pending"])
+        return handled
+
+    async def _redeliver(
+        self, client: aioredis.Redis, stream: str, entry_id: bytes, fields: dict[bytes, bytes]
+    ) -> None:
+        info = await client.xpending_range(stream, self.group, min=entry_id, max=entry_id, count=1)
+        deliveries = info[0]["times_delivered"] if info else 1
+        if deliveries > self.max_deliveries or fields is None:
+            await self._dead_letter(client, stream, entry_id, fields or {}, deliveries)
+            return
+        body = fields.get(DATA_FIELD.encode(), b"")
+        try:
+            await asyncio.to_thread(self.process, stream, body)
+        except Exception as exc:  # stays pending until the next reclaim
+            log.warning(
+                "%s: %s on %s (delivery %d)", self.group, type(exc).__name__, stream, deliveries
+            )
+            return
+        await client.xack(stream, self.group, entry_id)
+
+    async def _dead_letter(
+        self,
+        client: aioredis.Redis,
+        stream: str,
+        entry_id: bytes,
+        fields: dict[bytes, bytes],
+        deliveries: int,
+    ) -> None:
+        dead = dict(fields)
+        dead.update(
+            {
+                b"original_stream": stream.encode(),
+                b"original_id": entry_id,
+                b"group": self.group.encode(),
+                b"attempts": str(deliveries - 1).encode(),
+            }
+        )
+        # The DLQ entry is written before the ack: a crash in between dead-letters twice at worst.
+        await client.xadd(f"{stream}.dlq", dead)
+        await client.xack(stream, self.group, entry_id)
+        BUS_DEAD_LETTERED.labels(stream, self.group).inc()
+        log.error(
+            "%s: %s entry %s dead-lettered after %d deliveries",
+            self.group,
+            stream,
+            entry_id.decode(),
+            deliveries,
+        )
+
+    async def run_reclaimer(self, client: aioredis.Redis, interval_s: float = 5.0) -> None:
+        """Reclaim forever; survives a Redis restart by retrying."""
+        while True:
+            try:
+                await self.ensure_groups(client)
+                while True:
+                    await self.reclaim_once(client)
+                    await asyncio.sleep(interval_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis down: wait and try again
+                log.warning("%s reclaimer: %s, retrying", self.group, type(exc).__name__)
+                await asyncio.sleep(min(interval_s, 1.0))

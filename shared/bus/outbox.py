@@ -1,0 +1,159 @@
+"""Transactional outbox: events are rows written in the caller's transaction, then relayed.
+
+No event without its commit (a rolled-back transaction leaves no row) and no commit without its
+event (the relay publishes every committed row, whenever it runs). Publishing is at least once:
+a relay stopped between XADD and its own commit publishes the row again, and consumers
+deduplicate on `event_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections.abc import Iterable
+
+import redis
+from sqlalchemy import Engine, Table, bindparam, func, select, text, update
+from sqlalchemy.orm import Session
+
+from shared.bus.broker import entry_fields
+from shared.bus.trim import trim_stream
+from shared.db import is_postgresql
+from shared.events import Event, utc_now
+from shared.metrics import BUS_PUBLISHED, OUTBOX_BACKLOG
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    """Writes events into a service's outbox table, inside the caller's session."""
+
+    def __init__(self, table: Table, prefix: str = "") -> None:
+        self.table = table
+        self.prefix = prefix
+
+    def add(self, session: Session, *events: Event) -> None:
+        if not events:
+            return
+        now = utc_now()
+        session.execute(
+            self.table.insert(),
+            [
+                {
+                    "event_id": str(event.event_id),
+                    "stream": event.stream(self.prefix),
+                    "event_type": event.event_type,
+                    "payload": event.model_dump_json(),
+                    "created_at": now,
+                }
+                for event in events
+            ],
+        )
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to their streams, oldest first.
+
+    On PostgreSQL several relays may run: a transaction-level advisory lock lets one publish at a
+    time, which also keeps each stream in commit order. SQLite has a single writer anyway.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        client: redis.Redis,
+        service: str,
+        batch_size: int = 200,
+        trim_every_s: float = 600.0,
+        retention_s: float = 30 * 24 * 3600,
+    ) -> None:
+        self.engine = engine
+        self.table = table
+        self.client = client
+        self.service = service
+        self.batch_size = batch_size
+        self.trim_every_s = trim_every_s
+        self.retention_s = retention_s
+        self._lock_key = zlib.crc32(f"rencontres-outbox-{service}".encode())
+        self._streams: set[str] = set()
+        self._last_trim = time.monotonic()
+
+    def publish_batch(self) -> int:
+        """Publish up to one batch; returns how many rows were published."""
+        with self.engine.connect() as conn, conn.begin():
+            if is_postgresql(self.engine):
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock_key}
+                ).scalar()
+                if not got:
+                    return 0
+            rows = conn.execute(
+                select(
+                    self.table.c.id,
+                    self.table.c.stream,
+                    self.table.c.event_type,
+                    self.table.c.payload,
+                )
+                .where(self.table.c.published_at.is_(None))
+                .order_by(self.table.c.id)
+                .limit(self.batch_size)
+            ).all()
+            if not rows:
+                OUTBOX_BACKLOG.labels(self.service).set(0)
+                return 0
+            pipe = self.client.pipeline(transaction=False)
+            for row in rows:
+                pipe.xadd(row.stream, entry_fields(row.event_type, row.payload))
+            entry_ids = pipe.execute()
+            now = utc_now()
+            conn.execute(
+                update(self.table)
+                .where(self.table.c.id == bindparam("row_id"))
+                .values(published_at=now, stream_entry_id=bindparam("entry_id")),
+                [
+                    {"row_id": row.id, "entry_id": _text(entry_id)}
+                    for row, entry_id in zip(rows, entry_ids, strict=True)
+                ],
+            )
+            backlog = conn.execute(
+                select(func.count()).where(self.table.c.published_at.is_(None))
+            ).scalar_one()
+        for row in rows:
+            BUS_PUBLISHED.labels(row.stream).inc()
+            self._streams.add(row.stream)
+        OUTBOX_BACKLOG.labels(self.service).set(backlog)
+        return len(rows)
+
+    def publish_all(self) -> int:
+        total = 0
+        while published := self.publish_batch():
+            total += published
+        return total
+
+    def trim(self, streams: Iterable[str] | None = None) -> None:
+        for stream in streams if streams is not None else sorted(self._streams):
+            trim_stream(self.client, stream, min_age_s=self.retention_s)
+
+    async def run(self, interval_s: float = 0.2) -> None:
+        """Poll until cancelled; survives Redis and database outages, retrying."""
+        while True:
+            try:
+                published = await asyncio.to_thread(self.publish_all)
+                if time.monotonic() - self._last_trim > self.trim_every_s:
+                    self._last_trim = time.monotonic()
+                    await asyncio.to_thread(self.trim)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep relaying after any outage
+                log.warning("outbox relay %s: %s, retrying", self.service, type(exc).__name__)
+                published = 0
+                await asyncio.sleep(1.0)
+            if not published:
+                await asyncio.sleep(interval_s)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

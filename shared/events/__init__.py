@@ -1,0 +1,70 @@
+"""The public event contract: every event other applications may subscribe to."""
+
+from shared.events.base import Event, utc_now
+from shared.events.notifier import EmailFailed, EmailSent
+from shared.events.registration import (
+    Availability,
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    RegistrationStatus,
+    Role,
+)
+from shared.events.scheduler import (
+    ClosedSessionKind,
+    EditionUpdated,
+    ReleaseReason,
+    SchedulePublished,
+    SessionClosed,
+    SlotAssigned,
+    SlotReleased,
+)
+from shared.events.surveys import SurveyAnswered, SurveyKind, SurveyOpened
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    ParticipantRegistered,
+    ParticipantUpdated,
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantErased,
+    EditionUpdated,
+    SlotAssigned,
+    SlotReleased,
+    SchedulePublished,
+    SessionClosed,
+    EmailSent,
+    EmailFailed,
+    SurveyOpened,
+    SurveyAnswered,
+)
+
+EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.__name__: cls for cls in ALL_EVENTS}
+
+__all__ = [
+    "ALL_EVENTS",
+    "EVENTS_BY_TYPE",
+    "Availability",
+    "ClosedSessionKind",
+    "EditionUpdated",
+    "EmailFailed",
+    "EmailSent",
+    "Event",
+    "ParticipantCancelled",
+    "ParticipantCheckedIn",
+    "ParticipantErased",
+    "ParticipantRegistered",
+    "ParticipantUpdated",
+    "RegistrationStatus",
+    "ReleaseReason",
+    "Role",
+    "SchedulePublished",
+    "SessionClosed",
+    "SlotAssigned",
+    "SlotReleased",
+    "SurveyAnswered",
+    "SurveyKind",
+    "SurveyOpened",
+    "utc_now",
+]

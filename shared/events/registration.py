@@ -1,0 +1,75 @@
+"""Events of the registration service: participants and their check-in."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.events.base import Event
+
+
+class Role(StrEnum):
+    HOLDER = "porteur"
+    EXPERT = "expert"
+
+
+class Availability(StrEnum):
+    DAY = "journee"
+    MORNING = "matin"
+    AFTERNOON = "apres-midi"
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "inscrit"
+    WAITING_LIST = "liste-attente"
+    CANCELLED = "annule"
+
+
+class _ParticipantEvent(Event):
+    producer: ClassVar[str] = "registration"
+    participant_id: uuid.UUID
+    role: Role
+
+
+class _ParticipantProfile(_ParticipantEvent):
+    """The categories a consumer needs to plan and to count; never a name or a contact."""
+
+    # Increases with every change: a consumer keeps the highest one it has seen.
+    revision: int = Field(ge=1)
+    status: RegistrationStatus
+    legal_form: str = Field(description="Holder: legal form; expert: organisation type")
+    stage: str | None = Field(default=None, description="Holder only: creation or developpement")
+    commune: str | None = None
+    tags: list[str] = Field(default_factory=list, description="Needs by priority, or expertise")
+    wants: list[uuid.UUID] = Field(default_factory=list, description="Participants to meet")
+    refuses: list[uuid.UUID] = Field(default_factory=list, description="Never to be met")
+    sessions: list[str] = Field(default_factory=list, description="Conference session ids")
+    availability: Availability = Availability.DAY
+    max_meetings: int | None = None
+    lunch: bool = False
+    consent_share_profile: bool = False
+
+
+class ParticipantRegistered(_ParticipantProfile):
+    pass
+
+
+class ParticipantUpdated(_ParticipantProfile):
+    pass
+
+
+class ParticipantCancelled(_ParticipantEvent):
+    pass
+
+
+class ParticipantCheckedIn(_ParticipantEvent):
+    legal_form: str
+    # False when the operator undoes a check-in made by mistake.
+    present: bool = True
+
+
+class ParticipantErased(_ParticipantEvent):
+    """Forget every contact detail of this participant; anonymous counts may stay."""
