@@ -1,0 +1,1 @@
+"""Rencontres: the command line and the local runner of the whole platform."""

@@ -18,7 +18,9 @@ class InsecureConfiguration(RuntimeError):
 class BaseServiceSettings(BaseSettings):
     """What every service needs: Redis, the bus, the shared secret, the run mode."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     redis_url: str = "redis://127.0.0.1:6379/0"

@@ -1,0 +1,1 @@
+"""Notifier: every email the platform sends, and its log."""

@@ -1,0 +1,1 @@
+"""Database and outside-world adapters of the notifier service."""

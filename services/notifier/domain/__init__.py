@@ -1,0 +1,1 @@
+"""Pure rules of the notifier service: no framework, no I/O."""

@@ -1,0 +1,1 @@
+"""HTTP routes, stream subscribers and commands of the notifier service."""

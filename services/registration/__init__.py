@@ -1,0 +1,1 @@
+"""Registration: participants, consents, check-ins, imports and exports."""

@@ -1,0 +1,1 @@
+"""Pure rules of the registration service: no framework, no I/O."""

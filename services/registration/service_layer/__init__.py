@@ -1,0 +1,1 @@
+"""Use cases of the registration service, each in one unit of work."""

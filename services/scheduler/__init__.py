@@ -1,0 +1,1 @@
+"""Scheduler: the edition's programme, appointments, agendas, sessions."""

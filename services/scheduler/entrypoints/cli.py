@@ -1,0 +1,17 @@
+"""`rencontres scheduler ...` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.scheduler.settings import SchedulerSettings
+from shared.service import service_commands
+
+cli = service_commands(
+    name="scheduler",
+    package_dir=Path(__file__).resolve().parents[1],
+    database_url=lambda: SchedulerSettings().database_url,
+    app_factory="services.scheduler.entrypoints.http:create_app",
+    default_port=8002,
+    help_text="Planning : programme de l'édition, rendez-vous, agendas, sessions.",
+)

@@ -1,0 +1,1 @@
+"""Use cases of the scheduler service, each in one unit of work."""

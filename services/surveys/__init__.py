@@ -1,0 +1,1 @@
+"""Surveys: questionnaires, answers and the evaluation report."""

@@ -1,0 +1,1 @@
+"""Pure rules of the surveys service: no framework, no I/O."""

@@ -1,0 +1,1 @@
+"""Use cases of the surveys service, each in one unit of work."""

@@ -1,0 +1,157 @@
+"""The parts every service is assembled from: engine, outbox, consumer, bus runtime, commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from fastapi import FastAPI
+from sqlalchemy import Engine, MetaData, Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.bus.consumer import EventConsumer
+from shared.bus.outbox import Outbox
+from shared.bus.runtime import BusRuntime
+from shared.db import make_engine, session_factory
+from shared.logging import configure_logging
+from shared.migrations import upgrade
+from shared.settings import BaseServiceSettings
+
+
+@dataclass
+class ServiceKit:
+    """What a service's use cases and entrypoints are given: built once, by bootstrap()."""
+
+    name: str
+    settings: BaseServiceSettings
+    engine: Engine
+    factory: sessionmaker[Session]
+    outbox: Outbox
+    consumer: EventConsumer
+    runtime: BusRuntime = field(repr=False)
+
+
+def make_kit(
+    name: str, settings: BaseServiceSettings, metadata: MetaData, database_url: str
+) -> ServiceKit:
+    engine = make_engine(database_url)
+    factory = session_factory(engine)
+    outbox_table: Table = metadata.tables["outbox"]
+    consumer = EventConsumer(
+        group=name,
+        factory=factory,
+        processed=metadata.tables["processed_events"],
+        prefix=settings.bus_prefix,
+        max_deliveries=settings.max_deliveries,
+        reclaim_idle_ms=settings.reclaim_idle_ms,
+    )
+    runtime = BusRuntime(
+        settings, service=name, engine=engine, outbox_table=outbox_table, consumer=consumer
+    )
+    return ServiceKit(
+        name=name,
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        outbox=Outbox(outbox_table, settings.bus_prefix),
+        consumer=consumer,
+        runtime=runtime,
+    )
+
+
+def service_commands(
+    name: str,
+    package_dir: Path,
+    database_url: Callable[[], str],
+    app_factory: str,
+    default_port: int,
+    help_text: str,
+) -> click.Group:
+    """`rencontres <service> serve|migrate`: the same commands locally and in containers."""
+
+    @click.group(name=name, help=help_text)
+    def group() -> None:
+        pass
+
+    @group.command(help="Applique les migrations de la base du service.")
+    def migrate() -> None:
+        upgrade(package_dir, database_url())
+        click.echo(f"{name}: base à jour")
+
+    @group.command(help="Crée une migration par comparaison avec les tables (développeurs).")
+    @click.option("-m", "--message", required=True)
+    def revision(message: str) -> None:
+        import tempfile
+
+        from alembic import command
+
+        from shared.migrations import alembic_config
+
+        with tempfile.TemporaryDirectory() as scratch:
+            url = f"sqlite:///{scratch}/head.db"
+            upgrade(package_dir, url)
+            command.revision(alembic_config(package_dir, url), message, autogenerate=True)
+
+    @group.command(help="Lance l'application HTTP et les consommateurs d'événements.")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=default_port, show_default=True, type=int)
+    def serve(host: str, port: int) -> None:
+        import uvicorn
+
+        configure_logging()
+        uvicorn.run(app_factory, factory=True, host=host, port=port, log_level="warning")
+
+    return group
+
+
+AppFactory = Callable[[], FastAPI]
+
+
+def add_celery_commands(
+    group: click.Group, celery_app: str, worker_metrics_port: int, beat_metrics_port: int
+) -> None:
+    """`<service> worker` and `<service> beat`: Celery in a child, metrics served by the parent.
+
+    Prefork children write their metrics to a directory (Prometheus multiprocess mode); the
+    parent aggregates them on /metrics and answers /healthz while the child is alive.
+    """
+
+    def run(kind: str, port: int, extra: list[str]) -> None:
+        import os
+        import shutil
+        import signal
+        import subprocess
+        import sys
+
+        from shared.metrics import serve_metrics
+
+        directory = Path("var") / "metrics" / f"{group.name}-{kind}-{os.getpid()}"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+        child = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", celery_app, kind, "--loglevel=INFO", *extra]
+        )
+        serve_metrics(port, healthy=lambda: child.poll() is None)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
+        code = child.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+        raise SystemExit(code)
+
+    @group.command(help="Lance le worker Celery (envois).")
+    @click.option("--concurrency", default=2, show_default=True, type=int)
+    @click.option("--metrics-port", default=worker_metrics_port, show_default=True, type=int)
+    def worker(concurrency: int, metrics_port: int) -> None:
+        run(
+            "worker",
+            metrics_port,
+            [f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"],
+        )
+
+    @group.command(help="Lance le planificateur Celery beat (tâches périodiques).")
+    @click.option("--metrics-port", default=beat_metrics_port, show_default=True, type=int)
+    def beat(metrics_port: int) -> None:
+        run("beat", metrics_port, ["--schedule", str(Path("var") / f"{group.name}-beat")])

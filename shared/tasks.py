@@ -1,0 +1,72 @@
+"""Celery, configured once for every service that runs background tasks.
+
+Reliability settings from the design: late acks, re-queue when a worker dies, one message at a
+time per process. Nothing is scheduled far ahead with an ETA: due dates are database rows and a
+beat task enqueues what is due.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from celery import Celery, Task
+from prometheus_client import Counter, Histogram
+
+from shared.settings import BaseServiceSettings
+
+TASK_RUNS = Counter(
+    "rencontres_task_runs_total", "Celery task runs by task and outcome", ["task", "outcome"]
+)
+TASK_SECONDS = Histogram(
+    "rencontres_task_duration_seconds",
+    "Duration of a Celery task run",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+class MeasuredTask(Task):  # type: ignore[misc]
+    """Base of every task: duration and outcome are recorded, so no task can forget them."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = super().__call__(*args, **kwargs)
+            outcome = "ok"
+            return result
+        except Exception as exc:
+            from celery.exceptions import Retry
+
+            outcome = "retry" if isinstance(exc, Retry) else "error"
+            raise
+        finally:
+            TASK_RUNS.labels(self.name, outcome).inc()
+            TASK_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+
+
+def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
+    app = Celery(name, broker=settings.redis_url, task_cls=MeasuredTask)
+    queue = f"{settings.bus_prefix}{name}"
+    app.conf.update(
+        task_default_queue=queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_enable_soft_shutdown_on_idle=True,
+        worker_soft_shutdown_timeout=10.0,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            # Keys of tests and of several installations sharing a Redis stay apart.
+            "global_keyprefix": settings.bus_prefix,
+            "visibility_timeout": 3600,
+        },
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Europe/Paris",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+    )
+    return app
