@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import BaseServiceSettings
 
@@ -12,3 +12,50 @@ class NotifierSettings(BaseServiceSettings):
         default="sqlite:///var/notifier.db", validation_alias="NOTIFIER_DATABASE_URL"
     )
     port: int = Field(default=8003, validation_alias="NOTIFIER_PORT")
+
+    # Where contact details and agendas are fetched, at the moment of sending.
+    registration_internal_url: str = "http://127.0.0.1:8001"
+    scheduler_internal_url: str = "http://127.0.0.1:8002"
+    http_timeout_s: float = 10.0
+
+    # SMTP
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_s: float = 30.0
+    mail_from: str = "Rencontres du financement de l'ESS <rencontres@pes21.fr>"
+    # The right-hand side of Message-IDs; the domain of MAIL_FROM when empty.
+    mail_message_id_domain: str = ""
+
+    # Branding shown in every email.
+    brand_edition_name: str = "Rencontres du financement de l'ESS"
+    brand_organiser: str = "PES 21, pôle ESS de Côte-d'Or"
+    brand_logo_url: str = ""
+    brand_address: str = "12 avenue Gustave Eiffel, 21000 Dijon"
+    brand_contact: str = "contact@pes21.fr"
+
+    # Delivery
+    email_max_attempts: int = 8
+    email_retry_base_s: float = 30.0
+    email_retry_max_s: float = 3600.0
+    # All agenda changes of one person within this window make one email.
+    email_change_window_s: float = 120.0
+    # A row enqueued this long ago and still pending is enqueued again (lost task).
+    email_claim_stale_s: float = 900.0
+    # A row marked "sending" this long ago was interrupted (worker killed): it is sent again.
+    email_sending_stale_s: float = 600.0
+    # How often the beat looks for due and forgotten rows.
+    email_poll_interval_s: float = 30.0
+    email_dispatch_batch: int = 500
+    # Reminder the day before, at this hour (edition time zone).
+    reminder_hour: int = 9
+    timezone: str = "Europe/Paris"
+
+    def message_id_domain(self) -> str:
+        if self.mail_message_id_domain:
+            return self.mail_message_id_domain
+        address = self.mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+        return address.rsplit("@", 1)[-1] or "rencontres.local"

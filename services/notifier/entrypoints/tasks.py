@@ -1,8 +1,93 @@
-"""Celery tasks of the notifier; `celery_app` is what `rencontres notifier worker` runs."""
+"""Celery tasks of the notifier; `celery_app` is what `rencontres notifier worker` runs.
+
+Tasks get an email row id, never an object; the row's state makes a repeated task harmless.
+"""
 
 from __future__ import annotations
 
+import functools
+
+from services.notifier.adapters.directory import Registration, Scheduler
+from services.notifier.adapters.queue import DISPATCH_TASK, SEND_TASK
+from services.notifier.adapters.rendering import Brand, Renderer
+from services.notifier.adapters.smtp import SmtpConfig
+from services.notifier.bootstrap import Notifier, bootstrap
+from services.notifier.service_layer.dispatch import dispatch_due as dispatch_due_rows
+from services.notifier.service_layer.sending import RetryPolicy, Sender
 from services.notifier.settings import NotifierSettings
 from shared.tasks import make_celery
 
-celery_app = make_celery("notifier", NotifierSettings())
+_settings = NotifierSettings()
+celery_app = make_celery("notifier", _settings)
+celery_app.conf.beat_schedule = {
+    "notifier-dispatch-due": {"task": DISPATCH_TASK, "schedule": _settings.email_poll_interval_s}
+}
+
+
+@functools.cache
+def notifier() -> Notifier:
+    """Built once per worker process, on first use (after the fork)."""
+    return bootstrap(_settings)
+
+
+def make_sender(app: Notifier) -> Sender:
+    s = app.settings
+    return Sender(
+        factory=app.kit.factory,
+        outbox=app.kit.outbox,
+        renderer=Renderer(
+            Brand(
+                edition_name=s.brand_edition_name,
+                organiser=s.brand_organiser,
+                logo_url=s.brand_logo_url,
+                address=s.brand_address,
+                contact=s.brand_contact,
+            ),
+            timezone=s.timezone,
+        ),
+        registration=Registration(
+            s.registration_internal_url,
+            s.service_token.get_secret_value(),
+            s.http_timeout_s,
+            "l'inscription",
+        ),
+        scheduler=Scheduler(
+            s.scheduler_internal_url,
+            s.service_token.get_secret_value(),
+            s.http_timeout_s,
+            "le planning",
+        ),
+        smtp=SmtpConfig(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            starttls=s.smtp_starttls,
+            ssl=s.smtp_ssl,
+            user=s.smtp_user,
+            password=s.smtp_password.get_secret_value(),
+            timeout_s=s.smtp_timeout_s,
+        ),
+        mail_from=s.mail_from,
+        message_id_domain=s.message_id_domain(),
+        retry=RetryPolicy(
+            max_attempts=s.email_max_attempts,
+            base_s=s.email_retry_base_s,
+            max_s=s.email_retry_max_s,
+        ),
+    )
+
+
+@functools.cache
+def sender() -> Sender:
+    return make_sender(notifier())
+
+
+@celery_app.task(name=SEND_TASK)
+def send_email(email_id: int) -> str:
+    """Send one row of the log; retries are rows due later, enqueued by the beat."""
+    return str(sender().send(email_id))
+
+
+@celery_app.task(name=DISPATCH_TASK)
+def dispatch_due() -> int:
+    app = notifier()
+    return dispatch_due_rows(app.kit.engine, app.dispatcher, app.settings)

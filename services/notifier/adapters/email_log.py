@@ -1,0 +1,172 @@
+"""Reading and writing the email log; every state change is one conditional UPDATE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, Row, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.notifier.adapters.db import emails
+from services.notifier.domain.emails import EmailStatus, Template
+from shared.events import utc_now
+
+
+def add_email(
+    session: Session,
+    *,
+    cause_id: object,
+    template: Template,
+    participant_id: object,
+    edition_id: str,
+    due_at: dt.datetime | None = None,
+    context: dict[str, Any] | None = None,
+) -> int | None:
+    """Insert a pending row unless its key exists; returns the new id, None for a duplicate."""
+    now = utc_now()
+    values = {
+        "cause_id": str(cause_id),
+        "template": str(template),
+        "participant_id": str(participant_id),
+        "edition_id": edition_id,
+        "status": EmailStatus.PENDING,
+        "attempts": 0,
+        "context": json.dumps(context or {}, default=str, sort_keys=True),
+        "due_at": due_at or now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(emails)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["cause_id", "template", "participant_id"])
+        .returning(emails.c.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def cancel_pending(
+    session: Session,
+    participant_id: object,
+    *,
+    templates: Iterable[Template] | None = None,
+    edition_id: str | None = None,
+    reason: str,
+) -> int:
+    """Withdraw the participant's rows not yet handed to SMTP."""
+    conditions = [
+        emails.c.participant_id == str(participant_id),
+        emails.c.status == EmailStatus.PENDING,
+    ]
+    if templates is not None:
+        conditions.append(emails.c.template.in_([str(t) for t in templates]))
+    if edition_id is not None:
+        conditions.append(emails.c.edition_id == edition_id)
+    result = session.execute(
+        update(emails)
+        .where(*conditions)
+        .values(status=EmailStatus.CANCELLED, reason=reason, updated_at=utc_now())
+    )
+    return int(result.rowcount or 0)
+
+
+def open_change_notice(session: Session, participant_id: object, edition_id: str) -> int | None:
+    """A change notice still gathering changes: pending, not yet enqueued."""
+    return session.execute(
+        select(emails.c.id).where(
+            emails.c.participant_id == str(participant_id),
+            emails.c.edition_id == edition_id,
+            emails.c.template == Template.AGENDA_CHANGE,
+            emails.c.status == EmailStatus.PENDING,
+            emails.c.claimed_at.is_(None),
+            emails.c.due_at > utc_now(),
+        )
+    ).scalar()
+
+
+def has_reminder(session: Session, participant_id: object, edition_id: str) -> bool:
+    return (
+        session.execute(
+            select(emails.c.id).where(
+                emails.c.participant_id == str(participant_id),
+                emails.c.edition_id == edition_id,
+                emails.c.template == Template.REMINDER,
+                emails.c.status.in_([EmailStatus.PENDING, EmailStatus.SENDING, EmailStatus.SENT]),
+            )
+        ).first()
+        is not None
+    )
+
+
+def claim(engine: Engine, ids: Sequence[int]) -> list[int]:
+    """Mark rows as enqueued, for those nobody has enqueued yet; returns the ones claimed."""
+    if not ids:
+        return []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(emails)
+            .where(
+                emails.c.id.in_(list(ids)),
+                emails.c.status == EmailStatus.PENDING,
+                emails.c.claimed_at.is_(None),
+            )
+            .values(claimed_at=utc_now())
+            .returning(emails.c.id)
+        ).all()
+    return [row.id for row in rows]
+
+
+def unclaim(engine: Engine, ids: Sequence[int]) -> None:
+    """The task could not be enqueued: leave the rows to the next beat."""
+    if not ids:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(emails)
+            .where(emails.c.id.in_(list(ids)), emails.c.status == EmailStatus.PENDING)
+            .values(claimed_at=None)
+        )
+
+
+def claim_due(
+    engine: Engine, *, claim_stale_s: float, sending_stale_s: float, limit: int
+) -> list[int]:
+    """Claim what should be enqueued now, atomically, so two beats never enqueue it twice.
+
+    Due pending rows never enqueued (a crash between commit and enqueue, or a retry's due
+    time reached), rows enqueued long ago and still pending (task lost), and rows left
+    "sending" by a worker that died mid-send (sent again: see docs/notifier.md).
+    """
+    now = utc_now()
+    claim_stale = now - dt.timedelta(seconds=claim_stale_s)
+    sending_stale = now - dt.timedelta(seconds=sending_stale_s)
+    due = or_(
+        and_(
+            emails.c.status == EmailStatus.PENDING,
+            emails.c.due_at <= now,
+            or_(emails.c.claimed_at.is_(None), emails.c.claimed_at < claim_stale),
+        ),
+        and_(emails.c.status == EmailStatus.SENDING, emails.c.sending_at < sending_stale),
+    )
+    with engine.begin() as conn:
+        candidates = select(emails.c.id).where(due).order_by(emails.c.due_at).limit(limit)
+        if conn.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        rows = conn.execute(
+            update(emails)
+            .where(emails.c.id.in_(candidates.scalar_subquery()), due)
+            .values(status=EmailStatus.PENDING, claimed_at=now, updated_at=now)
+            .returning(emails.c.id)
+        ).all()
+    return [row.id for row in rows]
+
+
+def get(session: Session, email_id: int) -> Row[Any] | None:
+    return session.execute(select(emails).where(emails.c.id == email_id)).first()

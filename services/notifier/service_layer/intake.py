@@ -1,0 +1,344 @@
+"""From events to rows of the email log: which emails are owed, to whom, and when.
+
+Each function runs inside the consuming transaction and returns the ids of the rows to send
+at once; rows due later (change notices, reminders) wait for the beat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from services.notifier.adapters import email_log
+from services.notifier.adapters.db import appointments, participants, publications
+from services.notifier.domain.emails import (
+    AGENDA_TEMPLATES,
+    EmailStatus,
+    Template,
+    change_due_at,
+    reminder_due_at,
+)
+from shared.events import (
+    ParticipantCancelled,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    RegistrationStatus,
+    Role,
+    SchedulePublished,
+    SlotAssigned,
+    SlotReleased,
+    SurveyAnswered,
+    utc_now,
+)
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    change_window_s: float = 120.0
+    reminder_hour: int = 9
+    timezone: str = "Europe/Paris"
+
+
+def _due_now(ids: list[int | None]) -> list[int]:
+    return [i for i in ids if i is not None]
+
+
+# -- registration ---------------------------------------------------------------------------
+
+
+def _remember(session: Session, event: ParticipantRegistered | ParticipantUpdated) -> str | None:
+    """Store the participant's status; returns the previous one (None when first seen).
+
+    Only a newer revision replaces the stored one: a late, older update changes nothing.
+    """
+    pid = str(event.participant_id)
+    previous = session.execute(
+        select(participants.c.status, participants.c.revision).where(
+            participants.c.participant_id == pid
+        )
+    ).first()
+    values = {
+        "edition_id": event.edition_id,
+        "role": str(event.role),
+        "status": str(event.status),
+        "revision": event.revision,
+    }
+    if previous is None:
+        session.execute(participants.insert().values(participant_id=pid, **values))
+        return None
+    if event.revision > previous.revision:
+        session.execute(
+            update(participants).where(participants.c.participant_id == pid).values(**values)
+        )
+    return str(previous.status) if event.revision > previous.revision else str(event.status)
+
+
+def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
+    _remember(session, event)
+    if event.status == RegistrationStatus.WAITING_LIST:
+        template = Template.WAITING_LIST
+    elif event.status == RegistrationStatus.REGISTERED:
+        template = (
+            Template.REGISTRATION_EXPERT
+            if event.role == Role.EXPERT
+            else Template.REGISTRATION_HOLDER
+        )
+    else:
+        return []
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=template,
+                participant_id=event.participant_id,
+                edition_id=event.edition_id,
+            )
+        ]
+    )
+
+
+def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
+    previous = _remember(session, event)
+    promoted = (
+        previous == RegistrationStatus.WAITING_LIST
+        and event.status == RegistrationStatus.REGISTERED
+    )
+    if not promoted:
+        return []
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=Template.PROMOTION,
+                participant_id=event.participant_id,
+                edition_id=event.edition_id,
+            )
+        ]
+    )
+
+
+def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
+    session.execute(
+        update(participants)
+        .where(participants.c.participant_id == str(event.participant_id))
+        .values(status=str(RegistrationStatus.CANCELLED))
+    )
+    email_log.cancel_pending(
+        session,
+        event.participant_id,
+        templates=[*AGENDA_TEMPLATES, Template.SURVEY_INVITATION, Template.SURVEY_REMINDER],
+        edition_id=event.edition_id,
+        reason="inscription annulée",
+    )
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=Template.CANCELLATION,
+                participant_id=event.participant_id,
+                edition_id=event.edition_id,
+            )
+        ]
+    )
+
+
+def on_erased(session: Session, event: ParticipantErased) -> list[int]:
+    """Nothing more is sent to this person; the read models forget them.
+
+    The log keeps its rows (opaque id, template, dates) for the counts; it never held an
+    address or a name.
+    """
+    pid = str(event.participant_id)
+    email_log.cancel_pending(session, pid, reason="données effacées")
+    session.execute(delete(participants).where(participants.c.participant_id == pid))
+    session.execute(
+        delete(appointments).where(
+            (appointments.c.holder_id == pid) | (appointments.c.expert_id == pid)
+        )
+    )
+    return []
+
+
+# -- schedule -------------------------------------------------------------------------------
+
+
+def _publication(session: Session, edition_id: str):  # type: ignore[no-untyped-def]
+    return session.execute(
+        select(publications).where(publications.c.edition_id == edition_id)
+    ).first()
+
+
+def _people_with_meetings(session: Session, edition_id: str) -> dict[str, dt.datetime]:
+    """Everyone with at least one live appointment, with their first start."""
+    firsts: dict[str, dt.datetime] = {}
+    for column in (appointments.c.holder_id, appointments.c.expert_id):
+        rows = session.execute(
+            select(column.label("pid"), func.min(appointments.c.start).label("first"))
+            .where(appointments.c.edition_id == edition_id, appointments.c.released.is_(False))
+            .group_by(column)
+        ).all()
+        for row in rows:
+            first = _aware(row.first)
+            if row.pid not in firsts or first < firsts[row.pid]:
+                firsts[row.pid] = first
+    return firsts
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # func.min() bypasses the column type on SQLite: values come back naive UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _add_reminder(
+    session: Session, rules: IntakeRules, cause_id: object, pid: str, edition_id: str, first
+) -> None:  # type: ignore[no-untyped-def]
+    due = reminder_due_at(first, rules.reminder_hour, rules.timezone, utc_now())
+    if due is not None:
+        email_log.add_email(
+            session,
+            cause_id=cause_id,
+            template=Template.REMINDER,
+            participant_id=pid,
+            edition_id=edition_id,
+            due_at=due,
+        )
+
+
+def on_published(session: Session, event: SchedulePublished, rules: IntakeRules) -> list[int]:
+    """Everyone with a meeting gets their agenda now and a reminder the day before."""
+    current = _publication(session, event.edition_id)
+    values = {
+        "event_id": str(event.event_id),
+        "schedule_version": event.schedule_version,
+        "published_at": event.occurred_at,
+    }
+    if current is None:
+        session.execute(publications.insert().values(edition_id=event.edition_id, **values))
+    elif event.occurred_at >= current.published_at:
+        session.execute(
+            update(publications)
+            .where(publications.c.edition_id == event.edition_id)
+            .values(**values)
+        )
+    else:
+        return []  # an older publication arriving late: the newer one has been handled
+    ids: list[int | None] = []
+    for pid, first in _people_with_meetings(session, event.edition_id).items():
+        # A new publication replaces change notices and reminders still waiting.
+        email_log.cancel_pending(
+            session,
+            pid,
+            templates=[Template.AGENDA_CHANGE, Template.REMINDER],
+            edition_id=event.edition_id,
+            reason="remplacé par la publication du planning",
+        )
+        ids.append(
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=Template.AGENDA,
+                participant_id=pid,
+                edition_id=event.edition_id,
+            )
+        )
+        _add_reminder(session, rules, event.event_id, pid, event.edition_id, first)
+    return _due_now(ids)
+
+
+def on_slot_changed(
+    session: Session, event: SlotAssigned | SlotReleased, rules: IntakeRules
+) -> list[int]:
+    """Keep the appointments; after publication, owe each person one change notice per burst."""
+    released = isinstance(event, SlotReleased)
+    aid = str(event.appointment_id)
+    current = session.execute(
+        select(appointments.c.changed_at).where(appointments.c.appointment_id == aid)
+    ).first()
+    values = {
+        "edition_id": event.edition_id,
+        "holder_id": str(event.holder_id),
+        "expert_id": str(event.expert_id),
+        "start": event.start,
+        "end": event.end,
+        "schedule_version": event.schedule_version,
+        "changed_at": event.occurred_at,
+        "released": released,
+    }
+    if current is None:
+        session.execute(appointments.insert().values(appointment_id=aid, **values))
+    elif event.occurred_at >= current.changed_at:
+        session.execute(
+            update(appointments).where(appointments.c.appointment_id == aid).values(**values)
+        )
+    publication = _publication(session, event.edition_id)
+    if publication is None:
+        return []  # not published yet: the agenda email will carry it
+    ids: list[int | None] = []
+    for pid in (str(event.holder_id), str(event.expert_id)):
+        if event.occurred_at <= publication.published_at:
+            # Part of the publication, read after it (streams are not ordered with each
+            # other): make sure this person gets the agenda, once.
+            if not released:
+                ids.append(
+                    email_log.add_email(
+                        session,
+                        cause_id=publication.event_id,
+                        template=Template.AGENDA,
+                        participant_id=pid,
+                        edition_id=event.edition_id,
+                    )
+                )
+                _add_reminder(
+                    session, rules, publication.event_id, pid, event.edition_id, event.start
+                )
+            continue
+        if email_log.open_change_notice(session, pid, event.edition_id) is None:
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=Template.AGENDA_CHANGE,
+                participant_id=pid,
+                edition_id=event.edition_id,
+                due_at=change_due_at(utc_now(), rules.change_window_s),
+            )
+        if not released and not email_log.has_reminder(session, pid, event.edition_id):
+            _add_reminder(session, rules, event.event_id, pid, event.edition_id, event.start)
+    return _due_now(ids)
+
+
+# -- surveys --------------------------------------------------------------------------------
+
+
+def on_survey_answered(session: Session, event: SurveyAnswered) -> list[int]:
+    """Who has answered gets no reminder still waiting for this survey."""
+    rows = session.execute(
+        select(email_log.emails.c.id, email_log.emails.c.context).where(
+            email_log.emails.c.participant_id == str(event.participant_id),
+            email_log.emails.c.template == Template.SURVEY_REMINDER,
+            email_log.emails.c.status == EmailStatus.PENDING,
+        )
+    ).all()
+    survey = str(event.survey_id)
+    for row in rows:
+        if json.loads(row.context).get("survey_id") == survey:
+            session.execute(
+                update(email_log.emails)
+                .where(
+                    email_log.emails.c.id == row.id,
+                    email_log.emails.c.status == EmailStatus.PENDING,
+                )
+                .values(
+                    status=EmailStatus.CANCELLED,
+                    reason="questionnaire déjà rempli",
+                    updated_at=utc_now(),
+                )
+            )
+    return []

@@ -1,0 +1,248 @@
+"""Sending one email of the log, exactly once as far as the log can tell.
+
+The row goes `pending` -> `sending` (committed before the DATA command, the point after which
+the SMTP server may hold the message) -> `sent` (committed with EmailSent in the outbox). A task
+that finds the row in any other state does nothing, so a redelivered task cannot send twice.
+
+The one window left: the server accepted the message and the worker died before committing
+`sent`. The row stays `sending`; the beat sends it again once `email_sending_stale_s` has
+passed, with the same Message-ID (derived from the idempotency key), so a receiving host that
+deduplicates on it shows one message. Everything that can fail (fetching the contact and the
+agenda, rendering, connecting, TLS, login, MAIL FROM, RCPT TO) happens before `sending` is
+committed, which keeps that window to the DATA exchange and one commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.notifier.adapters import email_log
+from services.notifier.adapters.db import emails
+from services.notifier.adapters.directory import Contact, Registration, Scheduler
+from services.notifier.adapters.rendering import Renderer, build_message
+from services.notifier.adapters.smtp import SmtpConfig, SmtpTransaction
+from services.notifier.domain.emails import (
+    AGENDA_TEMPLATES,
+    EmailStatus,
+    SendError,
+    Template,
+    idempotency_key,
+    message_id,
+    retry_delay_s,
+)
+from services.notifier.metrics import EMAIL_SEND_SECONDS, EMAILS
+from shared.bus.outbox import Outbox
+from shared.events import EmailFailed, EmailSent, RegistrationStatus, utc_now
+
+log = logging.getLogger(__name__)
+
+SURVEY_TEMPLATES = frozenset({Template.SURVEY_INVITATION, Template.SURVEY_REMINDER})
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    NOTHING = "nothing"  # already handled, being handled, cancelled or not due
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_s: float = 30.0
+    max_s: float = 3600.0
+
+
+@dataclass
+class Sender:
+    factory: sessionmaker[Session]
+    outbox: Outbox
+    renderer: Renderer
+    registration: Registration
+    scheduler: Scheduler
+    smtp: SmtpConfig
+    mail_from: str
+    message_id_domain: str
+    retry: RetryPolicy
+
+    def send(self, email_id: int) -> Outcome:
+        with self.factory() as session:
+            row = email_log.get(session, email_id)
+        if row is None or row.status != EmailStatus.PENDING or row.due_at > utc_now():
+            return Outcome.NOTHING
+        template = Template(row.template)
+        started = time.perf_counter()
+        try:
+            outcome = self._send(row, template)
+        except SendError as error:
+            outcome = self._record_failure(row, error)
+        if outcome is not Outcome.NOTHING:
+            EMAILS.labels(template, outcome).inc()
+        if outcome is Outcome.SENT:
+            EMAIL_SEND_SECONDS.labels(template).observe(time.perf_counter() - started)
+        return outcome
+
+    # -- the steps ------------------------------------------------------------------------
+    def _send(self, row: Any, template: Template) -> Outcome:
+        contact = self.registration.contact(row.participant_id)
+        if contact is None:
+            return self._skip(row, "participant inconnu ou effacé")
+        if contact.status == RegistrationStatus.CANCELLED and template != Template.CANCELLATION:
+            return self._skip(row, "inscription annulée")
+        context: dict[str, Any] = {"person": contact}
+        attachments: list[tuple[str, str, str]] = []
+        if template in AGENDA_TEMPLATES:
+            agenda = self.scheduler.agenda(row.participant_id)
+            if agenda is None or not agenda.items:
+                return self._skip(row, "aucun rendez-vous")
+            context["agenda"] = agenda
+            if agenda.ics:
+                attachments.append(("agenda.ics", "text/calendar", agenda.ics))
+        if template in SURVEY_TEMPLATES:
+            survey = json.loads(row.context)
+            if not survey.get("url"):
+                return self._skip(row, "lien du questionnaire absent")
+            context["survey"] = survey
+        rendered = self.renderer.render(template, context)
+        key = idempotency_key(row.cause_id, template, row.participant_id)
+        message = build_message(
+            sender=self.mail_from,
+            to_name=_full_name(contact),
+            to_email=contact.email,
+            rendered=rendered,
+            message_id=message_id(key, self.message_id_domain),
+            attachments=attachments,
+        )
+        smtp = SmtpTransaction(self.smtp)
+        smtp.open(message["From"].addresses[0].addr_spec, contact.email.strip())
+        if not self._mark_sending(row.id):
+            smtp.close()  # another worker took it in the meantime
+            return Outcome.NOTHING
+        smtp.deliver(message.as_bytes())
+        self._mark_sent(row, template)
+        return Outcome.SENT
+
+    def _mark_sending(self, email_id: int) -> bool:
+        now = utc_now()
+        with self.factory() as session, session.begin():
+            result = session.execute(
+                update(emails)
+                .where(emails.c.id == email_id, emails.c.status == EmailStatus.PENDING)
+                .values(
+                    status=EmailStatus.SENDING,
+                    sending_at=now,
+                    attempts=emails.c.attempts + 1,
+                    updated_at=now,
+                )
+            )
+            return bool(result.rowcount)
+
+    def _mark_sent(self, row: Any, template: Template) -> None:
+        now = utc_now()
+        context = json.loads(row.context)
+        context.pop("url", None)  # a survey link is a credential: not kept once sent
+        with self.factory() as session, session.begin():
+            result = session.execute(
+                update(emails)
+                .where(emails.c.id == row.id, emails.c.status == EmailStatus.SENDING)
+                .values(
+                    status=EmailStatus.SENT,
+                    sent_at=now,
+                    updated_at=now,
+                    smtp_code=250,
+                    reason=None,
+                    context=json.dumps(context, sort_keys=True),
+                )
+            )
+            if result.rowcount:
+                self.outbox.add(session, self._event(EmailSent, row, template))
+
+    def _skip(self, row: Any, reason: str) -> Outcome:
+        now = utc_now()
+        with self.factory() as session, session.begin():
+            result = session.execute(
+                update(emails)
+                .where(emails.c.id == row.id, emails.c.status == EmailStatus.PENDING)
+                .values(status=EmailStatus.SKIPPED, reason=reason, updated_at=now)
+            )
+        return Outcome.SKIPPED if result.rowcount else Outcome.NOTHING
+
+    def _record_failure(self, row: Any, error: SendError) -> Outcome:
+        """Temporary: due again after a backoff, up to the limit. Permanent: failed."""
+        now = utc_now()
+        with self.factory() as session, session.begin():
+            current = email_log.get(session, row.id)
+            if current is None or current.status not in (EmailStatus.PENDING, EmailStatus.SENDING):
+                return Outcome.NOTHING
+            attempts = current.attempts + (1 if current.status == EmailStatus.PENDING else 0)
+            final = error.permanent or attempts >= self.retry.max_attempts
+            values: dict[str, Any] = {
+                "attempts": attempts,
+                "reason": error.reason[:500],
+                "smtp_code": error.code,
+                "updated_at": now,
+            }
+            if final:
+                values["status"] = EmailStatus.FAILED
+            else:
+                delay = retry_delay_s(attempts, self.retry.base_s, self.retry.max_s)
+                values.update(
+                    status=EmailStatus.PENDING,
+                    due_at=now + dt.timedelta(seconds=delay),
+                    claimed_at=None,
+                )
+            result = session.execute(
+                update(emails)
+                .where(emails.c.id == row.id, emails.c.status == current.status)
+                .values(**values)
+            )
+            if not result.rowcount:
+                return Outcome.NOTHING
+            if final:
+                failed = self._event(
+                    EmailFailed,
+                    row,
+                    Template(row.template),
+                    permanent=error.permanent,
+                    smtp_code=error.code,
+                )
+                self.outbox.add(session, failed)
+        log.warning(
+            "email %s (%s): %s%s",
+            row.id,
+            row.template,
+            error.reason,
+            "" if not final else " – abandon",
+        )
+        return Outcome.FAILED if final else Outcome.RETRY
+
+    def _event(self, cls: type[Any], row: Any, template: Template, **extra: Any) -> Any:
+        return cls(
+            edition_id=row.edition_id,
+            participant_id=uuid.UUID(row.participant_id),
+            template=str(template),
+            cause_event_id=_uuid_or_none(row.cause_id),
+            **extra,
+        )
+
+
+def _full_name(contact: Contact) -> str:
+    return f"{contact.first_name} {contact.last_name}".strip()
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

@@ -1,0 +1,178 @@
+"""Each email, from the event that causes it to the message received by a real SMTP server."""
+
+from __future__ import annotations
+
+import uuid
+
+import icalendar
+from sqlalchemy import update
+
+from services.notifier.adapters.db import emails
+from services.notifier.service_layer.sending import Outcome
+from shared.events import (
+    ParticipantCancelled,
+    ParticipantErased,
+    ParticipantUpdated,
+    RegistrationStatus,
+    Role,
+)
+from tests.integration.notifier.conftest import (
+    EDITION,
+    ICS,
+    agenda_items,
+    deliver,
+    published,
+    registered,
+    rows,
+    slot,
+)
+
+
+def send_all(notifier, sender) -> list[Outcome]:
+    return [sender.send(row.id) for row in rows(notifier, status="pending")]
+
+
+def body(message, subtype: str = "plain") -> str:
+    return message.get_body(preferencelist=(subtype,)).get_content()
+
+
+def test_holder_confirmation(notifier, sender, smtp, directory):
+    pid = directory.person(first_name="Camille", last_name="Martin")
+    deliver(notifier, registered(pid))
+    assert send_all(notifier, sender) == [Outcome.SENT]
+    [message] = smtp.messages
+    assert message["To"].addresses[0].addr_spec == directory.participants[pid]["email"]
+    assert "inscription" in message["Subject"] and "confirmée" in message["Subject"]
+    text = body(message)
+    assert "Bonjour Camille Martin" in text
+    assert "porteur de projet" in text
+    assert "Les Jardins de Cocagne" in text
+    assert "porteur de projet" in body(message, "html")
+    assert message["Message-ID"].endswith("@pes21.example>")
+    [row] = rows(notifier)
+    assert row.status == "sent" and row.attempts == 1 and row.template == "inscription-porteur"
+
+
+def test_expert_confirmation(notifier, sender, smtp, directory):
+    pid = directory.person(role="expert", organisation="France Active Bourgogne")
+    deliver(notifier, registered(pid, role=Role.EXPERT))
+    send_all(notifier, sender)
+    [message] = smtp.messages
+    assert "Merci pour votre participation" in message["Subject"]
+    assert "comme expert pour France Active Bourgogne" in body(message)
+
+
+def test_waiting_list_then_promotion(notifier, sender, smtp, directory):
+    pid = directory.person()
+    deliver(notifier, registered(pid, status=RegistrationStatus.WAITING_LIST))
+    send_all(notifier, sender)
+    promoted = ParticipantUpdated(
+        edition_id=EDITION,
+        participant_id=uuid.UUID(pid),
+        role=Role.HOLDER,
+        revision=2,
+        status=RegistrationStatus.REGISTERED,
+        legal_form="association",
+    )
+    deliver(notifier, promoted)
+    send_all(notifier, sender)
+    waiting, promotion = smtp.messages
+    assert "liste d'attente" in waiting["Subject"]
+    assert "liste d'attente" in body(waiting)
+    assert "Une place s'est libérée" in promotion["Subject"]
+    assert "désormais confirmée" in body(promotion)
+    # another update of a registered person is no promotion
+    deliver(notifier, promoted.model_copy(update={"event_id": uuid.uuid4(), "revision": 3}))
+    assert len(rows(notifier)) == 2
+
+
+def test_cancellation_withdraws_what_is_waiting(notifier, sender, smtp, directory):
+    holder, expert = directory.person(), directory.person(role="expert")
+    deliver(notifier, slot(holder, expert, 9))
+    deliver(notifier, published())
+    assert {r.template for r in rows(notifier, participant_id=holder)} == {"agenda", "rappel"}
+    directory.participants[holder]["status"] = "annule"
+    deliver(
+        notifier,
+        ParticipantCancelled(
+            edition_id=EDITION, participant_id=uuid.UUID(holder), role=Role.HOLDER
+        ),
+    )
+    statuses = {r.template: r.status for r in rows(notifier, participant_id=holder)}
+    assert statuses == {"agenda": "cancelled", "rappel": "cancelled", "annulation": "pending"}
+    send_all(notifier, sender)
+    cancellation = [m for m in smtp.messages if "annulée" in m["Subject"]]
+    assert len(cancellation) == 1
+    assert "annulation de votre inscription" in body(cancellation[0])
+
+
+def test_agenda_with_ics_and_reminder(notifier, sender, smtp, directory):
+    holder, expert = directory.person(), directory.person(role="expert")
+    directory.agenda(holder, agenda_items(10), ics=ICS)
+    deliver(notifier, slot(holder, expert, 9))
+    deliver(notifier, published())
+    send_all(notifier, sender)
+    [message] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec.startswith(holder[:8])]
+    assert message["Subject"] == "Votre agenda des Rencontres du financement de l'ESS"
+    text = body(message)
+    assert "10 h 00 – 10 h 30" in text
+    assert "Fondation Crédit Coopératif" in text
+    assert "jeudi 21 novembre 2030" in text
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "agenda.ics"
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    [vevent] = calendar.walk("VEVENT")
+    assert "Fondation Crédit Coopératif" in str(vevent["SUMMARY"])
+    # the expert has no agenda at the scheduler's (404): nothing is sent to them
+    assert rows(notifier, participant_id=expert, template="agenda")[0].status == "skipped"
+    # the reminder waits for the day before at 9:00 Paris
+    [reminder] = rows(notifier, participant_id=holder, template="rappel")
+    assert reminder.status == "pending"
+    assert reminder.due_at.isoformat() == "2030-11-20T08:00:00+00:00"
+    with notifier.kit.engine.begin() as conn:
+        conn.execute(
+            update(emails).where(emails.c.id == reminder.id).values(due_at=reminder.created_at)
+        )
+    assert sender.send(reminder.id) is Outcome.SENT
+    last = smtp.messages[-1]
+    assert "C'est demain" in last["Subject"]
+    assert "Nous vous attendons demain, jeudi 21 novembre 2030" in body(last)
+
+
+def test_erased_participant_gets_nothing(notifier, sender, smtp, directory):
+    pid = directory.person()
+    deliver(notifier, registered(pid))
+    deliver(
+        notifier,
+        ParticipantErased(edition_id=EDITION, participant_id=uuid.UUID(pid), role=Role.HOLDER),
+    )
+    assert rows(notifier)[0].status == "cancelled"
+    assert send_all(notifier, sender) == []
+    # erased at registration's before the notifier heard of it: 404, nothing sent
+    other = directory.person()
+    deliver(notifier, registered(other))
+    del directory.participants[other]
+    assert send_all(notifier, sender) == [Outcome.SKIPPED]
+    assert smtp.messages == []
+
+
+def test_crlf_in_a_name_never_adds_a_header(notifier, sender, smtp, directory):
+    pid = directory.person(
+        first_name="Eve\r\nBcc: victim@exemple.org", last_name="X\nX-Injected: 1"
+    )
+    deliver(notifier, registered(pid))
+    assert send_all(notifier, sender) == [Outcome.SENT]
+    [raw] = smtp.handler.raw
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"\nBcc:" not in headers and b"\nX-Injected" not in headers
+    [message] = smtp.messages
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert message["To"].addresses[0].addr_spec == directory.participants[pid]["email"]
+
+
+def test_crlf_in_an_address_is_refused_permanently(notifier, sender, smtp, directory):
+    pid = directory.person(email="a@exemple.org\r\nBcc: victim@exemple.org")
+    deliver(notifier, registered(pid))
+    assert send_all(notifier, sender) == [Outcome.FAILED]
+    assert smtp.messages == []
+    assert rows(notifier)[0].reason == "adresse email absente ou invalide"
