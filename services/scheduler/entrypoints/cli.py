@@ -10,8 +10,7 @@ from shared.service import service_commands
 cli = service_commands(
     name="scheduler",
     package_dir=Path(__file__).resolve().parents[1],
-    database_url=lambda: SchedulerSettings().database_url,
+    settings=SchedulerSettings,
     app_factory="services.scheduler.entrypoints.http:create_app",
-    default_port=8002,
     help_text="Planning : programme de l'édition, rendez-vous, agendas, sessions.",
 )
