@@ -1,4 +1,4 @@
-"""`rencontres up` on a fresh folder: Redis started for it, every process healthy, Ctrl-C stops all."""
+"""`rencontres up` in a fresh folder: Redis started for it, every process healthy, all stopped."""
 
 from __future__ import annotations
 
