@@ -1,0 +1,1 @@
+"""Scheduler service: edition programme, appointments and the solver that plans them."""

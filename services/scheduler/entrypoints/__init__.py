@@ -1,0 +1,1 @@
+"""Command-line, HTTP and stream entry points of the scheduler."""

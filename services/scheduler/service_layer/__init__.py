@@ -1,0 +1,1 @@
+"""Use cases of the scheduler, between entry points and the domain."""
