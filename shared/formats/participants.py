@@ -221,19 +221,22 @@ def _parse_table(
             continue  # spreadsheets leave empty rows at the end
         values = {k: (cells[i] if i < len(cells) else "") for k, i in columns.items()}
         row = _parse_row(line, values, shown, edition, issues)
-        if row is None:
-            continue
-        if row.email in first_seen:
+        # Duplicates are checked on the raw address so that a row with other errors still
+        # counts as the first use of its email.
+        email = values["email"].strip().lower()
+        if email and email in first_seen:
             issues.errors.append(
                 Issue(
                     line,
                     shown["email"],
-                    f"adresse déjà utilisée ligne {first_seen[row.email]} : {row.email}",
+                    f"adresse déjà utilisée ligne {first_seen[email]} : {email}",
                 )
             )
             continue
-        first_seen[row.email] = line
-        rows.append(row)
+        if email:
+            first_seen[email] = line
+        if row is not None:
+            rows.append(row)
     return rows
 
 
