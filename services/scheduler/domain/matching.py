@@ -34,6 +34,7 @@ class PairTable:
     expert_open: tuple[int, ...]
     holder_cap: tuple[int, ...]
     expert_cap: tuple[int, ...]
+    total_cap: int | None  # tables x slots when the edition limits tables
 
 
 def pair_table(problem: Problem) -> PairTable:
@@ -55,18 +56,18 @@ def pair_table(problem: Problem) -> PairTable:
     refused = np.zeros((n_h, n_e), dtype=np.bool_)
     for i, h in enumerate(holders):
         for eid in h.wants:
-            if (j := problem.expert_index.get(eid)) is not None:
-                wishes[i, j] += 1
+            if (col := problem.expert_index.get(eid)) is not None:
+                wishes[i, col] += 1
         for eid in h.refuses:
-            if (j := problem.expert_index.get(eid)) is not None:
-                refused[i, j] = True
+            if (col := problem.expert_index.get(eid)) is not None:
+                refused[i, col] = True
     for j, e in enumerate(experts):
         for hid in e.wants:
-            if (i := problem.holder_index.get(hid)) is not None:
-                wishes[i, j] += 1
+            if (row := problem.holder_index.get(hid)) is not None:
+                wishes[row, j] += 1
         for hid in e.refuses:
-            if (i := problem.holder_index.get(hid)) is not None:
-                refused[i, j] = True
+            if (row := problem.holder_index.get(hid)) is not None:
+                refused[row, j] = True
 
     holder_open = tuple(_mask(problem.open_slots(h)) for h in holders)
     expert_open = tuple(_mask(problem.open_slots(e)) for e in experts)
@@ -97,6 +98,7 @@ def pair_table(problem: Problem) -> PairTable:
         expert_open=expert_open,
         holder_cap=holder_cap,
         expert_cap=expert_cap,
+        total_cap=None if problem.tables is None else problem.tables * len(problem.slots),
     )
 
 
@@ -129,6 +131,8 @@ def select_pairs(
     h_room = [max(0, table.holder_cap[i] - h_have[i]) for i in range(n_h)]
     e_room = [max(0, table.expert_cap[j] - e_have[j]) for j in range(n_e)]
     supply = min(sum(h_room), sum(e_room))
+    if table.total_cap is not None:
+        supply = min(supply, max(0, table.total_cap - sum(e_have)))
     if supply == 0 or len(h_idx) == 0:
         return Selection(pairs=(), holder_degree=tuple(h_have))
 
@@ -138,7 +142,8 @@ def select_pairs(
     # over the plan, and is worth more than the level after it: convex cost per extra meeting.
     level_unit = supply * int(pair_value.max()) + 1
 
-    source, sink = 0, n_h + n_e + 1
+    # Experts flow into a "hall" node whose capacity is the room's tables over the day.
+    source, hall, sink = 0, n_h + n_e + 1, n_h + n_e + 2
     tails: list[int] = []
     heads: list[int] = []
     caps: list[int] = []
@@ -152,9 +157,13 @@ def select_pairs(
     for j in range(n_e):
         if e_room[j]:
             tails.append(1 + n_h + j)
-            heads.append(sink)
+            heads.append(hall)
             caps.append(e_room[j])
             costs.append(0)
+    tails.append(hall)
+    heads.append(sink)
+    caps.append(supply)
+    costs.append(0)
     tails.append(source)  # lets the flow leave capacity unused at no gain
     heads.append(sink)
     caps.append(supply)

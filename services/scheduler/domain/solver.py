@@ -268,6 +268,48 @@ def _fill(board: Board, usable_holders: Iterable[int], depth: int) -> None:
                 stuck.add(h)
 
 
+def _rebalance(board: Board) -> None:
+    """Fairness repair after placement: give a holder a meeting taken from a holder with at
+    least two more, with the same expert, when it fits in that slot (possibly after a move)."""
+    t = board.table
+    n_h, n_e = t.eligible.shape
+    order = np.argsort(-t.value, axis=1, kind="stable")
+
+    def most_served() -> np.ndarray:
+        counts = [
+            max((board.count_h(h) for h in board.e_at[e].values()), default=0) for e in range(n_e)
+        ]
+        return np.array(counts, dtype=np.int64)
+
+    best_count = most_served()
+    for _ in range(GAP_PASSES):
+        changed = False
+        for h in sorted(range(n_h), key=lambda h: (board.count_h(h), h)):
+            have = board.count_h(h)
+            if have >= t.holder_cap[h]:
+                continue
+            candidates = t.eligible[h] & (best_count >= have + 2)
+            if not candidates.any():
+                continue
+            for e in order[h].tolist():
+                if not candidates[e] or board.met(h, e):
+                    continue
+                for s, donor in sorted(board.e_at[e].items()):
+                    if board.count_h(donor) < have + 2 or (donor, e) in board.fixed:
+                        continue
+                    mark = len(board.journal)
+                    board.remove(donor, e, s)
+                    if board.place(h, e, 1):
+                        changed = True
+                        break
+                    board.rollback(mark)
+                if board.count_h(h) > have:
+                    best_count = most_served()
+                    break
+        if not changed:
+            break
+
+
 def _close_gaps(board: Board) -> None:
     """Hill-climb on idle gaps: move a meeting to another free common slot, or swap the slots
     of two meetings of one person, when it lowers the gaps of everyone involved."""
@@ -373,6 +415,7 @@ def replan(
         board.place(h, e, REPAIR_DEPTH)
         board.journal.clear()
     _fill(board, range(len(problem.holders)), depth=1)
+    _rebalance(board)
     board.journal.clear()
     _close_gaps(board)
     board.journal.clear()
