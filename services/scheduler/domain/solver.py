@@ -51,7 +51,8 @@ class Board:
         self.e_at: list[dict[int, int]] = [{} for _ in range(n_e)]  # slot -> holder
         self.in_slot = [0] * len(problem.slots)
         self.full_slots = 0  # slots where every table is taken
-        self.fixed: set[tuple[int, int]] = set()
+        self.fixed: set[tuple[int, int]] = set()  # may neither move nor go
+        self.kept: set[tuple[int, int]] = set()  # previous pairs: may move, never go
         self.journal: list[tuple[bool, int, int, int]] = []
         # Slots of each half-day, to count idle gaps within it.
         self.half_masks = [
@@ -295,7 +296,7 @@ def _rebalance(board: Board) -> None:
                 if not candidates[e] or board.met(h, e):
                     continue
                 for s, donor in sorted(board.e_at[e].items()):
-                    if board.count_h(donor) < have + 2 or (donor, e) in board.fixed:
+                    if board.count_h(donor) < have + 2 or (donor, e) in board.kept:
                         continue
                     mark = len(board.journal)
                     board.remove(donor, e, s)
@@ -398,6 +399,7 @@ def replan(
             continue
         board.add(h, e, a.slot)
         kept[(h, e)] = a.slot
+        board.kept.add((h, e))
         previous_tables[(e, a.slot)] = a.table
         if not allow_moves or (a.holder_id, a.expert_id) in locked_keys:
             board.fixed.add((h, e))

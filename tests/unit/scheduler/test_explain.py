@@ -37,7 +37,8 @@ def test_each_unmet_wish_or_need_gets_its_reason() -> None:
         availability=Availability.MORNING,
         conferences=frozenset({HalfDay.MORNING}),
     )
-    h1 = Holder(id="h1@x.example", needs=("mecenat",))
+    # Wished by both sides, h1 outranks h2 (one side) for the only mecenat meeting.
+    h1 = Holder(id="h1@x.example", needs=("mecenat",), wants=frozenset({full.id}))
     h2 = Holder(id="h2@x.example", needs=("mecenat",), wants=frozenset({full.id}))
     h3 = Holder(
         id="h3@x.example",
