@@ -124,12 +124,21 @@ def measure(
     )
 
 
-def late_registration(problem: Problem, published: Plan) -> tuple[float, Plan]:
-    newcomer = Holder(id="retardataire@asso.example", needs=("mecenat", "business-plan"))
-    later = replace(problem, holders=(*problem.holders, newcomer))
-    start = time.perf_counter()
-    result = replan(later, published.appointments)
-    return time.perf_counter() - start, result
+def late_registrations(problem: Problem, published: Plan) -> list[tuple[str, float, Plan]]:
+    """Re-plans after the schedule was published: one more holder, then one more expert."""
+    holder = Holder(id="retardataire@asso.example", needs=("mecenat", "business-plan"))
+    expert = Expert(id="retardataire@banque.example", expertise=frozenset(TAGS[:3]))
+    results = []
+    for name, later in (
+        ("porteur", replace(problem, holders=(*problem.holders, holder))),
+        ("expert", replace(problem, experts=(*problem.experts, expert))),
+    ):
+        for allow_moves in (False, True):
+            start = time.perf_counter()
+            result = replan(later, published.appointments, allow_moves=allow_moves)
+            label = f"{name}{' (déplacements permis)' if allow_moves else ''}"
+            results.append((label, time.perf_counter() - start, result))
+    return results
 
 
 def main() -> None:
@@ -158,12 +167,12 @@ def main() -> None:
                 f"{row.wishes:>11}{row.gaps:>7}"
             )
         if (n_h, n_e) == SIZES[0]:
-            seconds, late = late_registration(problem, result)
-            print(
-                f"  inscription tardive {n_h}x{n_e} : {seconds:.3f} s, "
-                f"{late.moved} rendez-vous publiés déplacés, {late.dropped} supprimés, "
-                f"{len(late.appointments) - len(result.appointments)} ajoutés"
-            )
+            for label, seconds, late in late_registrations(problem, result):
+                print(
+                    f"  inscription tardive d'un {label} : {seconds:.3f} s, "
+                    f"{late.moved} rendez-vous publiés déplacés, {late.dropped} supprimés, "
+                    f"{len(late.appointments) - late.kept} ajoutés"
+                )
 
 
 if __name__ == "__main__":

@@ -73,10 +73,10 @@ def pair_table(problem: Problem) -> PairTable:
     expert_open = tuple(_mask(problem.open_slots(e)) for e in experts)
     holder_cap = tuple(problem.capacity(h) for h in holders)
     expert_cap = tuple(problem.capacity(e) for e in experts)
-    # Slot masks fit in int64 as long as a day has fewer than 63 slots (5-minute slots at most).
-    h_open = np.array(holder_open, dtype=np.int64).reshape(n_h, 1)
-    e_open = np.array(expert_open, dtype=np.int64).reshape(1, n_e)
-    common = (h_open & e_open) != 0
+    n_s = len(problem.slots)
+    h_open = np.array([[m >> s & 1 for s in range(n_s)] for m in holder_open], dtype=np.int64)
+    e_open = np.array([[m >> s & 1 for s in range(n_s)] for m in expert_open], dtype=np.int64)
+    common = (h_open.reshape(n_h, n_s) @ e_open.reshape(n_e, n_s).T) > 0
     eligible = (
         common
         & ~refused

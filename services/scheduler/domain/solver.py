@@ -319,7 +319,8 @@ def _close_gaps(board: Board) -> None:
         improved = False
         for e in range(len(board.e_at)):
             for s, h in sorted(board.e_at[e].items()):
-                if (h, e) in board.fixed:
+                # Published meetings move only to make room, never for comfort.
+                if (h, e) in board.kept:
                     continue
                 free = board.free_common(h, e)
                 if not free:
@@ -340,7 +341,7 @@ def _close_gaps(board: Board) -> None:
                     (s1, h1), (s2, h2) = items[a], items[b]
                     if board.e_at[e].get(s1) != h1 or board.e_at[e].get(s2) != h2:
                         continue
-                    if (h1, e) in board.fixed or (h2, e) in board.fixed:
+                    if (h1, e) in board.kept or (h2, e) in board.kept:
                         continue
                     if not (
                         t.holder_open[h1] >> s2 & 1

@@ -193,3 +193,46 @@ def test_tables_limit_simultaneous_meetings() -> None:
     result = plan(problem)
     check_hard_rules(problem, result.appointments)
     assert len(result.appointments) <= 4 * len(problem.slots)
+
+
+def test_replan_moves_a_published_meeting_only_when_it_makes_room() -> None:
+    morning_only = {
+        "availability": Availability.MORNING,
+        "conferences": frozenset({HalfDay.MORNING}),
+    }
+    holder = Holder(id="h@x.example", needs=("mecenat",), max_meetings=4)
+    others = tuple(
+        Expert(id=f"e{i}@x.example", expertise=frozenset({"mecenat"}), max_meetings=1)
+        for i in range(3)
+    )
+    problem = Problem.for_edition(EDITION, (holder,), others)
+    published = plan(problem).appointments
+    # Publish the three meetings in the only slots the late expert will have: 10:00, 10:30, 12:00.
+    published = tuple(replace(a, slot=s) for a, s in zip(published, (0, 1, 4), strict=True))
+    late = Expert(id="late@x.example", expertise=frozenset({"mecenat"}), **morning_only)
+    later = replace(problem, experts=(*others, late))
+
+    frozen = replan(later, published)
+    assert set(frozen.appointments) == set(published) and frozen.moved == 0
+
+    flexible = replan(later, published, allow_moves=True)
+    check_hard_rules(later, flexible.appointments)
+    assert flexible.moved == 1
+    assert any(a.expert_id == late.id for a in flexible.appointments)
+    assert {(a.holder_id, a.expert_id) for a in published} < {
+        (a.holder_id, a.expert_id) for a in flexible.appointments
+    }
+
+    locked = replan(later, published, locked=published, allow_moves=True)
+    assert set(locked.appointments) == set(published) and locked.moved == 0
+
+
+def test_replan_of_a_late_expert_moves_nothing_it_does_not_need_to() -> None:
+    problem = generate(50, 15)
+    published = plan(problem)
+    late = Expert(id="zz@x.example", expertise=frozenset({"mecenat", "business-plan"}))
+    later = replace(problem, experts=(*problem.experts, late))
+    result = replan(later, published.appointments, allow_moves=True)
+    assert result.moved == 0
+    assert set(published.appointments) <= set(result.appointments)
+    assert sum(a.expert_id == late.id for a in result.appointments) > 0
