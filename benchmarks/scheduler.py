@@ -15,10 +15,18 @@ from services.scheduler.domain.solver import Board, Plan, plan, replan
 from shared.edition import DEFAULT_TAGS, Availability, HalfDay, default_edition
 
 SIZES = ((50, 15), (500, 100), (2000, 300))
+# The same sizes with most people present half a day and at a conference: harder to place.
+CONSTRAINED_DAY_SHARE, CONSTRAINED_CONFERENCE_SHARE = 0.3, 0.6
 TAGS = tuple(t.code for t in DEFAULT_TAGS)
 
 
-def generate(holders: int, experts: int, seed: int = 21) -> Problem:
+def generate(
+    holders: int,
+    experts: int,
+    seed: int = 21,
+    day_share: float = 0.8,
+    conference_share: float = 0.3,
+) -> Problem:
     """A realistic day: needs from the vocabulary (popular tags more often), a few wishes and
     refusals, mostly full-day experts, a third of the people at a conference."""
     rng = random.Random(seed)
@@ -41,7 +49,7 @@ def generate(holders: int, experts: int, seed: int = 21) -> Problem:
         return Availability.MORNING if r < (1 + day_share) / 2 else Availability.AFTERNOON
 
     def conferences() -> frozenset[HalfDay]:
-        return frozenset(hd for hd in HalfDay if rng.random() < 0.3)
+        return frozenset(hd for hd in HalfDay if rng.random() < conference_share)
 
     holder_list = [
         Holder(
@@ -49,7 +57,7 @@ def generate(holders: int, experts: int, seed: int = 21) -> Problem:
             needs=tags(rng.randint(1, 3)),
             wants=frozenset(rng.sample(es, k=min(len(es), rng.choice((0, 0, 1, 2))))),
             refuses=frozenset(rng.sample(es, k=1)) if rng.random() < 0.05 else frozenset(),
-            availability=availability(0.8),
+            availability=availability(day_share),
             conferences=conferences(),
             max_meetings=rng.choice((3, 4, 4, 4)),
         )
@@ -61,7 +69,7 @@ def generate(holders: int, experts: int, seed: int = 21) -> Problem:
             expertise=frozenset(tags(rng.randint(1, 3))),
             wants=frozenset(rng.sample(hs, k=rng.choice((0, 0, 1, 2)))),
             refuses=frozenset(rng.sample(hs, k=1)) if rng.random() < 0.05 else frozenset(),
-            availability=availability(0.85),
+            availability=availability(min(1.0, day_share + 0.05)),
             conferences=conferences(),
             max_meetings=rng.choice((None, None, None, 6, 8)),
         )
@@ -143,11 +151,17 @@ def late_registrations(problem: Problem, published: Plan) -> list[tuple[str, flo
 
 def main() -> None:
     print(
-        f"{'instance':<22}{'temps (s)':>10}{'rdv':>7}{'borne':>7}{'ratio':>9}"
+        f"{'instance':<34}{'temps (s)':>10}{'rdv':>7}{'borne':>7}{'ratio':>9}"
         f"{'porteurs>=1':>13}{'souhaits':>11}{'trous':>7}"
     )
-    for n_h, n_e in SIZES:
-        problem = generate(n_h, n_e)
+    instances = [(f"{h}x{e}", generate(h, e)) for h, e in SIZES] + [
+        (
+            f"{h}x{e} contraint",
+            generate(h, e, 21, CONSTRAINED_DAY_SHARE, CONSTRAINED_CONFERENCE_SHARE),
+        )
+        for h, e in SIZES[1:]
+    ]
+    for name, problem in instances:
         start = time.perf_counter()
         result = plan(problem)
         seconds = time.perf_counter() - start
@@ -157,16 +171,16 @@ def main() -> None:
         baseline = greedy(problem)
         greedy_seconds = time.perf_counter() - start
         for row in (
-            measure(f"{n_h}x{n_e} planificateur", problem, result.appointments, seconds, bound),
-            measure(f"{n_h}x{n_e} glouton", problem, baseline, greedy_seconds, bound),
+            measure(f"{name} planificateur", problem, result.appointments, seconds, bound),
+            measure(f"{name} glouton", problem, baseline, greedy_seconds, bound),
         ):
             print(
-                f"{row.name:<22}{row.seconds:>10.3f}{row.meetings:>7}{row.bound:>7}"
+                f"{row.name:<34}{row.seconds:>10.3f}{row.meetings:>7}{row.bound:>7}"
                 f"{row.meetings / max(1, row.bound):>9.4f}"
                 f"{row.holders_met:>6}/{result.bound.holders_with_meeting:<6}"
                 f"{row.wishes:>11}{row.gaps:>7}"
             )
-        if (n_h, n_e) == SIZES[0]:
+        if name == "50x15":
             for label, seconds, late in late_registrations(problem, result):
                 print(
                     f"  inscription tardive d'un {label} : {seconds:.3f} s, "
