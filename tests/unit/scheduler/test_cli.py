@@ -85,3 +85,18 @@ def test_invalid_edition_file(tmp_path) -> None:
     assert result.exit_code == 2
     assert "slot_minutes : doit valoir au moins 10" in result.output
     assert not out.exists()
+
+
+def test_same_participants_in_another_row_order_give_the_same_schedule(tmp_path) -> None:
+    rows = realistic_rows(45, 15, seed=11)
+    shuffled = [rows[0], *reversed(rows[1:])]
+    outputs = []
+    for name, content in (("a.csv", rows), ("b.csv", shuffled)):
+        participants = tmp_path / name
+        participants.write_bytes(to_csv(content))
+        out = tmp_path / f"planning-{name}"
+        result = CliRunner().invoke(plan, ["--participants", str(participants), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) > 45
