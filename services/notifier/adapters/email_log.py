@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, Row, and_, or_, select, update
+from sqlalchemy import CursorResult, Engine, Result, Row, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,7 +74,7 @@ def cancel_pending(
         .where(*conditions)
         .values(status=EmailStatus.CANCELLED, reason=reason, updated_at=utc_now())
     )
-    return int(result.rowcount or 0)
+    return changed(result)
 
 
 def open_change_notice(session: Session, participant_id: object, edition_id: str) -> int | None:
@@ -166,6 +166,11 @@ def claim_due(
             .returning(emails.c.id)
         ).all()
     return [row.id for row in rows]
+
+
+def changed(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE: how a conditional state change knows it won."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def get(session: Session, email_id: int) -> Row[Any] | None:

@@ -34,10 +34,14 @@ class Dispatcher:
 
     def enqueue(self, claimed: Sequence[int]) -> list[int]:
         done: list[int] = []
+        if not claimed:
+            return done
         try:
-            for email_id in claimed:
-                self.celery.send_task(SEND_TASK, args=[email_id])
-                done.append(email_id)
+            # One producer (one connection) for the whole batch: a publication enqueues hundreds.
+            with self.celery.producer_or_acquire() as producer:
+                for email_id in claimed:
+                    self.celery.send_task(SEND_TASK, args=[email_id], producer=producer)
+                    done.append(email_id)
         except Exception as exc:  # Redis down: release the claims for the next beat
             log.warning("email dispatch: enqueue failed (%s), left to the beat", type(exc).__name__)
             try:

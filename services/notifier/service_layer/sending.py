@@ -146,7 +146,7 @@ class Sender:
                     updated_at=now,
                 )
             )
-            return bool(result.rowcount)
+            return bool(email_log.changed(result))
 
     def _mark_sent(self, row: Any, template: Template) -> None:
         now = utc_now()
@@ -165,7 +165,7 @@ class Sender:
                     context=json.dumps(context, sort_keys=True),
                 )
             )
-            if result.rowcount:
+            if email_log.changed(result):
                 self.outbox.add(session, self._event(EmailSent, row, template))
 
     def _skip(self, row: Any, reason: str) -> Outcome:
@@ -176,7 +176,7 @@ class Sender:
                 .where(emails.c.id == row.id, emails.c.status == EmailStatus.PENDING)
                 .values(status=EmailStatus.SKIPPED, reason=reason, updated_at=now)
             )
-        return Outcome.SKIPPED if result.rowcount else Outcome.NOTHING
+        return Outcome.SKIPPED if email_log.changed(result) else Outcome.NOTHING
 
     def _record_failure(self, row: Any, error: SendError) -> Outcome:
         """Temporary: due again after a backoff, up to the limit. Permanent: failed."""
@@ -207,7 +207,7 @@ class Sender:
                 .where(emails.c.id == row.id, emails.c.status == current.status)
                 .values(**values)
             )
-            if not result.rowcount:
+            if not email_log.changed(result):
                 return Outcome.NOTHING
             if final:
                 failed = self._event(
