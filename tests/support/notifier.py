@@ -221,6 +221,14 @@ class Workers:
             start_new_session=True,  # its own process group: a test can kill it whole
         )
         self.processes.append(process)
+        log_path = self.tmp_path / f"worker-{n}.log"
+        wait_until(
+            lambda: process.poll() is not None or b" ready." in log_path.read_bytes(),
+            timeout=60,
+            what="the Celery worker to be ready",
+        )
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited: {log_path.read_text(errors='replace')}")
         return process
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:

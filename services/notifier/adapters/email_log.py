@@ -78,7 +78,11 @@ def cancel_pending(
 
 
 def open_change_notice(session: Session, participant_id: object, edition_id: str) -> int | None:
-    """A change notice still gathering changes: pending, not yet enqueued."""
+    """A change notice that will still show this change: pending and not yet enqueued.
+
+    The agenda is fetched when the email is sent, so any change committed before the row is
+    claimed is in it; once claimed, the fetch may already have happened and a new notice opens.
+    """
     return session.execute(
         select(emails.c.id).where(
             emails.c.participant_id == str(participant_id),
@@ -86,7 +90,6 @@ def open_change_notice(session: Session, participant_id: object, edition_id: str
             emails.c.template == Template.AGENDA_CHANGE,
             emails.c.status == EmailStatus.PENDING,
             emails.c.claimed_at.is_(None),
-            emails.c.due_at > utc_now(),
         )
     ).scalar()
 

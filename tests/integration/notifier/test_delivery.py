@@ -39,7 +39,7 @@ def test_temporary_failure_is_retried_and_delivered_once(notifier, smtp, directo
     smtp.handler.temporary_failures = 1
     workers.start()
     deliver(notifier, registered(directory.person()))
-    wait_until(lambda: statuses(notifier) == ["sent"], timeout=20, what="sent after a 451")
+    wait_until(lambda: statuses(notifier) == ["sent"], timeout=45, what="sent after a 451")
     assert len(smtp.messages) == 1
     assert smtp.handler.data_commands == 2
     [row] = rows(notifier)
@@ -51,7 +51,7 @@ def test_permanent_failure_is_not_retried(notifier, smtp, directory, workers):
     smtp.handler.permanent = True
     workers.start()
     deliver(notifier, registered(directory.person()))
-    wait_until(lambda: statuses(notifier) == ["failed"], timeout=20, what="failed on 550")
+    wait_until(lambda: statuses(notifier) == ["failed"], timeout=45, what="failed on 550")
     time.sleep(1.5)  # longer than any backoff of the test settings
     assert smtp.handler.data_commands == 1
     [row] = rows(notifier)
@@ -64,12 +64,12 @@ def test_worker_killed_mid_send_delivers_exactly_once(notifier, smtp, directory,
     smtp.handler.hang_next = True
     first = workers.start()
     deliver(notifier, registered(directory.person()))
-    assert smtp.handler.hanging.wait(20), workers.logs()
+    assert smtp.handler.hanging.wait(45), workers.logs()
     assert statuses(notifier) == ["sending"]
     workers.kill(first)
     smtp.handler.release.set()  # the server never accepted: the client died during DATA
     workers.start()
-    wait_until(lambda: statuses(notifier) == ["sent"], timeout=30, what="sent after the crash")
+    wait_until(lambda: statuses(notifier) == ["sent"], timeout=45, what="sent after the crash")
     time.sleep(1.0)
     assert len(smtp.messages) == 1
     assert rows(notifier)[0].attempts == 2
@@ -109,7 +109,6 @@ def test_a_burst_of_changes_makes_one_email(notifier, smtp, directory, workers):
     directory.agenda(holder, [])
     experts = [directory.person(role="expert") for _ in range(10)]
     deliver(notifier, published())  # published before these appointments are made
-    workers.start()
     changes = []
     for i, expert in enumerate(experts):
         assigned = slot(holder, expert, 9 + i % 6)
@@ -124,12 +123,13 @@ def test_a_burst_of_changes_makes_one_email(notifier, smtp, directory, workers):
             ),
         )
     directory.agenda(holder, agenda_items(10))
+    workers.start()  # after the burst: on a loaded machine the burst may outlast the window
 
     def change_rows():
         return rows(notifier, participant_id=holder, template="changement")
 
     assert len(change_rows()) == 1
-    wait_until(lambda: change_rows()[0].status == "sent", timeout=20, what="the change notice")
+    wait_until(lambda: change_rows()[0].status == "sent", timeout=45, what="the change notice")
     to_holder = [
         m
         for m in smtp.messages
