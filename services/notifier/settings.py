@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import BaseServiceSettings
 
@@ -55,6 +55,14 @@ class NotifierSettings(BaseServiceSettings):
     # Reminder the day before, at this hour (edition time zone).
     reminder_hour: int = 9
     timezone: str = "Europe/Paris"
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> NotifierSettings:
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ValueError(
+                "SMTP_SSL et SMTP_STARTTLS s'excluent : SSL pour le port 465, STARTTLS pour 587"
+            )
+        return self
 
     def message_id_domain(self) -> str:
         if self.mail_message_id_domain:

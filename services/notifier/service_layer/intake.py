@@ -51,10 +51,13 @@ def _due_now(ids: list[int | None]) -> list[int]:
 # -- registration ---------------------------------------------------------------------------
 
 
-def _remember(session: Session, event: ParticipantRegistered | ParticipantUpdated) -> str | None:
-    """Store the participant's status; returns the previous one (None when first seen).
+def _remember(
+    session: Session, event: ParticipantRegistered | ParticipantUpdated
+) -> tuple[str | None, str]:
+    """Store the participant's status; returns (status before, status now).
 
-    Only a newer revision replaces the stored one: a late, older update changes nothing.
+    Only a newer revision replaces the stored one: an older event read late (the streams are
+    not ordered with each other) changes nothing, and "now" stays the newest status known.
     """
     pid = str(event.participant_id)
     previous = session.execute(
@@ -70,19 +73,25 @@ def _remember(session: Session, event: ParticipantRegistered | ParticipantUpdate
     }
     if previous is None:
         session.execute(participants.insert().values(participant_id=pid, **values))
-        return None
-    if event.revision > previous.revision:
-        session.execute(
-            update(participants).where(participants.c.participant_id == pid).values(**values)
-        )
-    return str(previous.status) if event.revision > previous.revision else str(event.status)
+        return None, str(event.status)
+    if event.revision <= previous.revision:
+        return str(previous.status), str(previous.status)
+    session.execute(
+        update(participants).where(participants.c.participant_id == pid).values(**values)
+    )
+    return str(previous.status), str(event.status)
 
 
 def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
-    _remember(session, event)
-    if event.status == RegistrationStatus.WAITING_LIST:
+    """Confirmation or waiting-list notice, for the newest status known.
+
+    A registration read after a newer update (a promotion, say) confirms the current state
+    in one email rather than telling an outdated story.
+    """
+    _, status = _remember(session, event)
+    if status == RegistrationStatus.WAITING_LIST:
         template = Template.WAITING_LIST
-    elif event.status == RegistrationStatus.REGISTERED:
+    elif status == RegistrationStatus.REGISTERED:
         template = (
             Template.REGISTRATION_EXPERT
             if event.role == Role.EXPERT
@@ -104,10 +113,9 @@ def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
 
 
 def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
-    previous = _remember(session, event)
+    previous, status = _remember(session, event)
     promoted = (
-        previous == RegistrationStatus.WAITING_LIST
-        and event.status == RegistrationStatus.REGISTERED
+        previous == RegistrationStatus.WAITING_LIST and status == RegistrationStatus.REGISTERED
     )
     if not promoted:
         return []

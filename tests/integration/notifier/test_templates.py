@@ -176,3 +176,19 @@ def test_crlf_in_an_address_is_refused_permanently(notifier, sender, smtp, direc
     assert send_all(notifier, sender) == [Outcome.FAILED]
     assert smtp.messages == []
     assert rows(notifier)[0].reason == "adresse email absente ou invalide"
+
+
+def test_registration_read_after_its_promotion_sends_one_confirmation(notifier, directory):
+    pid = directory.person()
+    waiting = registered(pid, status=RegistrationStatus.WAITING_LIST)
+    promoted = ParticipantUpdated(
+        edition_id=EDITION,
+        participant_id=uuid.UUID(pid),
+        role=Role.HOLDER,
+        revision=2,
+        status=RegistrationStatus.REGISTERED,
+        legal_form="association",
+    )
+    deliver(notifier, promoted)  # streams are not ordered with each other
+    deliver(notifier, waiting)
+    assert [r.template for r in rows(notifier)] == ["inscription-porteur"]
