@@ -28,6 +28,8 @@ class NotifierSettings(BaseServiceSettings):
     smtp_user: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout_s: float = 30.0
+    # A CA bundle to verify the SMTP server's certificate (a private relay); system CAs if empty.
+    smtp_ca_file: str = ""
     mail_from: str = "Rencontres du financement de l'ESS <rencontres@pes21.fr>"
     # The right-hand side of Message-IDs; the domain of MAIL_FROM when empty.
     mail_message_id_domain: str = ""

@@ -22,6 +22,11 @@ class SmtpConfig:
     user: str = ""
     password: str = ""
     timeout_s: float = 30.0
+    ca_file: str = ""
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates are always verified; a private CA can be given, never switched off."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
 
 def _temporary(exc: BaseException) -> SendError:
@@ -53,14 +58,14 @@ class SmtpTransaction:
         try:
             if cfg.ssl:
                 client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=cfg.timeout_s, context=ssl.create_default_context()
+                    cfg.host, cfg.port, timeout=cfg.timeout_s, context=cfg.tls_context()
                 )
             else:
                 client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
             self.client = client
             client.ehlo()
             if cfg.starttls:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=cfg.tls_context())
                 client.ehlo()
             if cfg.user:
                 client.login(cfg.user, cfg.password)
@@ -70,6 +75,14 @@ class SmtpTransaction:
             code, reply = client.rcpt(recipient)
             if code not in (250, 251):
                 raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        except smtplib.SMTPAuthenticationError as exc:
+            # The configuration is wrong, not the message: retried while someone fixes it.
+            self.close()
+            raise SendError(
+                f"authentification SMTP refusée ({exc.smtp_code})",
+                permanent=False,
+                code=exc.smtp_code,
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, reply = next(iter(exc.recipients.values()))

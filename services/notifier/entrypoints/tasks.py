@@ -65,6 +65,7 @@ def make_sender(app: Notifier) -> Sender:
             user=s.smtp_user,
             password=s.smtp_password.get_secret_value(),
             timeout_s=s.smtp_timeout_s,
+            ca_file=s.smtp_ca_file,
         ),
         mail_from=s.mail_from,
         message_id_domain=s.message_id_domain(),

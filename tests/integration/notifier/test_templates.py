@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import icalendar
 from sqlalchemy import update
 
+from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
 from services.notifier.service_layer.sending import Outcome
 from shared.events import (
@@ -192,3 +194,31 @@ def test_registration_read_after_its_promotion_sends_one_confirmation(notifier, 
     deliver(notifier, promoted)  # streams are not ordered with each other
     deliver(notifier, waiting)
     assert [r.template for r in rows(notifier)] == ["inscription-porteur"]
+
+
+def test_a_sent_row_is_never_sent_again(notifier, sender, smtp, directory):
+    deliver(notifier, registered(directory.person()))
+    [row] = rows(notifier)
+    assert sender.send(row.id) is Outcome.SENT
+    assert sender.send(row.id) is Outcome.NOTHING  # the task redelivered
+    assert len(smtp.messages) == 1
+
+
+def test_the_remaining_window_resends_with_the_same_message_id(notifier, sender, smtp, directory):
+    """Accepted by SMTP, then the worker died before committing `sent`: sent again, same id."""
+    deliver(notifier, registered(directory.person()))
+    [row] = rows(notifier)
+    assert sender.send(row.id) is Outcome.SENT
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with notifier.kit.engine.begin() as conn:  # as if `sent` had never been committed
+        conn.execute(
+            update(emails)
+            .where(emails.c.id == row.id)
+            .values(status="sending", sending_at=long_ago)
+        )
+    assert email_log.claim_due(
+        notifier.kit.engine, claim_stale_s=900, sending_stale_s=600, limit=10
+    ) == [row.id]
+    assert sender.send(row.id) is Outcome.SENT
+    first, second = smtp.messages
+    assert first["Message-ID"] == second["Message-ID"]
