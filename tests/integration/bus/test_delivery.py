@@ -219,3 +219,42 @@ def test_outbox_backlog_counts_unpublished(engine, redis_url, bus_prefix):
             select(func.count()).where(outbox_table.c.published_at.is_(None))
         ).scalar_one()
     assert backlog == 2
+
+
+def test_service_kit_consumes_handlers_registered_after_bootstrap(
+    database_url, redis_url, bus_prefix
+):
+    """The path every service takes: make_kit(), then handlers, then the runtime starts."""
+    from shared.service import make_kit
+    from shared.settings import BaseServiceSettings
+    from tests.integration.bus.app import effects, metadata
+
+    settings = BaseServiceSettings(
+        redis_url=redis_url, bus_prefix=bus_prefix, relay_interval_s=0.05
+    )
+    kit = make_kit("demo", settings, metadata, database_url)
+    metadata.create_all(kit.engine)
+
+    @kit.consumer.on(ParticipantRegistered)
+    def record(session, event):
+        session.execute(
+            effects.insert().values(
+                event_id=str(event.event_id), participant_id=str(event.participant_id)
+            )
+        )
+
+    async def scenario() -> int:
+        await kit.runtime.start()
+        try:
+            with transaction(kit.factory) as session:
+                kit.outbox.add(session, registered(), registered())
+            for _ in range(200):
+                if effect_count(kit.engine) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            return effect_count(kit.engine)
+        finally:
+            await kit.runtime.stop()
+
+    assert asyncio.run(scenario()) == 2
+    kit.engine.dispose()
