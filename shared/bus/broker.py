@@ -19,7 +19,7 @@ DATA_FIELD = "__data__"
 TYPE_FIELD = "event_type"
 
 
-def entry_fields(event_type: str, payload: str) -> dict[str, str]:
+def entry_fields(event_type: str, payload: str) -> dict[Any, Any]:
     return {TYPE_FIELD: event_type, DATA_FIELD: payload}
 
 
