@@ -258,3 +258,29 @@ def test_service_kit_consumes_handlers_registered_after_bootstrap(
 
     assert asyncio.run(scenario()) == 2
     kit.engine.dispose()
+
+
+def test_two_relays_at_once_publish_each_event_exactly_once(engine, redis_url, bus_prefix):
+    import threading
+
+    events = _commit_events(engine, bus_prefix, 300)
+    client = redis.Redis.from_url(redis_url)
+    relays = [OutboxRelay(engine, outbox_table, client, "demo", batch_size=20) for _ in range(2)]
+    barrier = threading.Barrier(2)
+
+    def run(relay: OutboxRelay) -> None:
+        barrier.wait()
+        for _ in range(200):
+            relay.publish_all()
+
+    threads = [threading.Thread(target=run, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    published = [
+        ParticipantRegistered.model_validate_json(f[DATA_FIELD.encode()]).event_id
+        for _, f in client.xrange(STREAM(bus_prefix))
+    ]
+    assert sorted(map(str, published)) == sorted(str(e.event_id) for e in events)
+    assert published == [e.event_id for e in events]  # and in commit order
