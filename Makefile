@@ -30,6 +30,7 @@ test-e2e: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy shared rencontres
 
 format: install
 	$(UV) run --frozen ruff format .

@@ -31,6 +31,31 @@ def migrate(ctx: click.Context) -> None:
         ctx.invoke(service.commands["migrate"])
 
 
+@main.group(help="Accès Redis des applications abonnées aux événements.")
+def acl() -> None:
+    pass
+
+
+@acl.command(
+    "subscriber",
+    help="Crée (ou remplace) l'utilisateur Redis NAME, limité à la lecture des flux publics "
+    "avec son propre groupe de consommateurs.",
+)
+@click.argument("name")
+@click.password_option("--password", help="Mot de passe de l'utilisateur Redis.")
+def acl_subscriber(name: str, password: str) -> None:
+    import redis
+
+    from shared.bus.acl import create_subscriber, public_streams
+    from shared.settings import BaseServiceSettings
+
+    settings = BaseServiceSettings()
+    create_subscriber(redis.Redis.from_url(settings.redis_url), name, password, settings.bus_prefix)
+    click.echo(f"Utilisateur Redis « {name} » prêt ; flux lisibles :")
+    for stream in public_streams(settings.bus_prefix):
+        click.echo(f"  {stream}")
+
+
 main.add_command(up)
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import MetaData
 
 from shared.db import normalise_url
 
@@ -21,7 +22,7 @@ def upgrade(service_package_dir: Path, database_url: str, revision: str = "head"
     command.upgrade(alembic_config(service_package_dir, database_url), revision)
 
 
-def run_migrations(target_metadata: object) -> None:
+def run_migrations(target_metadata: MetaData) -> None:
     """The body of every service's `migrations/env.py` (online mode; SQLite needs batch mode)."""
     from alembic import context
 

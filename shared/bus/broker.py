@@ -7,6 +7,7 @@ read the same entries.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from faststream.redis import RedisBroker
@@ -18,7 +19,7 @@ DATA_FIELD = "__data__"
 TYPE_FIELD = "event_type"
 
 
-def entry_fields(event_type: str, payload: str) -> dict[str, str]:
+def entry_fields(event_type: str, payload: str) -> dict[Any, Any]:
     return {TYPE_FIELD: event_type, DATA_FIELD: payload}
 
 
@@ -39,4 +40,6 @@ class JSONEventFormat(MessageFormat):
 
 
 def make_broker(redis_url: str, **kwargs: Any) -> RedisBroker:
+    # One log line per message would drown the logs of a busy day: keep them for DEBUG.
+    kwargs.setdefault("log_level", logging.DEBUG)
     return RedisBroker(redis_url, message_format=JSONEventFormat, **kwargs)

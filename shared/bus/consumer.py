@@ -201,7 +201,7 @@ class EventConsumer:
         self, client: aioredis.Redis, stream: str, entry_id: bytes, fields: dict[bytes, bytes]
     ) -> None:
         info = await client.xpending_range(stream, self.group, min=entry_id, max=entry_id, count=1)
-        deliveries = info[0]["times_delivered"] if info else 1
+        deliveries = int(info[0]["times_delivered"]) if info else 1
         if deliveries > self.max_deliveries or fields is None:
             await self._dead_letter(client, stream, entry_id, fields or {}, deliveries)
             return
@@ -223,7 +223,7 @@ class EventConsumer:
         fields: dict[bytes, bytes],
         deliveries: int,
     ) -> None:
-        dead = dict(fields)
+        dead: dict[Any, Any] = dict(fields)
         dead.update(
             {
                 b"original_stream": stream.encode(),

@@ -56,8 +56,8 @@ class Outbox:
 class OutboxRelay:
     """Publishes committed outbox rows to their streams, oldest first.
 
-    On PostgreSQL several relays may run: a transaction-level advisory lock lets one publish at a
-    time, which also keeps each stream in commit order. SQLite has a single writer anyway.
+    Several relays may run: on PostgreSQL a transaction-level advisory lock lets one publish at a
+    time, which also keeps each stream in commit order; on SQLite the write lock does the same.
     """
 
     def __init__(
@@ -90,6 +90,10 @@ class OutboxRelay:
                 ).scalar()
                 if not got:
                     return 0
+            else:
+                # SQLite: an empty UPDATE takes the write lock before the rows are read, so a
+                # second relay waits instead of reading (and publishing) the same rows.
+                conn.execute(update(self.table).where(text("1 = 0")).values(published_at=None))
             rows = conn.execute(
                 select(
                     self.table.c.id,

@@ -37,13 +37,13 @@ class BusRuntime:
         self.async_redis = aioredis.Redis.from_url(settings.redis_url)
         self.relay = OutboxRelay(engine, outbox_table, self.sync_redis, service)
         self.broker = make_broker(settings.redis_url) if consumer else None
-        if consumer and self.broker:
-            consumer.attach(self.broker)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(self.settings.relay_interval_s)))
-        if self.consumer and self.broker:
+        if self.consumer and self.consumer.subscriptions and self.broker:
+            # Subscriptions are read now, so handlers registered after bootstrap count too.
+            self.consumer.attach(self.broker)
             await self._wait_for_redis()
             await self.consumer.ensure_groups(self.async_redis)
             await self.broker.start()

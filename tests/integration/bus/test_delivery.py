@@ -219,3 +219,68 @@ def test_outbox_backlog_counts_unpublished(engine, redis_url, bus_prefix):
             select(func.count()).where(outbox_table.c.published_at.is_(None))
         ).scalar_one()
     assert backlog == 2
+
+
+def test_service_kit_consumes_handlers_registered_after_bootstrap(
+    database_url, redis_url, bus_prefix
+):
+    """The path every service takes: make_kit(), then handlers, then the runtime starts."""
+    from shared.service import make_kit
+    from shared.settings import BaseServiceSettings
+    from tests.integration.bus.app import effects, metadata
+
+    settings = BaseServiceSettings(
+        redis_url=redis_url, bus_prefix=bus_prefix, relay_interval_s=0.05
+    )
+    kit = make_kit("demo", settings, metadata, database_url)
+    metadata.create_all(kit.engine)
+
+    @kit.consumer.on(ParticipantRegistered)
+    def record(session, event):
+        session.execute(
+            effects.insert().values(
+                event_id=str(event.event_id), participant_id=str(event.participant_id)
+            )
+        )
+
+    async def scenario() -> int:
+        await kit.runtime.start()
+        try:
+            with transaction(kit.factory) as session:
+                kit.outbox.add(session, registered(), registered())
+            for _ in range(200):
+                if effect_count(kit.engine) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            return effect_count(kit.engine)
+        finally:
+            await kit.runtime.stop()
+
+    assert asyncio.run(scenario()) == 2
+    kit.engine.dispose()
+
+
+def test_two_relays_at_once_publish_each_event_exactly_once(engine, redis_url, bus_prefix):
+    import threading
+
+    events = _commit_events(engine, bus_prefix, 300)
+    client = redis.Redis.from_url(redis_url)
+    relays = [OutboxRelay(engine, outbox_table, client, "demo", batch_size=20) for _ in range(2)]
+    barrier = threading.Barrier(2)
+
+    def run(relay: OutboxRelay) -> None:
+        barrier.wait()
+        for _ in range(200):
+            relay.publish_all()
+
+    threads = [threading.Thread(target=run, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    published = [
+        ParticipantRegistered.model_validate_json(f[DATA_FIELD.encode()]).event_id
+        for _, f in client.xrange(STREAM(bus_prefix))
+    ]
+    assert sorted(map(str, published)) == sorted(str(e.event_id) for e in events)
+    assert published == [e.event_id for e in events]  # and in commit order

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import click
@@ -120,3 +123,25 @@ def test_env_example_lists_every_setting_and_nothing_else():
         if line and not line.startswith("#")
     }
     assert listed == known_variables()
+
+
+@pytest.mark.skipif(
+    shutil.which("promtool") is None, reason="promtool (Debian's prometheus) absent"
+)
+def test_prometheus_configuration_and_alert_rules_are_valid():
+    for args in (["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"]):
+        result = subprocess.run(
+            ["promtool", *args], cwd=ROOT / "deploy" / "prometheus", capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_grafana_dashboards_parse_and_use_the_provisioned_datasource():
+    dashboards = sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
+    assert dashboards
+    for path in dashboards:
+        board = json.loads(path.read_text())
+        assert board["uid"].startswith("rencontres-")
+        for panel in board["panels"]:
+            assert panel["datasource"]["uid"] == "prometheus"
+            assert all(t["expr"] for t in panel["targets"])

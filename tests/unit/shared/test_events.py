@@ -19,6 +19,10 @@ STREAM_NAME = re.compile(
 PERSONAL_FIELD = re.compile(r"e-?mail|phone|telephone|name|nom|token|password|address|adresse")
 EMAIL_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE_VALUE = re.compile(r"(\+33|0)\s?[1-9]([\s.-]?\d{2}){4}")
+# Ids and timestamps are digits too: they are removed before looking for phone numbers.
+OPAQUE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d\d-\d\dT[\d:.]+Z?"
+)
 
 
 def test_every_event_has_a_sample():
@@ -87,7 +91,7 @@ def test_no_event_field_can_hold_personal_data(cls: type[Event]):
 
 @pytest.mark.parametrize("event", sample_events(), ids=lambda e: type(e).__name__)
 def test_no_event_value_looks_like_an_email_or_phone(event: Event):
-    body = event.model_dump_json()
+    body = OPAQUE.sub("", event.model_dump_json())
     assert not EMAIL_VALUE.search(body)
     assert not PHONE_VALUE.search(body)
 
