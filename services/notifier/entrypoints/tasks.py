@@ -20,7 +20,12 @@ from shared.tasks import make_celery
 _settings = NotifierSettings()
 celery_app = make_celery("notifier", _settings)
 celery_app.conf.beat_schedule = {
-    "notifier-dispatch-due": {"task": DISPATCH_TASK, "schedule": _settings.email_poll_interval_s}
+    "notifier-dispatch-due": {
+        "task": DISPATCH_TASK,
+        "schedule": _settings.email_poll_interval_s,
+        # Behind a long queue of sends, a round not yet started is replaced by the next one.
+        "options": {"expires": max(_settings.email_poll_interval_s * 2, 1.0)},
+    }
 }
 
 

@@ -47,6 +47,17 @@ def test_temporary_failure_is_retried_and_delivered_once(notifier, smtp, directo
     wait_until(lambda: outbox_types(notifier) == ["EmailSent"], what="EmailSent in the outbox")
 
 
+def test_crash_between_commit_and_enqueue_is_caught_by_the_beat(
+    notifier, smtp, directory, workers, monkeypatch
+):
+    monkeypatch.setattr(notifier.dispatcher, "dispatch", lambda ids: [])  # the process died
+    deliver(notifier, registered(directory.person()))
+    assert rows(notifier)[0].claimed_at is None
+    workers.start()
+    wait_until(lambda: statuses(notifier) == ["sent"], timeout=45, what="sent by the beat")
+    assert len(smtp.messages) == 1
+
+
 def test_permanent_failure_is_not_retried(notifier, smtp, directory, workers):
     smtp.handler.permanent = True
     workers.start()
