@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import smtplib
-import ssl
 from dataclasses import dataclass
+from ssl import SSLContext, create_default_context
 
 from services.notifier.domain.emails import SendError, classify_smtp_code
 
@@ -24,9 +24,9 @@ class SmtpConfig:
     timeout_s: float = 30.0
     ca_file: str = ""
 
-    def tls_context(self) -> ssl.SSLContext:
+    def tls_context(self) -> SSLContext:
         """Certificates are always verified; a private CA can be given, never switched off."""
-        return ssl.create_default_context(cafile=self.ca_file or None)
+        return create_default_context(cafile=self.ca_file or None)
 
 
 def _temporary(exc: BaseException) -> SendError:

@@ -6,13 +6,16 @@ admin session exists; `/internal/...` is for the other services, with the same t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hmac
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import AwareDatetime, BaseModel, Field
@@ -22,6 +25,7 @@ from services.notifier.adapters.db import emails
 from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.service_layer import requests
+from services.notifier.service_layer.dispatch import measure_queue
 from shared.db import transaction
 from shared.web import create_app as create_base_app
 
@@ -63,6 +67,17 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
     app = create_base_app(service="notifier", title="Rencontres – notifier", runtime=kit.runtime)
     app.state.notifier = notifier
     pages = Jinja2Templates(directory=TEMPLATES / "admin")
+
+    @app.middleware("http")
+    async def refresh_queue_gauges(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # The queue gauges are read from the log when scraped, not only by the beat's rounds.
+        if request.url.path == "/metrics":
+            with contextlib.suppress(Exception):  # a database outage must not hide the metrics
+                await asyncio.to_thread(measure_queue, kit.engine)
+        return await call_next(request)
+
     token = notifier.settings.service_token.get_secret_value()
 
     def service_token(authorization: Annotated[str | None, Header()] = None) -> None:
