@@ -54,17 +54,16 @@ def add_email(
 
 def cancel_pending(
     session: Session,
-    participant_id: object,
+    participant_id: object | None,
     *,
     templates: Iterable[Template] | None = None,
     edition_id: str | None = None,
     reason: str,
 ) -> int:
-    """Withdraw the participant's rows not yet handed to SMTP."""
-    conditions = [
-        emails.c.participant_id == str(participant_id),
-        emails.c.status == EmailStatus.PENDING,
-    ]
+    """Withdraw rows not yet handed to SMTP: one participant's, or everyone's (None)."""
+    conditions = [emails.c.status == EmailStatus.PENDING]
+    if participant_id is not None:
+        conditions.append(emails.c.participant_id == str(participant_id))
     if templates is not None:
         conditions.append(emails.c.template.in_([str(t) for t in templates]))
     if edition_id is not None:

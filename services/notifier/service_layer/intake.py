@@ -238,16 +238,17 @@ def on_published(session: Session, event: SchedulePublished, rules: IntakeRules)
         )
     else:
         return []  # an older publication arriving late: the newer one has been handled
+    # A new publication replaces the agendas, change notices and reminders still waiting
+    # (they would show the new agenda anyway: it is fetched when sending).
+    email_log.cancel_pending(
+        session,
+        None,
+        templates=[Template.AGENDA, Template.AGENDA_CHANGE, Template.REMINDER],
+        edition_id=event.edition_id,
+        reason="remplacé par la publication du planning",
+    )
     ids: list[int | None] = []
     for pid, first in _people_with_meetings(session, event.edition_id).items():
-        # A new publication replaces change notices and reminders still waiting.
-        email_log.cancel_pending(
-            session,
-            pid,
-            templates=[Template.AGENDA_CHANGE, Template.REMINDER],
-            edition_id=event.edition_id,
-            reason="remplacé par la publication du planning",
-        )
         ids.append(
             email_log.add_email(
                 session,

@@ -87,3 +87,19 @@ def test_slot_event_read_after_the_publication_it_belongs_to(notifier, directory
     assert templates == ["agenda", "rappel"]
     deliver(notifier, early)  # twice: nothing more
     assert len(rows(notifier, participant_id=holder)) == 2
+
+
+def test_a_new_publication_replaces_waiting_reminders_and_notices(notifier, directory):
+    holder, expert = directory.person(), directory.person(role="expert")
+    deliver(notifier, slot(holder, expert, 9))
+    deliver(notifier, published(1))
+    deliver(notifier, slot(holder, expert, 10))  # a change after the first publication
+    deliver(notifier, published(2))
+    mine = [(r.template, r.status) for r in rows(notifier, participant_id=holder)]
+    assert mine == [
+        ("agenda", "cancelled"),  # not sent yet: the new one replaces it
+        ("rappel", "cancelled"),
+        ("changement", "cancelled"),
+        ("agenda", "pending"),
+        ("rappel", "pending"),
+    ]
