@@ -43,6 +43,7 @@ class SinkHandler:
     hanging: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     data_commands: int = 0
+    peers: list[Any] = field(default_factory=list)  # client address of each accepted message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -61,6 +62,7 @@ class SinkHandler:
             return "451 4.7.1 Try again later"
         with self.lock:
             self.raw.append(envelope.content)
+            self.peers.append(session.peer)
             self.messages.append(
                 email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
             )

@@ -1,12 +1,14 @@
 """Sending one message over SMTP, in two steps so the log can record the point of no return.
 
 `open()` does everything that may fail harmlessly (connect, TLS, login, MAIL FROM, RCPT TO);
-`deliver()` sends DATA, the only step after which the server may hold the message.
+`deliver()` sends DATA, the only step after which the server may hold the message. The
+connection is kept for the next message of the same worker process.
 """
 
 from __future__ import annotations
 
 import smtplib
+import time
 from dataclasses import dataclass
 from ssl import SSLContext, create_default_context
 
@@ -46,35 +48,60 @@ def _from_response(exc: smtplib.SMTPResponseException) -> SendError:
     )
 
 
-class SmtpTransaction:
-    """One message: opened up to RCPT TO, then delivered (DATA) or abandoned."""
+class SmtpConnection:
+    """The worker's connection to the SMTP server, kept between messages (TLS and login once).
 
-    def __init__(self, config: SmtpConfig) -> None:
+    Each message is `open()` (MAIL FROM, RCPT TO), then `deliver()` (DATA) or `abandon()`.
+    A kept connection found closed by the server when a message starts is reopened once; one
+    idle longer than `idle_s` is not trusted and reopened.
+    """
+
+    def __init__(self, config: SmtpConfig, idle_s: float = 30.0) -> None:
         self.config = config
+        self.idle_s = idle_s
         self.client: smtplib.SMTP | None = None
+        self.used_at = 0.0
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        if cfg.ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                cfg.host, cfg.port, timeout=cfg.timeout_s, context=cfg.tls_context()
+            )
+        else:
+            client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
+        self.client = client
+        client.ehlo()
+        if cfg.starttls:
+            client.starttls(context=cfg.tls_context())
+            client.ehlo()
+        if cfg.user:
+            client.login(cfg.user, cfg.password)
+        return client
+
+    def _envelope(self, client: smtplib.SMTP, sender: str, recipient: str) -> None:
+        code, reply = client.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = client.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
 
     def open(self, sender: str, recipient: str) -> None:
-        cfg = self.config
+        if self.client is not None and time.monotonic() - self.used_at > self.idle_s:
+            self.close()
         try:
-            if cfg.ssl:
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=cfg.timeout_s, context=cfg.tls_context()
-                )
-            else:
-                client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
-            self.client = client
-            client.ehlo()
-            if cfg.starttls:
-                client.starttls(context=cfg.tls_context())
-                client.ehlo()
-            if cfg.user:
-                client.login(cfg.user, cfg.password)
-            code, reply = client.mail(sender)
-            if code != 250:
-                raise smtplib.SMTPSenderRefused(code, reply, sender)
-            code, reply = client.rcpt(recipient)
-            if code not in (250, 251):
-                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+            if self.client is not None:
+                try:
+                    self._envelope(self.client, sender, recipient)
+                    return
+                except (OSError, smtplib.SMTPServerDisconnected):
+                    self.close()  # closed by the server while idle: once more, afresh
+                except smtplib.SMTPResponseException as exc:
+                    if exc.smtp_code != 421:
+                        raise
+                    self.close()
+            self._envelope(self._connect(), sender, recipient)
         except smtplib.SMTPAuthenticationError as exc:
             # The configuration is wrong, not the message: retried while someone fixes it.
             self.close()
@@ -95,16 +122,28 @@ class SmtpTransaction:
             raise _temporary(exc) from exc
 
     def deliver(self, message: bytes) -> None:
+        """DATA: the step after which the server may hold the message."""
         assert self.client is not None, "open() first"
         try:
             code, reply = self.client.data(message)
             if code != 250:
                 raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPResponseException as exc:
+            self.close()
             raise _from_response(exc) from exc
         except (OSError, smtplib.SMTPException) as exc:
+            self.close()
             raise _temporary(exc) from exc
-        finally:
+        self.used_at = time.monotonic()
+
+    def abandon(self) -> None:
+        """Drop the message opened (RSET); the connection stays for the next one."""
+        if self.client is None:
+            return
+        try:
+            self.client.rset()
+            self.used_at = time.monotonic()
+        except (OSError, smtplib.SMTPException):
             self.close()
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ import functools
 from services.notifier.adapters.directory import Registration, Scheduler
 from services.notifier.adapters.queue import DISPATCH_TASK, SEND_TASK
 from services.notifier.adapters.rendering import Brand, Renderer
-from services.notifier.adapters.smtp import SmtpConfig
+from services.notifier.adapters.smtp import SmtpConfig, SmtpConnection
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.service_layer.dispatch import dispatch_due as dispatch_due_rows
 from services.notifier.service_layer.sending import RetryPolicy, Sender
@@ -62,15 +62,17 @@ def make_sender(app: Notifier) -> Sender:
             s.http_timeout_s,
             "le planning",
         ),
-        smtp=SmtpConfig(
-            host=s.smtp_host,
-            port=s.smtp_port,
-            starttls=s.smtp_starttls,
-            ssl=s.smtp_ssl,
-            user=s.smtp_user,
-            password=s.smtp_password.get_secret_value(),
-            timeout_s=s.smtp_timeout_s,
-            ca_file=s.smtp_ca_file,
+        smtp=SmtpConnection(
+            SmtpConfig(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                starttls=s.smtp_starttls,
+                ssl=s.smtp_ssl,
+                user=s.smtp_user,
+                password=s.smtp_password.get_secret_value(),
+                timeout_s=s.smtp_timeout_s,
+                ca_file=s.smtp_ca_file,
+            )
         ),
         mail_from=s.mail_from,
         message_id_domain=s.message_id_domain(),

@@ -30,7 +30,7 @@ from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
 from services.notifier.adapters.directory import Contact, Registration, Scheduler
 from services.notifier.adapters.rendering import Renderer, build_message
-from services.notifier.adapters.smtp import SmtpConfig, SmtpTransaction
+from services.notifier.adapters.smtp import SmtpConnection
 from services.notifier.domain.emails import (
     AGENDA_TEMPLATES,
     EmailStatus,
@@ -71,7 +71,7 @@ class Sender:
     renderer: Renderer
     registration: Registration
     scheduler: Scheduler
-    smtp: SmtpConfig
+    smtp: SmtpConnection
     mail_from: str
     message_id_domain: str
     retry: RetryPolicy
@@ -124,12 +124,11 @@ class Sender:
             message_id=message_id(key, self.message_id_domain),
             attachments=attachments,
         )
-        smtp = SmtpTransaction(self.smtp)
-        smtp.open(message["From"].addresses[0].addr_spec, contact.email.strip())
+        self.smtp.open(message["From"].addresses[0].addr_spec, contact.email.strip())
         if not self._mark_sending(row.id):
-            smtp.close()  # another worker took it in the meantime
+            self.smtp.abandon()  # another worker took it in the meantime
             return Outcome.NOTHING
-        smtp.deliver(message.as_bytes())
+        self.smtp.deliver(message.as_bytes())
         self._mark_sent(row, template)
         return Outcome.SENT
 

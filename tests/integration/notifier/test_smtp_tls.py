@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from services.notifier.adapters.smtp import SmtpConfig, SmtpTransaction
+from services.notifier.adapters.smtp import SmtpConfig, SmtpConnection
 from services.notifier.domain.emails import SendError
 from tests.support.notifier import SinkHandler
 from tests.support.servers import free_port
@@ -80,13 +80,13 @@ def test_tls_and_login(certificate, implicit):
             timeout_s=10,
             ca_file=str(certificate[0]),
         )
-        smtp = SmtpTransaction(config)
+        smtp = SmtpConnection(config)
         smtp.open("a@pes21.example", "b@exemple.org")
         smtp.deliver(MESSAGE)
         assert len(handler.messages) == 1
         # an unknown certificate is refused (temporary: fixing the configuration helps)
         with pytest.raises(SendError) as untrusted:
-            SmtpTransaction(SmtpConfig(**{**config.__dict__, "ca_file": ""})).open(
+            SmtpConnection(SmtpConfig(**{**config.__dict__, "ca_file": ""})).open(
                 "a@pes21.example", "b@exemple.org"
             )
         assert not untrusted.value.permanent
@@ -96,7 +96,34 @@ def test_tls_and_login(certificate, implicit):
 
 def test_connection_refused_is_temporary():
     with pytest.raises(SendError) as failure:
-        SmtpTransaction(SmtpConfig(host="127.0.0.1", port=free_port(), timeout_s=2)).open(
+        SmtpConnection(SmtpConfig(host="127.0.0.1", port=free_port(), timeout_s=2)).open(
             "a@pes21.example", "b@exemple.org"
         )
     assert not failure.value.permanent
+
+
+def test_the_connection_is_kept_and_reopened_when_the_server_closed_it():
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    smtp = SmtpConnection(SmtpConfig(host="127.0.0.1", port=port, timeout_s=5))
+    for _ in range(2):
+        smtp.open("a@pes21.example", "b@exemple.org")
+        smtp.deliver(MESSAGE)
+    assert len(handler.peers) == 2 and handler.peers[0] == handler.peers[1]  # one connection
+    controller.stop()  # the server goes away (restart, idle timeout)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        smtp.open("a@pes21.example", "b@exemple.org")
+        smtp.deliver(MESSAGE)
+        assert len(handler.messages) == 3 and handler.peers[2] != handler.peers[1]
+        smtp.open("a@pes21.example", "c@exemple.org")
+        smtp.abandon()  # RSET: nothing sent, the connection stays
+        smtp.open("a@pes21.example", "d@exemple.org")
+        smtp.deliver(MESSAGE)
+        assert len(handler.messages) == 4 and handler.peers[3] == handler.peers[2]
+    finally:
+        smtp.close()
+        controller.stop()
