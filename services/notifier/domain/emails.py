@@ -65,10 +65,19 @@ class SendError(Exception):
     """Sending did not succeed; `permanent` says whether trying again could help."""
 
     def __init__(self, reason: str, *, permanent: bool, code: int | None = None) -> None:
+        reason = scrub_addresses(reason)
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.code = code
+
+
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def scrub_addresses(text: str) -> str:
+    """SMTP replies often quote the recipient: the log and the logs keep no address."""
+    return _ADDRESS.sub("<adresse>", text)
 
 
 def classify_smtp_code(code: int) -> bool:

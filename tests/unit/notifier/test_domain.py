@@ -62,3 +62,13 @@ def test_reminder_the_day_before_at_nine_paris_time():
         reminder_due_at(first, 9, "Europe/Paris", dt.datetime(2030, 11, 20, 10, tzinfo=dt.UTC))
         is None
     )
+
+
+def test_smtp_reasons_keep_no_address():
+    from services.notifier.domain.emails import SendError
+
+    error = SendError(
+        "550 5.1.1 <bob.martin@exemple.org>: Recipient address rejected", permanent=True
+    )
+    assert "bob" not in error.reason and "exemple.org" not in error.reason
+    assert error.reason == "550 5.1.1 <<adresse>>: Recipient address rejected"
