@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import email_log
@@ -178,7 +179,7 @@ def on_erased(session: Session, event: ParticipantErased) -> list[int]:
 # -- schedule -------------------------------------------------------------------------------
 
 
-def _publication(session: Session, edition_id: str):  # type: ignore[no-untyped-def]
+def _publication(session: Session, edition_id: str) -> Row[Any] | None:
     return session.execute(
         select(publications).where(publications.c.edition_id == edition_id)
     ).first()
@@ -194,20 +195,19 @@ def _people_with_meetings(session: Session, edition_id: str) -> dict[str, dt.dat
             .group_by(column)
         ).all()
         for row in rows:
-            first = _aware(row.first)
-            if row.pid not in firsts or first < firsts[row.pid]:
-                firsts[row.pid] = first
+            if row.pid not in firsts or row.first < firsts[row.pid]:
+                firsts[row.pid] = row.first
     return firsts
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # func.min() bypasses the column type on SQLite: values come back naive UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _add_reminder(
-    session: Session, rules: IntakeRules, cause_id: object, pid: str, edition_id: str, first
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session,
+    rules: IntakeRules,
+    cause_id: object,
+    pid: str,
+    edition_id: str,
+    first: dt.datetime,
+) -> None:
     due = reminder_due_at(first, rules.reminder_hour, rules.timezone, utc_now())
     if due is not None:
         email_log.add_email(
