@@ -130,3 +130,27 @@ def outbox_events(kit: ServiceKit, event_type: str | None = None) -> list[dict[s
 def participant_rows(kit: ServiceKit) -> list[Any]:
     with kit.engine.connect() as conn:
         return conn.execute(select(participants).order_by(participants.c.created_at)).all()
+
+
+ADMIN_EMAIL = "equipe@pes21.example"
+ADMIN_PASSWORD = "un mot de passe solide"
+
+
+@pytest.fixture
+def admin_client(kit: ServiceKit, client: TestClient) -> TestClient:
+    """The client, logged in to the back-office."""
+    from services.registration.service_layer.admins import create_admin
+
+    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    login = client.get("/admin/login")
+    answer = client.post(
+        "/admin/login",
+        data={
+            "csrf_token": csrf_token(login.text),
+            "email": ADMIN_EMAIL,
+            "password": ADMIN_PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
