@@ -8,6 +8,7 @@ from rencontres.up import up
 from services.notifier.entrypoints.cli import cli as notifier
 from services.registration.entrypoints.cli import cli as registration
 from services.scheduler.entrypoints.cli import cli as scheduler
+from services.scheduler.entrypoints.cli import plan
 from services.surveys.entrypoints.cli import cli as surveys
 
 SERVICES = (registration, scheduler, notifier, surveys)
@@ -20,6 +21,7 @@ def main() -> None:
 
 for service in SERVICES:
     main.add_command(service)
+main.add_command(plan)
 
 
 @main.command(help="Applique les migrations de tous les services.")

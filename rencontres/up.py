@@ -19,17 +19,26 @@ import click
 import redis
 from honcho.manager import Manager
 
+from services.notifier.settings import NotifierSettings
+from services.registration.settings import RegistrationSettings
+from services.scheduler.settings import SchedulerSettings
+from services.surveys.settings import SurveysSettings
 from shared.settings import BaseServiceSettings
 
-# name, command, URL printed for the operator (None: no page of its own)
-PROCESSES: tuple[tuple[str, str, str | None], ...] = (
-    ("registration", "registration serve", "http://127.0.0.1:8001/healthz"),
-    ("scheduler", "scheduler serve", "http://127.0.0.1:8002/healthz"),
-    ("notifier", "notifier serve", "http://127.0.0.1:8003/healthz"),
-    ("surveys", "surveys serve", "http://127.0.0.1:8004/healthz"),
-    ("worker", "notifier worker", "http://127.0.0.1:9101/healthz"),
-    ("beat", "notifier beat", "http://127.0.0.1:9102/healthz"),
-)
+
+def processes() -> list[tuple[str, str, str]]:
+    """Each process of the platform: its name, its `rencontres` command, its base URL."""
+    notifier = NotifierSettings()
+    host = notifier.http_host
+    return [
+        ("registration", "registration serve", f"http://{host}:{RegistrationSettings().port}/"),
+        ("scheduler", "scheduler serve", f"http://{host}:{SchedulerSettings().port}/"),
+        ("notifier", "notifier serve", f"http://{host}:{notifier.port}/"),
+        ("surveys", "surveys serve", f"http://{host}:{SurveysSettings().port}/"),
+        ("worker", "notifier worker", f"http://{host}:{notifier.worker_metrics_port}/"),
+        ("beat", "notifier beat", f"http://{host}:{notifier.beat_metrics_port}/"),
+    ]
+
 
 NO_REDIS = (
     "Redis ne répond pas et redis-server est introuvable : installez-le (apt install "
@@ -84,18 +93,19 @@ def ensure_redis(url: str, var: Path) -> subprocess.Popen[bytes] | None:
 @click.command(help="Lance toute la plateforme sur cette machine (Ctrl-C pour tout arrêter).")
 def up() -> None:
     settings = BaseServiceSettings()
-    var = Path("var")
+    var = Path(settings.var_dir)
     var.mkdir(exist_ok=True)
     redis_process = ensure_redis(settings.redis_url, var)
     try:
         subprocess.run([sys.executable, "-m", "rencontres.cli", "migrate"], check=True)
         manager = Manager()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        for name, command, _url in PROCESSES:
+        listed = processes()
+        for name, command, _url in listed:
             manager.add_process(name, f"{sys.executable} -m rencontres.cli {command}", env=env)
-        click.echo("Rencontres démarre :")
-        for name, _command, url in PROCESSES:
-            click.echo(f"  {name:<13} {url}")
+        click.echo("Rencontres démarre (Ctrl-C pour tout arrêter) :")
+        for name, _command, url in listed:
+            click.echo(f"  {name:<13} {url}  (santé : {url}healthz, métriques : {url}metrics)")
         manager.loop()
         code = manager.returncode or 0
     finally:

@@ -27,6 +27,36 @@ class HalfDay(StrEnum):
     AFTERNOON = "apres-midi"
 
 
+class Availability(StrEnum):
+    """When a participant can hold meetings."""
+
+    DAY = "journee"
+    MORNING = "matin"
+    AFTERNOON = "apres-midi"
+
+    def half_days(self) -> frozenset[HalfDay]:
+        if self is Availability.DAY:
+            return frozenset(HalfDay)
+        return frozenset({HalfDay(self.value)})
+
+
+# Meeting windows are split into morning and afternoon by the lunch break, which the action
+# sheet places between 12:30 and 14:00; any start before 13:00 belongs to the morning.
+MIDDAY = dt.time(13, 0)
+
+
+def half_day_of(start: dt.time) -> HalfDay:
+    return HalfDay.MORNING if start < MIDDAY else HalfDay.AFTERNOON
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _time(minutes: int) -> dt.time:
+    return dt.time(minutes // 60, minutes % 60)
+
+
 class TimeRange(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -40,7 +70,10 @@ class TimeRange(BaseModel):
         return self
 
     def minutes(self) -> int:
-        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        return _minutes(self.end) - _minutes(self.start)
+
+    def overlaps(self, start: dt.time, end: dt.time) -> bool:
+        return start < self.end and self.start < end
 
 
 class Session(BaseModel):
@@ -151,6 +184,17 @@ class EditionSettings(BaseModel):
 
     def conferences(self) -> tuple[Session, ...]:
         return tuple(s for s in self.sessions if s.kind is SessionKind.CONFERENCE)
+
+    def meeting_slots(self) -> tuple[TimeRange, ...]:
+        """The day's meeting slots in time order; a window's remainder shorter than a slot is
+        left unused rather than producing a short meeting."""
+        slots: list[TimeRange] = []
+        for window in sorted(self.windows, key=lambda w: w.start):
+            start = _minutes(window.start)
+            while start + self.slot_minutes <= _minutes(window.end):
+                slots.append(TimeRange(start=_time(start), end=_time(start + self.slot_minutes)))
+                start += self.slot_minutes
+        return tuple(slots)
 
 
 def default_edition(date: dt.date | None = None, edition_id: str | None = None) -> EditionSettings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 from fastapi import FastAPI
@@ -64,9 +65,8 @@ def make_kit(
 def service_commands(
     name: str,
     package_dir: Path,
-    database_url: Callable[[], str],
+    settings: Callable[[], Any],
     app_factory: str,
-    default_port: int,
     help_text: str,
 ) -> click.Group:
     """`rencontres <service> serve|migrate`: the same commands locally and in containers."""
@@ -77,7 +77,7 @@ def service_commands(
 
     @group.command(help="Applique les migrations de la base du service.")
     def migrate() -> None:
-        upgrade(package_dir, database_url())
+        upgrade(package_dir, settings().database_url)
         click.echo(f"{name}: base à jour")
 
     @group.command(help="Crée une migration par comparaison avec les tables (développeurs).")
@@ -95,13 +95,20 @@ def service_commands(
             command.revision(alembic_config(package_dir, url), message, autogenerate=True)
 
     @group.command(help="Lance l'application HTTP et les consommateurs d'événements.")
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=default_port, show_default=True, type=int)
-    def serve(host: str, port: int) -> None:
+    @click.option("--host", help="Par défaut HTTP_HOST (127.0.0.1).")
+    @click.option("--port", type=int, help=f"Par défaut {name.upper()}_PORT.")
+    def serve(host: str | None, port: int | None) -> None:
         import uvicorn
 
-        configure_logging()
-        uvicorn.run(app_factory, factory=True, host=host, port=port, log_level="warning")
+        current = settings()
+        configure_logging(current.log_level)
+        uvicorn.run(
+            app_factory,
+            factory=True,
+            host=host or current.http_host,
+            port=port or current.port,
+            log_level="warning",
+        )
 
     return group
 
@@ -109,9 +116,7 @@ def service_commands(
 AppFactory = Callable[[], FastAPI]
 
 
-def add_celery_commands(
-    group: click.Group, celery_app: str, worker_metrics_port: int, beat_metrics_port: int
-) -> None:
+def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[[], Any]) -> None:
     """`<service> worker` and `<service> beat`: Celery in a child, metrics served by the parent.
 
     Prefork children write their metrics to a directory (Prometheus multiprocess mode); the
@@ -127,14 +132,14 @@ def add_celery_commands(
 
         from shared.metrics import serve_metrics
 
-        directory = Path("var") / "metrics" / f"{group.name}-{kind}-{os.getpid()}"
+        directory = Path(settings().var_dir) / "metrics" / f"{group.name}-{kind}-{os.getpid()}"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
         child = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", celery_app, kind, "--loglevel=INFO", *extra]
         )
-        serve_metrics(port, healthy=lambda: child.poll() is None)
+        serve_metrics(port, healthy=lambda: child.poll() is None, host=settings().http_host)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
         code = child.wait()
@@ -143,15 +148,14 @@ def add_celery_commands(
 
     @group.command(help="Lance le worker Celery (envois).")
     @click.option("--concurrency", default=2, show_default=True, type=int)
-    @click.option("--metrics-port", default=worker_metrics_port, show_default=True, type=int)
-    def worker(concurrency: int, metrics_port: int) -> None:
-        run(
-            "worker",
-            metrics_port,
-            [f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"],
-        )
+    def worker(concurrency: int) -> None:
+        extra = [f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+        run("worker", settings().worker_metrics_port, extra)
 
     @group.command(help="Lance le planificateur Celery beat (tâches périodiques).")
-    @click.option("--metrics-port", default=beat_metrics_port, show_default=True, type=int)
-    def beat(metrics_port: int) -> None:
-        run("beat", metrics_port, ["--schedule", str(Path("var") / f"{group.name}-beat")])
+    def beat() -> None:
+        run(
+            "beat",
+            settings().beat_metrics_port,
+            ["--schedule", str(Path(settings().var_dir) / f"{group.name}-beat")],
+        )

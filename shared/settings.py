@@ -36,6 +36,10 @@ class BaseServiceSettings(BaseSettings):
     reclaim_interval_s: float = 5.0
     relay_interval_s: float = 0.2
     log_level: str = "INFO"
+    # 0.0.0.0 in containers; loopback by default so a laptop exposes nothing.
+    http_host: str = "127.0.0.1"
+    # Where the embedded mode keeps its files (SQLite databases, Redis, metrics, beat state).
+    var_dir: str = "var"
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> BaseServiceSettings:

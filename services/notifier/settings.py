@@ -12,3 +12,5 @@ class NotifierSettings(BaseServiceSettings):
         default="sqlite:///var/notifier.db", validation_alias="NOTIFIER_DATABASE_URL"
     )
     port: int = Field(default=8003, validation_alias="NOTIFIER_PORT")
+    worker_metrics_port: int = Field(default=9101, validation_alias="NOTIFIER_WORKER_METRICS_PORT")
+    beat_metrics_port: int = Field(default=9102, validation_alias="NOTIFIER_BEAT_METRICS_PORT")

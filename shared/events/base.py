@@ -27,12 +27,14 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     producer: ClassVar[str]
-    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    event_type: str = ""
-    schema_version: int = 1
-    occurred_at: AwareDatetime = Field(default_factory=utc_now)
-    edition_id: str
-    correlation_id: uuid.UUID | None = None
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4, description="Unique; the dedupe key")
+    event_type: str = Field(default="", description="The event's class name")
+    schema_version: int = Field(default=1, description="Increased on a breaking change")
+    occurred_at: AwareDatetime = Field(default_factory=utc_now, description="UTC, ISO 8601")
+    edition_id: str = Field(description="The edition (the year's day) it belongs to")
+    correlation_id: uuid.UUID | None = Field(
+        default=None, description="Shared by the events one request or one event caused"
+    )
 
     def model_post_init(self, _context: object) -> None:
         if not self.event_type:

@@ -16,9 +16,11 @@ class _EmailEvent(Event):
 
 
 class EmailSent(_EmailEvent):
-    pass
+    """An email was accepted by the SMTP server."""
 
 
 class EmailFailed(_EmailEvent):
+    """An email could not be sent (permanent, or temporary retries exhausted)."""
+
     permanent: bool
     smtp_code: int | None = None

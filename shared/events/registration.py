@@ -54,18 +54,20 @@ class _ParticipantProfile(_ParticipantEvent):
 
 
 class ParticipantRegistered(_ParticipantProfile):
-    pass
+    """A holder or an expert registered (or was put on the waiting list)."""
 
 
 class ParticipantUpdated(_ParticipantProfile):
-    pass
+    """A participant's profile or status changed; the whole profile is repeated."""
 
 
 class ParticipantCancelled(_ParticipantEvent):
-    pass
+    """A participant cancelled, or was cancelled by the operator."""
 
 
 class ParticipantCheckedIn(_ParticipantEvent):
+    """A participant arrived at the venue (or the check-in was undone)."""
+
     legal_form: str
     # False when the operator undoes a check-in made by mistake.
     present: bool = True

@@ -17,6 +17,8 @@ class _SchedulerEvent(Event):
 
 
 class EditionUpdated(_SchedulerEvent):
+    """The programme of the edition changed: date, windows, sessions, vocabulary..."""
+
     settings: EditionSettings
 
 
@@ -38,14 +40,18 @@ class _SlotEvent(_SchedulerEvent):
 
 
 class SlotAssigned(_SlotEvent):
-    pass
+    """An appointment is in the published schedule (at publication or by a re-plan)."""
 
 
 class SlotReleased(_SlotEvent):
+    """A published appointment was removed or moved (a moved one is assigned again)."""
+
     reason: ReleaseReason
 
 
 class SchedulePublished(_SchedulerEvent):
+    """A version of the schedule was published; its SlotAssigned events follow."""
+
     schedule_version: int
     appointments: int
     holders_with_meeting: int
@@ -58,6 +64,8 @@ class ClosedSessionKind(StrEnum):
 
 
 class SessionClosed(_SchedulerEvent):
+    """A conference, a meeting window or the whole day is over."""
+
     session_id: str
     kind: ClosedSessionKind
     closed_at: AwareDatetime

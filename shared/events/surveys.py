@@ -24,12 +24,16 @@ class _SurveyEvent(Event):
 
 
 class SurveyOpened(_SurveyEvent):
+    """A questionnaire was opened and its invitations requested."""
+
     session_id: str | None = None
     invited: int
     closes_at: AwareDatetime | None = None
 
 
 class SurveyAnswered(_SurveyEvent):
+    """Someone answered a questionnaire; only ratings travel, never free text."""
+
     response_id: uuid.UUID
     participant_id: uuid.UUID
     scores: dict[str, int] = Field(default_factory=dict, description="Question id -> rating")

@@ -10,15 +10,13 @@ from shared.service import add_celery_commands, service_commands
 cli = service_commands(
     name="notifier",
     package_dir=Path(__file__).resolve().parents[1],
-    database_url=lambda: NotifierSettings().database_url,
+    settings=NotifierSettings,
     app_factory="services.notifier.entrypoints.http:create_app",
-    default_port=8003,
     help_text="Emails : confirmations, agendas, changements, rappels.",
 )
 
 add_celery_commands(
     cli,
     celery_app="services.notifier.entrypoints.tasks:celery_app",
-    worker_metrics_port=9101,
-    beat_metrics_port=9102,
+    settings=NotifierSettings,
 )

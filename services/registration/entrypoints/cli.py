@@ -12,9 +12,8 @@ from shared.service import service_commands
 cli = service_commands(
     name="registration",
     package_dir=Path(__file__).resolve().parents[1],
-    database_url=lambda: RegistrationSettings().database_url,
+    settings=RegistrationSettings,
     app_factory="services.registration.entrypoints.http:create_app",
-    default_port=8001,
     help_text="Inscriptions : participants, formulaires, back-office, émargement, RGPD.",
 )
 

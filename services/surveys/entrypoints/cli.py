@@ -10,8 +10,7 @@ from shared.service import service_commands
 cli = service_commands(
     name="surveys",
     package_dir=Path(__file__).resolve().parents[1],
-    database_url=lambda: SurveysSettings().database_url,
+    settings=SurveysSettings,
     app_factory="services.surveys.entrypoints.http:create_app",
-    default_port=8004,
     help_text="Questionnaires : envois, réponses, rapport d'évaluation.",
 )

@@ -1,0 +1,1 @@
+"""File formats exchanged with operators (participants import, schedule export, edition)."""

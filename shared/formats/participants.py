@@ -1,0 +1,417 @@
+"""Participants import: the CSV or XLSX file PES 21 keeps, checked row by row.
+
+Pure: it takes bytes and returns rows, warnings and errors; saving them is the caller's job.
+A file with any error yields no usable rows (`ParticipantsImport.ok` is false).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from shared.edition import Availability, EditionSettings, HalfDay, normalise_key
+
+
+class Role(StrEnum):
+    HOLDER = "porteur"
+    EXPERT = "expert"
+
+
+class Stage(StrEnum):
+    CREATION = "creation"
+    DEVELOPMENT = "developpement"
+
+
+HOLDER_FORMS = (
+    "association",
+    "SCOP",
+    "SCIC",
+    "coopérative",
+    "mutuelle",
+    "fondation",
+    "entreprise ESUS",
+    "en création",
+)
+EXPERT_KINDS = (
+    "fondation",
+    "banque",
+    "réseau d'accompagnement",
+    "finance solidaire",
+    "collectivité",
+    "autre",
+)
+
+# Column key -> (French header, English alias).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "role": ("role", "role"),
+    "first_name": ("prenom", "first_name"),
+    "last_name": ("nom", "last_name"),
+    "email": ("email", "email"),
+    "phone": ("telephone", "phone"),
+    "organisation": ("structure", "organisation"),
+    "kind": ("forme", "kind"),
+    "stage": ("stade", "stage"),
+    "town": ("commune", "town"),
+    "tags": ("thematiques", "tags"),
+    "wants": ("souhaits", "wants"),
+    "refuses": ("refus", "refuses"),
+    "sessions": ("conferences", "sessions"),
+    "availability": ("disponibilite", "availability"),
+    "max_meetings": ("rdv_max", "max_meetings"),
+    "lunch": ("repas", "lunch"),
+}
+REQUIRED = ("role", "email")
+
+_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem in the file; `line` is the row number a spreadsheet shows (header = 1)."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
+        return f"{where} : {self.message}"
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    line: int
+    role: Role
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    organisation: str = ""
+    kind: str = ""  # canonical legal form (holder) or organisation type (expert)
+    stage: Stage | None = None
+    town: str = ""
+    tags: tuple[str, ...] = ()  # vocabulary codes, priority order kept
+    wants: tuple[str, ...] = ()  # as written; resolved emails in `wants_emails`
+    refuses: tuple[str, ...] = ()
+    sessions: frozenset[HalfDay] = frozenset()
+    availability: Availability = Availability.DAY
+    max_meetings: int | None = None
+    lunch: bool | None = None
+    wants_emails: tuple[str, ...] = ()  # people of the other side, sorted
+    refuses_emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParticipantsImport:
+    rows: tuple[ParticipantRow, ...] = ()
+    warnings: tuple[Issue, ...] = ()
+    errors: tuple[Issue, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Collector:
+    warnings: list[Issue] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+
+
+def parse_participants(data: bytes, filename: str, edition: EditionSettings) -> ParticipantsImport:
+    """Read a participants file (`.xlsx` by name or content, CSV otherwise)."""
+    issues = _Collector()
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        table = _read_xlsx(data, issues)
+    else:
+        table = _read_csv(data, issues)
+    if table is None:
+        return ParticipantsImport(errors=tuple(issues.errors))
+    rows = _parse_table(table, edition, issues)
+    if issues.errors:
+        return ParticipantsImport(warnings=tuple(issues.warnings), errors=tuple(issues.errors))
+    rows = _resolve(rows, issues)
+    return ParticipantsImport(rows=tuple(rows), warnings=tuple(issues.warnings))
+
+
+# -- reading cells ---------------------------------------------------------------------------
+def _read_csv(data: bytes, issues: _Collector) -> list[list[str]] | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's "CSV (séparateur : point-virgule)" on Windows writes Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+        issues.warnings.append(
+            Issue(1, "", "fichier non UTF-8, lu comme Windows-1252 : vérifiez les accents")
+        )
+    if not text.strip():
+        issues.errors.append(Issue(1, "", "le fichier est vide"))
+        return None
+    header_line = text.splitlines()[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _read_xlsx(data: bytes, issues: _Collector) -> list[list[str]] | None:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        issues.errors.append(Issue(1, "", "classeur .xlsx illisible"))
+        return None
+    sheet = workbook.worksheets[0]
+    table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    if not table:
+        issues.errors.append(Issue(1, "", "la première feuille est vide"))
+        return None
+    return table
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a spreadsheet stores 4 as 4.0
+    return str(value)
+
+
+# -- checking rows -----------------------------------------------------------------------------
+def _header_key(name: str) -> str | None:
+    wanted = normalise_key(name).replace(" ", "_").replace("-", "_")
+    for key, names in COLUMNS.items():
+        if wanted in (normalise_key(n) for n in names):
+            return key
+    return None
+
+
+def _parse_table(
+    table: list[list[str]], edition: EditionSettings, issues: _Collector
+) -> list[ParticipantRow]:
+    header = table[0]
+    columns: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for position, name in enumerate(header):
+        if not name.strip():
+            continue
+        key = _header_key(name)
+        if key is None:
+            issues.warnings.append(Issue(1, name.strip(), "colonne inconnue, ignorée"))
+        elif key in columns:
+            issues.errors.append(Issue(1, name.strip(), "colonne en double"))
+        else:
+            columns[key] = position
+            shown[key] = name.strip()
+    for key in REQUIRED:
+        if key not in columns:
+            issues.errors.append(Issue(1, COLUMNS[key][0], "colonne obligatoire absente"))
+    if issues.errors:
+        return []
+
+    rows: list[ParticipantRow] = []
+    first_seen: dict[str, int] = {}
+    for line, cells in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue  # spreadsheets leave empty rows at the end
+        values = {k: (cells[i] if i < len(cells) else "") for k, i in columns.items()}
+        row = _parse_row(line, values, shown, edition, issues)
+        # Duplicates are checked on the raw address so that a row with other errors still
+        # counts as the first use of its email.
+        email = values["email"].strip().lower()
+        if email and email in first_seen:
+            issues.errors.append(
+                Issue(
+                    line,
+                    shown["email"],
+                    f"adresse déjà utilisée ligne {first_seen[email]} : {email}",
+                )
+            )
+            continue
+        if email:
+            first_seen[email] = line
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _parse_row(
+    line: int,
+    values: dict[str, str],
+    shown: dict[str, str],
+    edition: EditionSettings,
+    issues: _Collector,
+) -> ParticipantRow | None:
+    errors_before = len(issues.errors)
+
+    def error(key: str, message: str) -> None:
+        issues.errors.append(Issue(line, shown.get(key, COLUMNS[key][0]), message))
+
+    for key, text in values.items():
+        if "\n" in text or "\r" in text:
+            error(key, "retour à la ligne interdit dans une cellule")
+    cell = {k: v.strip() for k, v in values.items()}
+
+    role_key = normalise_key(cell["role"])
+    role = {"porteur": Role.HOLDER, "holder": Role.HOLDER, "expert": Role.EXPERT}.get(role_key)
+    if role is None:
+        error("role", f"rôle « {cell['role']} » inconnu : attendu porteur ou expert")
+
+    email = cell["email"].lower()
+    if not email:
+        error("email", "adresse email obligatoire")
+    elif not _EMAIL.match(email):
+        error("email", f"adresse email invalide : {cell['email']}")
+
+    kind = ""
+    if cell.get("kind") and role is not None:
+        allowed = HOLDER_FORMS if role is Role.HOLDER else EXPERT_KINDS
+        found = _choice(cell["kind"], allowed)
+        if found is None:
+            error("kind", f"forme « {cell['kind']} » inconnue : attendu {', '.join(allowed)}")
+        kind = found or ""
+
+    stage: Stage | None = None
+    if cell.get("stage"):
+        if role is Role.EXPERT:
+            issues.warnings.append(
+                Issue(line, shown["stage"], "le stade ne concerne que les porteurs, ignoré")
+            )
+        else:
+            stage_text = _choice(cell["stage"], [s.value for s in Stage])
+            if stage_text is None:
+                error(
+                    "stage",
+                    f"stade « {cell['stage']} » inconnu : attendu creation ou developpement",
+                )
+            else:
+                stage = Stage(stage_text)
+
+    tags: list[str] = []
+    for text in _split(cell.get("tags", "")):
+        code = edition.tag_code(text)
+        if code is None:
+            vocabulary = ", ".join(t.code for t in edition.tags)
+            error("tags", f"thématique « {text} » inconnue : attendu {vocabulary}")
+        elif code not in tags:
+            tags.append(code)
+
+    sessions: set[HalfDay] = set()
+    for text in _split(cell.get("sessions", "")):
+        value = _choice(text, [h.value for h in HalfDay])
+        if value is None:
+            error("sessions", f"conférence « {text} » inconnue : attendu matin ou apres-midi")
+        else:
+            sessions.add(HalfDay(value))
+
+    availability = Availability.DAY
+    if cell.get("availability"):
+        value = _choice(cell["availability"], [a.value for a in Availability])
+        if value is None:
+            error(
+                "availability",
+                f"disponibilité « {cell['availability']} » inconnue : "
+                "attendu journee, matin ou apres-midi",
+            )
+        else:
+            availability = Availability(value)
+
+    max_meetings: int | None = edition.holder_max_meetings if role is Role.HOLDER else None
+    if cell.get("max_meetings"):
+        try:
+            max_meetings = int(cell["max_meetings"])
+            if max_meetings < 0:
+                raise ValueError
+        except ValueError:
+            error("max_meetings", f"nombre de rendez-vous invalide : {cell['max_meetings']}")
+
+    lunch: bool | None = None
+    if cell.get("lunch"):
+        lunch = {"oui": True, "yes": True, "non": False, "no": False}.get(
+            normalise_key(cell["lunch"])
+        )
+        if lunch is None:
+            error("lunch", f"repas « {cell['lunch']} » : attendu oui ou non")
+
+    if len(issues.errors) > errors_before or role is None:
+        return None
+    return ParticipantRow(
+        line=line,
+        role=role,
+        email=email,
+        first_name=cell.get("first_name", ""),
+        last_name=cell.get("last_name", ""),
+        phone=cell.get("phone", ""),
+        organisation=cell.get("organisation", ""),
+        kind=kind,
+        stage=stage,
+        town=cell.get("town", ""),
+        tags=tuple(tags),
+        wants=tuple(_split(cell.get("wants", ""))),
+        refuses=tuple(_split(cell.get("refuses", ""))),
+        sessions=frozenset(sessions),
+        availability=availability,
+        max_meetings=max_meetings,
+        lunch=lunch,
+    )
+
+
+def _comparable(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", normalise_key(text).replace("’", "'"))
+
+
+def _choice(text: str, allowed: Sequence[str]) -> str | None:
+    """The allowed value that `text` names, whatever its accents, case or dashes."""
+    key = _comparable(text)
+    return next((a for a in allowed if _comparable(a) == key), None)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+# -- wishes and refusals -----------------------------------------------------------------------
+def _resolve(rows: list[ParticipantRow], issues: _Collector) -> list[ParticipantRow]:
+    """Turn each wish and refusal (an email or an organisation name) into the emails of the
+    people of the other side it names; a name that matches nobody is a warning."""
+    by_role: dict[Role, list[ParticipantRow]] = {Role.HOLDER: [], Role.EXPERT: []}
+    for row in rows:
+        by_role[row.role].append(row)
+    resolved: list[ParticipantRow] = []
+    for row in rows:
+        other_role = Role.EXPERT if row.role is Role.HOLDER else Role.HOLDER
+        others = by_role[other_role]
+        wants = _lookup(row, row.wants, "souhaits", others, issues)
+        refuses = _lookup(row, row.refuses, "refus", others, issues)
+        resolved.append(replace(row, wants_emails=wants, refuses_emails=refuses))
+    return resolved
+
+
+def _lookup(
+    row: ParticipantRow,
+    names: Iterable[str],
+    column: str,
+    others: list[ParticipantRow],
+    issues: _Collector,
+) -> tuple[str, ...]:
+    side = "expert" if row.role is Role.HOLDER else "porteur"
+    found: set[str] = set()
+    for name in names:
+        if "@" in name:
+            matches = [o.email for o in others if o.email == name.lower()]
+        else:
+            key = _comparable(name)
+            matches = [
+                o.email for o in others if o.organisation and _comparable(o.organisation) == key
+            ]
+        if not matches:
+            issues.warnings.append(
+                Issue(row.line, column, f"« {name} » ne correspond à aucun {side} inscrit, ignoré")
+            )
+        found.update(matches)
+    return tuple(sorted(found))

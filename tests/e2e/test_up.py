@@ -1,0 +1,84 @@
+"""`rencontres up` in a fresh folder: Redis started for it, every process healthy, all stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import redis
+
+from tests.support.servers import free_port, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
+    redis_port = free_port()
+    ports = {
+        name: free_port()
+        for name in (
+            "REGISTRATION_PORT",
+            "SCHEDULER_PORT",
+            "NOTIFIER_PORT",
+            "SURVEYS_PORT",
+            "NOTIFIER_WORKER_METRICS_PORT",
+            "NOTIFIER_BEAT_METRICS_PORT",
+        )
+    }
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        # Nothing answers there: `up` must start a redis-server of its own under var/.
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "BUS_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}:",
+        "PYTHONPATH": str(ROOT),
+    }
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rencontres.cli", "up"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        urls = [f"http://127.0.0.1:{port}/healthz" for port in ports.values()]
+        wait_until(
+            lambda: all(_healthy(u) for u in urls),
+            timeout=60,
+            interval=0.5,
+            what="every /healthz to answer 200",
+        )
+        metrics = httpx.get(f"http://127.0.0.1:{ports['REGISTRATION_PORT']}/metrics").text
+        assert "rencontres_http_requests_total" in metrics
+        assert (tmp_path / "var" / "redis").is_dir()
+        for db in ("registration", "scheduler", "notifier", "surveys"):
+            assert (tmp_path / "var" / f"{db}.db").is_file()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    output = (tmp_path / "up.log").read_text()
+    assert "Rencontres démarre" in output
+    assert not any(_healthy(f"http://127.0.0.1:{port}/healthz") for port in ports.values())
+    try:
+        answered = redis.Redis(port=redis_port, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        answered = False
+    assert not answered, "the redis-server started by `up` must stop with it"
