@@ -38,7 +38,7 @@ MESSAGES = {
 SINGLE_LINE_LIMITS = {"prenom": 100, "nom": 100, "structure": 200, "commune": 100, "telephone": 30}
 TEXT_LIMITS = {"souhaits": 2000, "refus": 2000, "accessibilite": 1000}
 MAX_MEETINGS_LIMIT = 30
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]{6,30}$")
 _YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x", "on"}
 _NO = {"non", "n", "no", "0", "false", "faux", ""}
@@ -95,7 +95,7 @@ class Candidate:
 
 def normalise_email(text: str) -> str:
     """The address as compared and stored: validated, domain and local part in lower case."""
-    if _CONTROL.search(text):
+    if CONTROL_CHARS.search(text):
         raise ValueError("control character")
     result = validate_email(text.strip(), check_deliverability=False)
     return result.normalized.lower()
@@ -123,7 +123,7 @@ def parse_profile(
     for name, limit in SINGLE_LINE_LIMITS.items():
         value = raw.get(name, "")
         value = value if isinstance(value, str) else ",".join(value)
-        if _CONTROL.search(value):
+        if CONTROL_CHARS.search(value):
             errors[name] = MESSAGES["line_break"]
         elif len(value.strip()) > limit:
             errors[name] = MESSAGES["too_long"].format(max=limit)
@@ -137,7 +137,7 @@ def parse_profile(
         errors["telephone"] = MESSAGES["phone"]
 
     email = ""
-    raw_email = text("email") if not _CONTROL.search(str(raw.get("email", ""))) else "\n"
+    raw_email = text("email") if not CONTROL_CHARS.search(str(raw.get("email", ""))) else "\n"
     if not raw_email:
         errors["email"] = MESSAGES["required"]
     else:

@@ -34,6 +34,7 @@ from services.registration.entrypoints.web import (
 from services.registration.service_layer import participants, queries
 from services.registration.service_layer.admins import authenticate
 from services.registration.service_layer.editions import get_edition, known_editions
+from services.registration.service_layer.importing import import_file
 from shared.auth import ADMIN_COOKIE, admin_cookie_options, issue_admin_session, read_admin_session
 from shared.db import transaction
 from shared.edition import EditionSettings, default_edition
@@ -312,3 +313,41 @@ async def participant_promote(
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
     return redirect(f"/admin/participants?edition={row.edition_id}&notice=promu")
+
+
+# -- spreadsheet import ------------------------------------------------------------------------
+@router.get("/import", response_class=HTMLResponse)
+def import_page(
+    request: Request, _admin: CurrentAdmin, edition: Annotated[str | None, Query()] = None
+) -> HTMLResponse:
+    settings = _edition(request, edition)
+    with kit_of(request).factory() as session:
+        editions = known_editions(session)
+    return page(
+        request,
+        "admin/import.html",
+        {"title": "Import", "edition": settings, "editions": editions, "report": None},
+    )
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_upload(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
+    data = await request.form()
+    fields = {k: [v] for k, v in data.items() if isinstance(v, str)}
+    if check_csrf(request, fields) is None:
+        raise HTTPException(403, error_message("csrf"))
+    settings = _edition(request, str(data.get("edition") or ""))
+    upload = data.get("fichier")
+    dry_run = data.get("action") != "importer"
+    context: dict[str, Any] = {"title": "Import", "edition": settings, "report": None}
+    with kit_of(request).factory() as session:
+        context["editions"] = known_editions(session)
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        context["alert"] = "Choisissez un fichier CSV ou Excel (.xlsx)."
+        return page(request, "admin/import.html", context, 422)
+    content = await upload.read()
+    report = import_file(
+        kit_of(request), settings.edition_id, content, upload.filename, dry_run=dry_run
+    )
+    context.update({"report": report, "dry_run": dry_run, "filename": upload.filename})
+    return page(request, "admin/import.html", context, 200 if report.ok else 422)

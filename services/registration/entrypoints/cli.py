@@ -46,3 +46,32 @@ def purge(older_than_days: int) -> None:
 
     count = purge_participants(bootstrap(), older_than_days)
     click.echo(f"{count} personne(s) effacée(s)")
+
+
+@cli.command(name="import", help="Importe un fichier de participants (CSV ou .xlsx).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--edition", "edition_id", help="Par défaut, l'édition de cette année.")
+@click.option("--dry-run", is_flag=True, help="Vérifie le fichier sans rien enregistrer.")
+def import_command(path: Path, edition_id: str | None, dry_run: bool) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.service_layer.importing import import_file
+    from shared.edition import default_edition
+
+    report = import_file(
+        bootstrap(),
+        edition_id or default_edition().edition_id,
+        path.read_bytes(),
+        path.name,
+        dry_run=dry_run,
+    )
+    for issue in report.warnings:
+        click.echo(f"attention, {issue}")
+    for issue in report.errors:
+        click.echo(f"erreur, {issue}", err=True)
+    if not report.ok or report.outcome is None:
+        raise click.ClickException("fichier refusé : rien n'a été importé")
+    o = report.outcome
+    verb = "seraient" if dry_run else "ont été"
+    click.echo(
+        f"{o.created} créé(s), {o.updated} modifié(s), {o.unchanged} inchangé(s) : {verb} importés"
+    )

@@ -510,3 +510,143 @@ def export_data(row: Row[Any]) -> dict[str, Any]:
         value = getattr(row, column.name)
         data[column.name] = value.isoformat() if isinstance(value, dt.datetime) else value
     return data
+
+
+# -- spreadsheet import ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportOutcome:
+    created: int
+    updated: int
+    unchanged: int
+    conflicts: list[tuple[int, str]]  # (line, role already registered with that email)
+    applied: bool
+
+
+def import_profiles(
+    kit: ServiceKit,
+    edition_id: str,
+    profiles: list[tuple[int, Profile]],
+    *,
+    dry_run: bool,
+) -> ImportOutcome:
+    """All rows in one transaction, or none: a dry run does the same work and rolls it back.
+
+    A participant already known by email is updated with the file's columns; what the file
+    does not carry (consents, accessibility needs, status) is kept. An identical row changes
+    nothing and publishes nothing. Events are written once every row is in, so wishes
+    naming someone further down the file resolve to their id.
+    """
+    now = utc_now()
+    created: list[str] = []
+    updated: list[str] = []
+    conflicts: list[tuple[int, str]] = []
+    unchanged = 0
+    with kit.factory() as session:
+        trans = session.begin()
+        try:
+            edition = get_edition(session, edition_id, lock=True)
+            for line, profile in profiles:
+                existing = session.execute(
+                    select(participants).where(
+                        participants.c.edition_id == edition_id,
+                        participants.c.email == profile.email,
+                    )
+                ).first()
+                if existing is not None and existing.erased_at is None:
+                    if existing.role != profile.role.value:
+                        conflicts.append((line, existing.role))
+                        continue
+                    kept = _keep_unimported(profile, existing)
+                    values = _profile_values(kept, existing, now)
+                    if _differs(existing, values):
+                        session.execute(
+                            participants.update()
+                            .where(participants.c.participant_id == existing.participant_id)
+                            .values(revision=existing.revision + 1, updated_at=now, **values)
+                        )
+                        updated.append(existing.participant_id)
+                    else:
+                        unchanged += 1
+                    continue
+                participant_id = str(uuid.uuid4())
+                nonce = secrets.token_hex(8)
+                secret = kit.settings.secret_key.get_secret_value()
+                count = _registered_count(session, edition_id, profile.role)
+                session.execute(
+                    participants.insert().values(
+                        participant_id=participant_id,
+                        edition_id=edition_id,
+                        status=status_for_new(profile.role, count, edition).value,
+                        source="import",
+                        revision=1,
+                        token_hash=token_hash(self_service_token(secret, participant_id, nonce)),
+                        token_nonce=nonce,
+                        created_at=now,
+                        updated_at=now,
+                        **_profile_values(profile, None, now),
+                    )
+                )
+                created.append(participant_id)
+            if not conflicts:
+                _publish_import(kit, session, edition_id, created, updated, now)
+            if dry_run or conflicts:
+                trans.rollback()
+            else:
+                trans.commit()
+        except BaseException:
+            trans.rollback()
+            raise
+    return ImportOutcome(
+        len(created), len(updated), unchanged, conflicts, applied=not dry_run and not conflicts
+    )
+
+
+def _keep_unimported(profile: Profile, existing: Row[Any]) -> Profile:
+    from dataclasses import replace
+
+    return replace(
+        profile,
+        accessibility=existing.accessibility or "",
+        consent_share_profile=existing.consent_share_profile,
+        consent_contact=existing.consent_contact,
+    )
+
+
+def _publish_import(
+    kit: ServiceKit,
+    session: Session,
+    edition_id: str,
+    created: list[str],
+    updated: list[str],
+    now: dt.datetime,
+) -> None:
+    candidates = _candidates(session, edition_id)
+    touched = set(created) | set(updated)
+    for cls, ids in ((ParticipantRegistered, created), (ParticipantUpdated, updated)):
+        for participant_id in ids:
+            row = get(session, participant_id)
+            assert row is not None
+            kit.outbox.add(session, profile_event(cls, row, candidates))
+    newcomers = [get(session, pid) for pid in created]
+    others = session.execute(
+        select(participants).where(
+            participants.c.edition_id == edition_id, participants.c.erased_at.is_(None)
+        )
+    ).all()
+    for other in others:
+        if other.participant_id in touched:
+            continue
+        if any(
+            n is not None
+            and n.role != other.role
+            and references_match([*other.wants, *other.refuses], n.email, n.organisation)
+            for n in newcomers
+        ):
+            session.execute(
+                participants.update()
+                .where(participants.c.participant_id == other.participant_id)
+                .values(revision=other.revision + 1, updated_at=now)
+            )
+            fresh = get(session, other.participant_id)
+            assert fresh is not None
+            kit.outbox.add(session, profile_event(ParticipantUpdated, fresh, candidates))
