@@ -102,9 +102,16 @@ def normalise_email(text: str) -> str:
 
 
 def parse_profile(
-    role: Role, raw: Mapping[str, str | Sequence[str]], edition: EditionSettings
+    role: Role,
+    raw: Mapping[str, str | Sequence[str]],
+    edition: EditionSettings,
+    *,
+    minimal: bool = False,
 ) -> Profile:
-    """Validate a submission (form fields named as the import columns); every error at once."""
+    """Validate a submission (form fields named as the import columns); every error at once.
+
+    `minimal` is the welcome desk's late registration: contact and organisation only.
+    """
     errors: dict[str, str] = {}
 
     def text(name: str) -> str:
@@ -131,7 +138,7 @@ def parse_profile(
     for name in ("prenom", "nom", "structure"):
         if name not in errors and not single[name]:
             errors[name] = MESSAGES["required"]
-    if role is Role.HOLDER and "commune" not in errors and not single["commune"]:
+    if role is Role.HOLDER and not minimal and "commune" not in errors and not single["commune"]:
         errors["commune"] = MESSAGES["required"]
     if single["telephone"] and "telephone" not in errors and not _PHONE.match(single["telephone"]):
         errors["telephone"] = MESSAGES["phone"]
@@ -153,7 +160,7 @@ def parse_profile(
     stage: str | None = None
     if role is Role.HOLDER:
         stage = code_for(STAGES, text("stade")) if text("stade") else None
-        if stage is None:
+        if stage is None and (text("stade") or not minimal):
             errors["stade"] = MESSAGES["stage"]
 
     tags: list[str] = []
@@ -163,7 +170,7 @@ def parse_profile(
             errors["thematiques"] = MESSAGES["tag_unknown"].format(value=value)
         elif code not in tags:
             tags.append(code)
-    if not tags and "thematiques" not in errors:
+    if not tags and not minimal and "thematiques" not in errors:
         errors["thematiques"] = MESSAGES["tags_required"]
 
     sessions: list[str] = []

@@ -230,14 +230,19 @@ def register(
     source: str = "formulaire",
     now: dt.datetime | None = None,
     check_dates: bool = True,
+    check_capacity: bool = True,
 ) -> Registration:
-    """Register, or update the registration with the same email: never a duplicate."""
+    """Register, or update the registration with the same email: never a duplicate.
+
+    The welcome desk registers late walk-ins without dates or capacity: they are here.
+    """
     now = now or utc_now()
+    args = (kit, edition_id, profile, source, now, check_dates, check_capacity)
     try:
-        return _register(kit, edition_id, profile, source, now, check_dates)
+        return _register(*args)
     except IntegrityError:
         # The same email committed concurrently: this submission becomes an update.
-        return _register(kit, edition_id, profile, source, now, check_dates)
+        return _register(*args)
 
 
 def _register(
@@ -247,6 +252,7 @@ def _register(
     source: str,
     now: dt.datetime,
     check_dates: bool,
+    check_capacity: bool,
 ) -> Registration:
     with transaction(kit.factory) as session:
         edition = get_edition(session, edition_id, lock=True)
@@ -263,8 +269,12 @@ def _register(
                 raise RegistrationError("role_conflict")
             return _update_existing(kit, session, edition, existing, values, now)
         participant_id = str(uuid.uuid4())
-        status = status_for_new(
-            profile.role, _registered_count(session, edition_id, profile.role), edition
+        status = (
+            status_for_new(
+                profile.role, _registered_count(session, edition_id, profile.role), edition
+            )
+            if check_capacity
+            else RegistrationStatus.REGISTERED
         )
         nonce = secrets.token_hex(8)
         token = self_service_token(
