@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from services.registration.adapters.ratelimit import RateLimiter
 from services.registration.bootstrap import bootstrap
-from services.registration.entrypoints import admin, checkin, internal, public
+from services.registration.entrypoints import admin, checkin, internal, public, selfservice
 from services.registration.entrypoints.web import page
 from shared.service import ServiceKit
 from shared.web import create_app as create_base_app
@@ -29,6 +29,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
     app.include_router(internal.router)
     app.include_router(admin.router)
     app.include_router(checkin.router)
+    app.include_router(selfservice.router)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
