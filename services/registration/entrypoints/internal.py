@@ -33,6 +33,8 @@ ServiceCaller = Annotated[None, Depends(require_service)]
 
 
 class ParticipantContact(BaseModel):
+    """A participant's contact details, read at the moment of use (never copied elsewhere)."""
+
     participant_id: uuid.UUID
     edition_id: str
     role: Role
@@ -56,6 +58,10 @@ class ParticipantContact(BaseModel):
 def participant_contact(
     request: Request, participant_id: uuid.UUID, _caller: ServiceCaller
 ) -> ParticipantContact:
+    """Contact details of one participant, for the notifier and the scheduler.
+
+    401 without the service token; 404 when the participant is unknown or was erased.
+    """
     kit = kit_of(request)
     with kit.factory() as session:
         row = participants.get(session, participant_id)

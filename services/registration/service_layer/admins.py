@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -13,8 +15,14 @@ from shared.events import utc_now
 from shared.service import ServiceKit
 
 _hasher = PasswordHasher()
-# Verified when the email is unknown, so that a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("rencontres-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the email is unknown, so a wrong email takes as long as a wrong password."""
+    return _hasher.hash("rencontres-dummy-password")
+
+
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -53,7 +61,7 @@ def authenticate(kit: ServiceKit, email: str, password: str) -> str | None:
             select(admins.c.password_hash).where(admins.c.email == email)
         ).scalar_one_or_none()
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return email if stored else None
