@@ -192,9 +192,7 @@ def parse_profile(
 
     availability = Availability.DAY
     if text("disponibilite"):
-        code = code_for(
-            {a.value: label for a, label in AVAILABILITIES.items()}, text("disponibilite")
-        )
+        code = code_for(AVAILABILITIES, text("disponibilite"))
         if code is None:
             errors["disponibilite"] = MESSAGES["availability"]
         else:

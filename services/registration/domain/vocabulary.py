@@ -28,9 +28,9 @@ EXPERT_KINDS: dict[str, str] = {
 STAGES: dict[str, str] = {"creation": "Création", "developpement": "Développement"}
 
 AVAILABILITIES: dict[str, str] = {
-    Availability.DAY: "Toute la journée",
-    Availability.MORNING: "Le matin",
-    Availability.AFTERNOON: "L'après-midi",
+    Availability.DAY.value: "Toute la journée",
+    Availability.MORNING.value: "Le matin",
+    Availability.AFTERNOON.value: "L'après-midi",
 }
 
 ROLES: dict[str, str] = {Role.HOLDER: "Porteur de projet", Role.EXPERT: "Expert / financeur"}

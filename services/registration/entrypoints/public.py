@@ -72,7 +72,7 @@ def form_context(
         "labels": FIELD_LABELS,
         "forms": forms_for(role),
         "stages": STAGES,
-        "availabilities": {k.value: v for k, v in AVAILABILITIES.items()},
+        "availabilities": AVAILABILITIES,
         "default_max": edition.holder_max_meetings if role is Role.HOLDER else "",
     }
 

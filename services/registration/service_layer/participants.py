@@ -433,7 +433,7 @@ def check_in(kit: ServiceKit, participant_id: str, present: bool = True) -> Row[
         return fresh
 
 
-PERSONAL_COLUMNS = {
+PERSONAL_COLUMNS: dict[str, Any] = {
     "email": None,
     "first_name": None,
     "last_name": None,
