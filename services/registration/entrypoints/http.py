@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import redis
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,6 +27,19 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         kit.settings.bus_prefix,
         kit.settings.secret_key.get_secret_value(),
     )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        # No page of this service may be framed (a hidden frame could tap « Arrivé·e »).
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
     app.include_router(public.router)
     app.include_router(internal.router)
     app.include_router(admin.router)

@@ -267,7 +267,7 @@ def _register(
         if existing is not None:
             if existing.role != profile.role.value:
                 raise RegistrationError("role_conflict")
-            return _update_existing(kit, session, edition, existing, values, now)
+            return _update_existing(kit, session, edition, existing, values, now, reactivate=True)
         participant_id = str(uuid.uuid4())
         status = (
             status_for_new(
@@ -310,9 +310,11 @@ def _update_existing(
     existing: Row[Any],
     values: dict[str, Any],
     now: dt.datetime,
+    *,
+    reactivate: bool,
 ) -> Registration:
     status = RegistrationStatus(existing.status)
-    if status is RegistrationStatus.CANCELLED:
+    if reactivate and status is RegistrationStatus.CANCELLED:
         # Coming back after a cancellation: a place if one is free, else the waiting list.
         status = status_for_new(
             Role(existing.role),
@@ -356,7 +358,10 @@ def update_profile(kit: ServiceKit, participant_id: str, profile: Profile) -> bo
                 raise RegistrationError("email_taken")
         edition = get_edition(session, existing.edition_id)
         values = _profile_values(profile, existing, now)
-        return _update_existing(kit, session, edition, existing, values, now).changed
+        # A correction is not a new registration: a cancelled participant stays cancelled.
+        return _update_existing(
+            kit, session, edition, existing, values, now, reactivate=False
+        ).changed
 
 
 def _set_status(

@@ -259,3 +259,10 @@ def test_wishes_are_published_as_participant_ids(client, kit):
 def test_unknown_edition_or_role_is_not_found(client):
     assert client.get("/inscription/1999/porteur").status_code == 404
     assert client.get(f"/inscription/{EDITION}/visiteur").status_code == 404
+
+
+def test_pages_cannot_be_framed(client):
+    answer = client.get(f"/inscription/{EDITION}/porteur")
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert answer.headers["x-content-type-options"] == "nosniff"

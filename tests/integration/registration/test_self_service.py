@@ -121,3 +121,17 @@ def test_purge_erases_past_editions_except_who_agreed_to_be_contacted(
     assert [r.email for r in participant_rows(kit) if r.erased_at is None] == [
         "fidele@asso.example"
     ]
+
+
+def test_correcting_after_cancelling_does_not_register_again(client, kit):
+    submit(client, "porteur", holder_form())
+    link = personal_link(client, kit)
+    token = csrf_token(client.get(link).text)
+    client.post(f"{link}/annuler", data={"csrf_token": token})
+    client.post(link, data={**holder_form(commune="Beaune"), "csrf_token": token})
+    [row] = participant_rows(kit)
+    assert (row.status, row.commune) == ("annule", "Beaune")
+    # Registering again through the public form does bring the person back.
+    submit(client, "porteur", holder_form(commune="Beaune"))
+    assert participant_rows(kit)[0].status == "inscrit"
+    assert outbox_events(kit)[-1]["status"] == "inscrit"
