@@ -182,3 +182,25 @@ def test_csv_and_xlsx_exports(admin_client, kit):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("role", "prenom", "nom", "email")
     assert sorted(r[0] for r in rows[1:]) == ["expert", "porteur"]
+
+
+def test_cookies_are_secure_in_production(make_kit):
+    from services.registration.service_layer.admins import create_admin
+
+    kit = make_kit(environment="production")
+    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    client = TestClient(create_app(kit), base_url="https://testserver")
+    page = client.get("/admin/login")
+    assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie
+    answer = client.post(
+        "/admin/login",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "email": ADMIN_EMAIL,
+            "password": ADMIN_PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{ADMIN_COOKIE}=") and "Secure" in cookie and "HttpOnly" in cookie
