@@ -51,8 +51,17 @@ def current_admin(request: Request) -> str:
         settings.admin_session_hours * 3600,
     )
     if email is None:
-        raise HTTPException(303, "Connexion requise", headers={"Location": "/admin/login"})
+        target = request.url.path if request.method == "GET" else "/admin/participants"
+        location = "/admin/login?" + urlencode({"suite": target})
+        raise HTTPException(303, "Connexion requise", headers={"Location": location})
     return email
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a back-office page of this site, never another site."""
+    if target and target.startswith("/admin/") and not target.startswith("/admin/login"):
+        return target
+    return "/admin/participants"
 
 
 CurrentAdmin = Annotated[str, Depends(current_admin)]
@@ -72,8 +81,8 @@ def redirect(url: str) -> RedirectResponse:
 
 # -- login -------------------------------------------------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request) -> HTMLResponse:
-    return page(request, "admin/login.html", {"title": "Connexion"})
+def login_page(request: Request, suite: str = "") -> HTMLResponse:
+    return page(request, "admin/login.html", {"title": "Connexion", "suite": safe_next(suite)})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -83,7 +92,8 @@ async def login(request: Request) -> Response:
     form = await read_form(request)
     email = (form.get("email") or [""])[0].strip().lower()
     password = (form.get("password") or [""])[0]
-    context: dict[str, Any] = {"title": "Connexion", "email": email}
+    target = safe_next((form.get("suite") or [""])[0])
+    context: dict[str, Any] = {"title": "Connexion", "email": email, "suite": target}
     if check_csrf(request, form) is None:
         return page(request, "admin/login.html", {**context, "alert": error_message("csrf")}, 403)
     window = settings.login_window_seconds
@@ -97,7 +107,7 @@ async def login(request: Request) -> Response:
     if admin is None:
         context["alert"] = "Adresse email ou mot de passe incorrect."
         return page(request, "admin/login.html", context, 401)
-    response = redirect("/admin/participants")
+    response = redirect(target)
     max_age = settings.admin_session_hours * 3600
     response.set_cookie(
         value=issue_admin_session(settings.secret_key.get_secret_value(), admin),

@@ -56,8 +56,8 @@ def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
     from services.registration.service_layer.admins import create_admin
 
     create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
-    assert client.get("/admin/participants", follow_redirects=False).headers["location"] == (
-        "/admin/login"
+    assert client.get("/admin/accueil", follow_redirects=False).headers["location"] == (
+        "/admin/login?suite=%2Fadmin%2Faccueil"
     )
     token = csrf_token(client.get("/admin/login").text)
     wrong = client.post(
@@ -78,6 +78,32 @@ def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
     assert read_admin_session(secret, value, 3600) == ADMIN_EMAIL
     assert read_admin_session("another-secret", value, 3600) is None
     assert client.get("/admin/participants").status_code == 200
+    assert answer.headers["location"] == "/admin/participants"
+
+
+def test_login_returns_to_the_page_asked_for_and_never_elsewhere(kit, client):
+    from services.registration.service_layer.admins import create_admin
+
+    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = client.get("/admin/login", params={"suite": "/admin/accueil"})
+    assert 'name="suite" value="/admin/accueil"' in page.text
+    token = csrf_token(page.text)
+    for asked, landing in (
+        ("/admin/accueil", "/admin/accueil"),
+        ("https://ailleurs.example/admin/", "/admin/participants"),
+        ("//ailleurs.example", "/admin/participants"),
+    ):
+        answer = client.post(
+            "/admin/login",
+            data={
+                "csrf_token": token,
+                "email": ADMIN_EMAIL,
+                "password": ADMIN_PASSWORD,
+                "suite": asked,
+            },
+            follow_redirects=False,
+        )
+        assert answer.headers["location"] == landing
 
 
 def test_login_is_rate_limited(make_kit):

@@ -82,4 +82,5 @@ def test_walk_in_is_registered_and_checked_in(admin_client, kit):
 
 def test_desk_needs_a_login(client):
     answer = client.get("/admin/accueil", follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/admin/login"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/admin/login?suite=%2Fadmin%2Faccueil"
