@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import editions
@@ -16,11 +16,19 @@ from shared.events import EditionUpdated, utc_now
 def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> EditionSettings:
     """The stored settings, or the action sheet's defaults for this year's edition.
 
-    `lock` serialises registrations of one edition on PostgreSQL (places are counted under it).
+    `lock` serialises the registrations of one edition: places are counted under it.
     """
     query = select(editions.c.settings).where(editions.c.edition_id == edition_id)
     if lock:
         query = query.with_for_update()
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE and reads outside a transaction until the first write:
+            # writing first takes the database's write lock for the whole unit of work.
+            session.execute(
+                update(editions)
+                .where(editions.c.edition_id == edition_id)
+                .values(edition_id=editions.c.edition_id)
+            )
     stored = session.execute(query).scalar_one_or_none()
     if stored is not None:
         return EditionSettings.model_validate_json(stored)
