@@ -129,3 +129,28 @@ def test_import_page_checks_then_imports(admin_client, kit):
     assert refused.status_code == 422
     assert "rien n'a été importé" in refused.text
     assert "<td>2</td><td>email</td>" in refused.text
+
+
+def test_import_command(kit, database_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from rencontres.cli import main
+
+    monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
+    good = tmp_path / "inscrits.csv"
+    good.write_bytes(to_csv(ROWS))
+    runner = CliRunner()
+    checked = runner.invoke(main, ["registration", "import", str(good), "--dry-run"])
+    assert checked.exit_code == 0, checked.output
+    assert "60 créé(s), 0 modifié(s), 0 inchangé(s) : seraient importés" in checked.output
+    assert participant_rows(kit) == []
+    done = runner.invoke(main, ["registration", "import", str(good), "--edition", EDITION])
+    assert "60 créé(s), 0 modifié(s), 0 inchangé(s) : ont été importés" in done.output
+    assert len(participant_rows(kit)) == 60
+
+    bad = tmp_path / "faux.csv"
+    bad.write_bytes(to_csv([FRENCH_HEADER, ["porteur", "A", "B", "faux", *[""] * 12]]))
+    refused = runner.invoke(main, ["registration", "import", str(bad)])
+    assert refused.exit_code == 1
+    assert "erreur, ligne 2, colonne « email » : adresse email invalide : faux" in refused.output
+    assert "fichier refusé : rien n'a été importé" in refused.output
