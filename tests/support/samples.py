@@ -25,6 +25,7 @@ from shared.events import (
     SlotAssigned,
     SlotReleased,
     SurveyAnswered,
+    SurveyInvitationRequested,
     SurveyKind,
     SurveyOpened,
 )
@@ -99,5 +100,13 @@ def sample_events() -> list[Event]:
             response_id=uuid.uuid4(),
             participant_id=HOLDER,
             scores={"organisation": 5},
+        ),
+        SurveyInvitationRequested(
+            edition_id=EDITION,
+            survey_id=survey,
+            kind=SurveyKind.DAY,
+            invitation_id=uuid.uuid4(),
+            participant_id=HOLDER,
+            reminder=True,
         ),
     ]
