@@ -317,3 +317,31 @@ def new_question_id(questions: Sequence[Question]) -> str:
     while f"q{n}" in taken:
         n += 1
     return f"q{n}"
+
+
+def form_values(questions: Sequence[Question], answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Stored answers as form fields, to show a respondent what they answered before."""
+    values: dict[str, list[str]] = {}
+    for q in questions:
+        value = answers.get(q.id)
+        if value is None:
+            continue
+        if q.type is QuestionType.MEETINGS:
+            for meeting_id, rating in value.items():
+                values[meeting_field(q.id, meeting_id)] = [str(rating)]
+        elif isinstance(value, bool):
+            values[q.id] = [YES if value else NO]
+        elif isinstance(value, list):
+            values[q.id] = [str(v) for v in value]
+        else:
+            values[q.id] = [str(value)]
+    return values
+
+
+def choices(q: Question) -> list[tuple[str, str]]:
+    """(value, label) of the radio buttons or boxes of a question."""
+    if q.type is QuestionType.YES_NO:
+        return [(YES, "Oui"), (NO, "Non")]
+    if q.type in (QuestionType.RATING, QuestionType.MEETINGS):
+        return [(str(v), str(v)) for v in range(q.scale_min, q.scale_max + 1)]
+    return [(o, o) for o in q.options]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from services.surveys.adapters.db import due_jobs, invitations, responses
 from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
-from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed, SurveyKind
+from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed
 from tests.integration.surveys.conftest import (
     DAY_END,
     EDITION,
