@@ -51,7 +51,7 @@ class ReportPDF(FPDF):
         text = text.replace("\u202f", " ").replace("\xa0", " ")
         if self.unicode:
             return text
-        text = text.replace("–", "-").replace("—", "-").replace("’", "'").replace("·", "-")
+        text = text.replace("–", "-").replace("—", "-").replace("’", "'").replace("€", "EUR")
         return text.encode("latin-1", "replace").decode("latin-1")
 
     def footer(self) -> None:
