@@ -44,6 +44,8 @@ class BusRuntime:
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(self.settings.relay_interval_s)))
         if self.consumer and self.broker:
+            # Handlers declared after this runtime was built get their subscribers now.
+            self.consumer.attach(self.broker)
             await self._wait_for_redis()
             await self.consumer.ensure_groups(self.async_redis)
             await self.broker.start()
