@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
-from services.surveys.adapters.db import closed_sessions, editions, meetings, participants
+from services.surveys.adapters.db import (
+    closed_sessions,
+    editions,
+    insert_ignore,
+    meetings,
+    participants,
+)
 from services.surveys.service_layer import surveys as uc
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
@@ -41,11 +48,15 @@ class Handlers:
             "settings": event.settings.model_dump(mode="json"),
             "updated_at": event.occurred_at,
         }
-        done = session.execute(
-            update(editions).where(editions.c.edition_id == event.edition_id).values(**values)
-        ).rowcount
-        if not done:
-            session.execute(insert(editions).values(edition_id=event.edition_id, **values))
+        session.execute(_ignore(session, editions, edition_id=event.edition_id, **values))
+        session.execute(
+            update(editions)
+            .where(
+                editions.c.edition_id == event.edition_id,
+                editions.c.updated_at <= event.occurred_at,
+            )
+            .values(**values)
+        )
 
     def session_closed(self, session: Session, event: SessionClosed) -> None:
         key = {"edition_id": event.edition_id, "session_id": event.session_id}
@@ -56,15 +67,15 @@ class Handlers:
             "meetings_held": event.meetings_held,
             "meetings_missed": event.meetings_missed,
         }
-        if not session.execute(
+        session.execute(_ignore(session, closed_sessions, **key, **values))
+        session.execute(
             update(closed_sessions)
             .where(
                 closed_sessions.c.edition_id == event.edition_id,
                 closed_sessions.c.session_id == event.session_id,
             )
             .values(**values)
-        ).rowcount:
-            session.execute(insert(closed_sessions).values(**key, **values))
+        )
         now = event.closed_at
         if event.kind is ClosedSessionKind.CONFERENCE:
             survey = uc.ensure_survey(
@@ -118,15 +129,18 @@ class Handlers:
             "commune": event.commune,
             "revision": event.revision,
         }
-        current = session.execute(
-            select(participants.c.revision).where(participants.c.participant_id == pid)
-        ).first()
-        if current is None:
-            session.execute(insert(participants).values(participant_id=pid, **values))
-        elif current.revision < event.revision:
-            session.execute(
-                update(participants).where(participants.c.participant_id == pid).values(**values)
+        session.execute(
+            _ignore(
+                session, participants, participant_id=pid, checked_in=False, erased=False, **values
             )
+        )
+        # Keep the highest revision: events of one participant may arrive out of order. (No
+        # rowcount test: PostgreSQL's driver reports -1 for INSERT ... ON CONFLICT DO NOTHING.)
+        session.execute(
+            update(participants)
+            .where(participants.c.participant_id == pid, participants.c.revision < event.revision)
+            .values(**values)
+        )
 
     def participant_cancelled(self, session: Session, event: ParticipantCancelled) -> None:
         self._touch(session, event.participant_id, event.edition_id, event.role.value)
@@ -151,22 +165,20 @@ class Handlers:
         self, session: Session, participant_id: uuid.UUID, edition_id: str, role: str
     ) -> None:
         """A row to update even when the registration event has not arrived yet."""
-        pid = str(participant_id)
-        if not session.execute(
-            select(participants.c.participant_id).where(participants.c.participant_id == pid)
-        ).first():
-            session.execute(
-                insert(participants).values(
-                    participant_id=pid,
-                    edition_id=edition_id,
-                    role=role,
-                    status=RegistrationStatus.REGISTERED.value,
-                    legal_form="",
-                    revision=0,
-                    checked_in=False,
-                    erased=False,
-                )
+        session.execute(
+            _ignore(
+                session,
+                participants,
+                participant_id=str(participant_id),
+                edition_id=edition_id,
+                role=role,
+                status=RegistrationStatus.REGISTERED.value,
+                legal_form="",
+                revision=0,
+                checked_in=False,
+                erased=False,
             )
+        )
 
     # -- meetings -------------------------------------------------------------------------
     def slot_assigned(self, session: Session, event: SlotAssigned) -> None:
@@ -184,9 +196,6 @@ class Handlers:
         reason: str | None,
     ) -> None:
         aid = str(event.appointment_id)
-        current = session.execute(
-            select(meetings.c.schedule_version).where(meetings.c.appointment_id == aid)
-        ).first()
         values = {
             "edition_id": event.edition_id,
             "holder_id": str(event.holder_id),
@@ -198,9 +207,16 @@ class Handlers:
             "released": released,
             "release_reason": reason,
         }
-        if current is None:
-            session.execute(insert(meetings).values(appointment_id=aid, **values))
-        elif current.schedule_version <= event.schedule_version:
-            session.execute(
-                update(meetings).where(meetings.c.appointment_id == aid).values(**values)
+        session.execute(_ignore(session, meetings, appointment_id=aid, **values))
+        session.execute(
+            update(meetings)
+            .where(
+                meetings.c.appointment_id == aid,
+                meetings.c.schedule_version <= event.schedule_version,
             )
+            .values(**values)
+        )
+
+
+def _ignore(session: Session, table: Table, **values: object) -> Any:
+    return insert_ignore(table, session.get_bind().dialect.name, **values)
