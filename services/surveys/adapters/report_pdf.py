@@ -54,6 +54,16 @@ class ReportPDF(FPDF):
         text = text.replace("–", "-").replace("—", "-").replace("’", "'").replace("€", "EUR")
         return text.encode("latin-1", "replace").decode("latin-1")
 
+    def fit(self, text: str, width: float) -> str:
+        """The text, shortened with an ellipsis to fit the cell's width (in mm)."""
+        text = self.t(text)
+        if self.get_string_width(text) <= width:
+            return text
+        ellipsis = "…" if self.unicode else "..."
+        while text and self.get_string_width(text + ellipsis) > width:
+            text = text[:-1]
+        return text.rstrip() + ellipsis
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(self.family, "", 8)
@@ -82,7 +92,11 @@ class ReportPDF(FPDF):
                 self.add_page()
             for j, (cell, width) in enumerate(zip(row, widths, strict=False)):
                 self.cell(
-                    width, height, self.t(cell)[:90], border="B", align="L" if j == 0 else "R"
+                    width,
+                    height,
+                    self.fit(cell, width - 2),
+                    border="B",
+                    align="L" if j == 0 else "R",
                 )
             self.ln(height)
         self.ln(2)
@@ -96,7 +110,7 @@ class ReportPDF(FPDF):
             if self.get_y() + 6 > self.h - 18:
                 self.add_page()
             y = self.get_y()
-            self.cell(60, 5, self.t(label)[:34])
+            self.cell(60, 5, self.fit(label, 58))
             self.set_fill_color(227, 233, 235)
             self.rect(75, y + 0.8, 90, 3.6, style="F")
             self.set_fill_color(*ACCENT)
@@ -142,7 +156,7 @@ def report_pdf(report: EditionReport) -> bytes:
         f"Satisfaction globale : {fr(report.overall_satisfaction, 2)} / 5 ; "
         f"taux de réponse global : {fr(report.overall_response_rate, suffix=' %')}."
     )
-    pdf.rows(satisfaction_rows(report), [78, 18, 30, 20, 26, 14])
+    pdf.rows(satisfaction_rows(report), [72, 16, 32, 18, 28, 14])
 
     pdf.heading("Suites de la journée (questionnaire de suivi)")
     if report.ex_post:
@@ -156,5 +170,5 @@ def report_pdf(report: EditionReport) -> bytes:
         pdf.paragraph("Le questionnaire de suivi n'a pas encore été envoyé.")
 
     pdf.heading("Budget : prévisionnel et réalisé")
-    pdf.rows(budget_rows(report), [100, 28, 28, 28])
+    pdf.rows(budget_rows(report), [104, 26, 26, 24])
     return bytes(pdf.output())

@@ -33,12 +33,12 @@ def meetings_rows(r: EditionReport) -> list[list[str]]:
 
 
 def satisfaction_rows(r: EditionReport) -> list[list[str]]:
-    rows = [["Temps", "Invités", "Réponses", "Taux", "Satisfaction / 5", "NPS"]]
+    rows = [["Temps", "Invités", "Réponses", "Taux", "Satisf. / 5", "NPS"]]
     for s in r.sessions:
         answered = str(s.answered) + (f" (+{s.anonymous} sur place)" if s.anonymous else "")
         rows.append(
             [
-                s.title,
+                s.label,
                 str(s.invited),
                 answered,
                 fr(s.response_rate, suffix=" %"),

@@ -62,6 +62,7 @@ class SurveyFacts:
     invited: int
     answered: int  # invited people who answered
     anonymous: int  # venue-link answers
+    label: str = ""  # short name in tables: the conference's title, « Journée »...
 
 
 Counts = list[tuple[str, int]]
@@ -137,6 +138,7 @@ def meeting_figures(
 class SurveyFigures:
     kind: SurveyKind
     title: str
+    label: str
     session_key: str
     invited: int
     answered: int
@@ -160,6 +162,7 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
     return SurveyFigures(
         kind=s.kind,
         title=s.title,
+        label=s.label or s.title,
         session_key=s.session_key,
         invited=s.invited,
         answered=s.answered,

@@ -23,7 +23,9 @@ from services.surveys.domain.report import (
     edition_report,
 )
 from services.surveys.service_layer import surveys as uc
-from shared.events import utc_now
+from shared.events import SurveyKind, utc_now
+
+LABELS = {SurveyKind.DAY: "Journée (évaluation à chaud)", SurveyKind.EX_POST: "Suivi (ex-post)"}
 
 
 def known_editions(session: Session) -> list[str]:
@@ -91,6 +93,8 @@ def build_report(session: Session, edition_id: str) -> EditionReport:
                 invited=invited,
                 answered=answered,
                 anonymous=anonymous,
+                label=LABELS.get(survey.kind)
+                or uc.session_title(session, edition_id, survey.session_key),
             )
         )
     settings = uc.edition_settings(session, edition_id)

@@ -235,7 +235,7 @@ def test_session_closed_to_email_to_answer_to_report(service, smtp, redis_url, b
 
         cookies = {ADMIN_COOKIE: admin_cookie(settings)}
         report = httpx.get(f"{url}/admin/editions/{EDITION}/report", cookies=cookies).text
-        row = re.search(r"<tr><td>Votre avis sur la journée.*?</tr>", report, re.S).group(0)
+        row = re.search(r"<tr><td>Journée \(évaluation à chaud\).*?</tr>", report, re.S).group(0)
         cells = re.findall(r'<td class="num">([^<]*)</td>', row)
         assert cells == ["—", "2", "1", "50,0 %", "4,50", "100"]
         assert "Satisfaction globale : <strong>4,50 / 5</strong>" in report
