@@ -96,13 +96,13 @@ class Handlers:
             )
         elif event.kind is ClosedSessionKind.DAY:
             survey = uc.ensure_survey(session, event.edition_id, SurveyKind.DAY, now=now)
-            people = uc.checked_in(session, event.edition_id)
+            present = uc.checked_in(session, event.edition_id)
             uc.open_survey(
                 session,
                 self.outbox,
                 self.settings,
                 survey,
-                people,
+                present,
                 now,
                 self.settings.day_open_days,
                 event.event_id,

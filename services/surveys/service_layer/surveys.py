@@ -387,11 +387,15 @@ def run_due(
     done = 0
     for key in due:
         with transaction(factory) as session:
-            claimed = session.execute(
-                update(due_jobs)
-                .where(due_jobs.c.job_key == key, due_jobs.c.done_at.is_(None))
-                .values(done_at=now)
-            ).rowcount
+            claimed = (
+                session.connection()
+                .execute(
+                    update(due_jobs)
+                    .where(due_jobs.c.job_key == key, due_jobs.c.done_at.is_(None))
+                    .values(done_at=now)
+                )
+                .rowcount
+            )
             if claimed != 1:
                 continue
             job = session.execute(select(due_jobs).where(due_jobs.c.job_key == key)).one()
