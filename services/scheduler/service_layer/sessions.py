@@ -79,7 +79,7 @@ def close_session(
 ) -> SessionClosed | None:
     """Close it now; None when it was already closed. The unique row and the event commit
     together, so a second close (a double click, two processes) never publishes twice."""
-    now = app.clock()
+    now = app.clock().astimezone(dt.UTC)
     edition = ensure_edition(session, app.outbox, edition_id, now)
     found = {c.session_id: c for c in closable_sessions(edition)}
     if session_id not in found:
