@@ -36,6 +36,7 @@ from services.scheduler.service_layer.agenda import (
 from services.scheduler.service_layer.clock_tasks import tick
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import (
+    EditionLocked,
     allow_moves,
     ensure_edition,
     set_allow_moves,
@@ -191,11 +192,11 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
             current = ensure_edition(session, sched.outbox, sched.edition_id, sched.clock())
             try:
                 settings = forms.parse_edition_form(current, form)
-            except forms.FormError as exc:
+                update_edition(session, sched.outbox, settings, sched.clock())
+            except (forms.FormError, EditionLocked) as exc:
                 return render(
                     "edition.html", 422, edition=current, fields=form, ok="", erreur=str(exc)
                 )
-            update_edition(session, sched.outbox, settings, sched.clock())
         return back("/admin/edition", ok="Programme enregistré et diffusé.")
 
     @app.get("/api/edition", tags=["programme"])
@@ -207,7 +208,7 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
     def edition_put(body: EditionIn, _admin: CurrentAdmin) -> EditionSettings:
         if body.settings.edition_id != sched.edition_id:
             raise HTTPException(422, "L'identifiant d'édition ne correspond pas.")
-        with uow() as session:
+        with _conflict(), uow() as session:
             result = update_edition(session, sched.outbox, body.settings, sched.clock())
             if body.allow_moves is not None:
                 set_allow_moves(
@@ -577,6 +578,8 @@ def _conflict():
         yield
     except SchedulingError as exc:
         raise HTTPException(409, str(exc)) from exc
+    except EditionLocked as exc:
+        raise HTTPException(409, str(exc)) from exc
     except ValidationError as exc:
         raise HTTPException(422, str(exc)) from exc
 
@@ -621,8 +624,11 @@ def _add_lifespan(app: FastAPI, sched: Scheduler) -> None:
 
 
 def _announce_edition(sched: Scheduler) -> None:
-    with transaction(sched.kit.factory) as session:
-        ensure_edition(session, sched.outbox, sched.edition_id, sched.clock())
+    try:
+        with transaction(sched.kit.factory) as session:
+            ensure_edition(session, sched.outbox, sched.edition_id, sched.clock())
+    except Exception as exc:  # tables missing: `rencontres scheduler migrate` first
+        log.error("scheduler: programme de l'édition illisible (%s)", type(exc).__name__)
 
 
 async def _tick_forever(sched: Scheduler) -> None:

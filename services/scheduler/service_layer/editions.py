@@ -14,6 +14,10 @@ from shared.edition import EditionSettings, default_edition
 from shared.events import EditionUpdated
 
 
+class EditionLocked(Exception):
+    """A change that would move published meetings; the message is for the operator."""
+
+
 def default_edition_id(now: dt.datetime) -> str:
     return str(now.year)
 
@@ -67,6 +71,13 @@ def update_edition(
     current = ensure_edition(session, outbox, settings.edition_id, now)
     if current == settings:
         return current
+    if _published(session, settings.edition_id) and (
+        current.date != settings.date or current.meeting_slots() != settings.meeting_slots()
+    ):
+        raise EditionLocked(
+            "Le planning est publié : la date, les fenêtres et la durée des créneaux ne "
+            "peuvent plus changer (les rendez-vous envoyés seraient perdus)."
+        )
     session.execute(
         editions.update()
         .where(editions.c.edition_id == settings.edition_id)
@@ -74,6 +85,20 @@ def update_edition(
     )
     outbox.add(session, EditionUpdated(edition_id=settings.edition_id, settings=settings))
     return settings
+
+
+def _published(session: Session, edition_id: str) -> bool:
+    from services.scheduler.adapters.db import schedule_versions
+
+    return (
+        session.execute(
+            select(schedule_versions.c.id).where(
+                schedule_versions.c.edition_id == edition_id,
+                schedule_versions.c.status == "published",
+            )
+        ).first()
+        is not None
+    )
 
 
 def set_allow_moves(
