@@ -7,6 +7,7 @@ published change and its events commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import uuid
 import zoneinfo
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -40,6 +42,20 @@ from shared.events import (
     SlotReleased,
 )
 from shared.formats.schedule import table_label
+
+log = logging.getLogger(__name__)
+
+
+REPLAN_SECONDS = Histogram(
+    "rencontres_scheduler_replan_duration_seconds",
+    "Time to re-plan the published schedule after a change (solver and rows)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+MEETINGS_CHANGED = Counter(
+    "rencontres_scheduler_live_changes_total",
+    "Published meetings changed by live re-plans, by change (released, moved, added)",
+    ["change"],
+)
 
 
 class Status:
@@ -584,6 +600,18 @@ def live_replan(
         session.execute(appointments.insert(), new_rows)
     app.outbox.add(session, *events)
     report.seconds = time.perf_counter() - started
+    REPLAN_SECONDS.observe(report.seconds)
+    for change in ("released", "moved", "added"):
+        MEETINGS_CHANGED.labels(change).inc(getattr(report, change))
+    if events:
+        log.info(
+            "re-planification : %d libéré(s), %d déplacé(s), %d ajouté(s), %d gardé(s) en %.3f s",
+            report.released,
+            report.moved,
+            report.added,
+            report.kept,
+            report.seconds,
+        )
     return report
 
 

@@ -116,3 +116,35 @@ def _uuid(text: str):
     import uuid
 
     return uuid.UUID(text)
+
+
+def test_automatic_no_show_once_per_slot_and_never_without_check_in(harness, published):
+    from services.scheduler.service_layer.clock_tasks import tick
+
+    harness.app.settings = harness.app.settings.model_copy(
+        update={"auto_no_show": True, "no_show_grace_minutes": 10}
+    )
+    before = meetings(harness)
+    # Nobody checked in: a day run without check-in never loses a meeting.
+    harness.clock.now = at(10, 15)
+    tick(harness.app)
+    assert meetings(harness) == before
+
+    first_slot = min(v[2] for v in before.values())
+    holder = min(v[0] for v in before.values() if v[2] == first_slot)
+    for h, e, _start, _t in before.values():
+        for pid, role in ((h, Role.HOLDER), (e, Role.EXPERT)):
+            if pid != holder:
+                harness.check_in(_uuid(pid), role)
+    harness.clock.now = at(10, 5)  # within the grace period: nothing yet
+    tick(harness.app)
+    assert meetings(harness) == before
+    harness.clock.now = at(10, 12)
+    mark = harness.outbox_count()
+    tick(harness.app)
+    released = [e for e in harness.outbox()[mark:] if e["event_type"] == "SlotReleased"]
+    assert {e["holder_id"] for e in released} == {holder}
+    assert all(e["reason"] == "absence" for e in released)
+    mark = harness.outbox_count()
+    tick(harness.app)  # the same slot is not checked twice
+    assert harness.outbox_count() == mark
