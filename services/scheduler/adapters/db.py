@@ -76,10 +76,13 @@ schedule_versions = Table(
     UniqueConstraint("edition_id", "number", name="uq_schedule_versions_number"),
 )
 
+# A meeting keeps its appointment_id from version to version (a new draft after a publication
+# reuses the published ids), so the id is unique within a version only.
 appointments = Table(
     "appointments",
     metadata,
-    Column("appointment_id", String(36), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("appointment_id", String(36), nullable=False),
     Column("edition_id", String(40), nullable=False),
     Column(
         "version_id",
@@ -100,6 +103,7 @@ appointments = Table(
     Column("released_at", UTCDateTime(), nullable=True),
     Column("release_reason", String(20), nullable=True),
     Index("ix_appointments_version_active", "version_id", "released_at"),
+    UniqueConstraint("version_id", "appointment_id", name="uq_appointments_version_appointment"),
 )
 
 # One row per closed session: the unique key makes SessionClosed happen exactly once.

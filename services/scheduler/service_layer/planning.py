@@ -272,12 +272,15 @@ def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult
     started = time.perf_counter()
     published = published_version(session, edition_id)
     locked_pairs: set[tuple[str, str]] = set()
+    published_ids: dict[tuple[str, str], str] = {}
     if published is None:
         result = plan(day.problem)
     else:
         rows = active_rows(session, published.id)
-        previous = [a for a in (_domain(day, r) for r in rows) if a is not None]
-        locked = [a for a, r in zip(previous, rows, strict=False) if r.locked]
+        published_ids = {(r.holder_id, r.expert_id): r.appointment_id for r in rows}
+        pairs = [(a, r) for a, r in ((_domain(day, r), r) for r in rows) if a is not None]
+        previous = [a for a, _r in pairs]
+        locked = [a for a, r in pairs if r.locked]
         locked_pairs = {(a.holder_id, a.expert_id) for a in locked}
         result = replan(
             day.problem,
@@ -298,7 +301,7 @@ def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult
     version_id, number = _new_version(session, edition_id, Status.DRAFT, "plan", now)
     values = [
         {
-            "appointment_id": str(uuid.uuid4()),
+            "appointment_id": published_ids.get((a.holder_id, a.expert_id), str(uuid.uuid4())),
             "edition_id": edition_id,
             "version_id": version_id,
             "locked": (a.holder_id, a.expert_id) in locked_pairs,
@@ -350,9 +353,11 @@ def publish(session: Session, app: Scheduler, edition_id: str) -> PublishResult:
     old = published_version(session, edition_id)
     released_count = 0
     if old is not None:
-        kept = {(r.holder_id, r.expert_id, r.start, r.table_number) for r in rows}
+        # The same appointment_id at the same time and table is the same meeting: its
+        # SlotAssigned is repeated (consumers key on the id), and it is not released.
+        kept = {(r.appointment_id, r.start, r.table_number) for r in rows}
         for r in active_rows(session, old.id):
-            if (r.holder_id, r.expert_id, r.start, r.table_number) not in kept:
+            if (r.appointment_id, r.start, r.table_number) not in kept:
                 events.append(released(r, draft.number, ReleaseReason.MOVED))
                 released_count += 1
         session.execute(
@@ -427,11 +432,7 @@ def _apply_changes(
         }
         if (row.start, row.table_number) == (values["start"], values["table_number"]):
             continue
-        session.execute(
-            appointments.update()
-            .where(appointments.c.appointment_id == appointment_id)
-            .values(**values)
-        )
+        session.execute(appointments.update().where(appointments.c.id == row.id).values(**values))
         if version.status == Status.PUBLISHED:
             events.append(released(row, version.number, ReleaseReason.MANUAL))
             events.append(_slot_event(SlotAssigned, row, values, version.number))
@@ -488,12 +489,8 @@ def lock_appointment(
     session: Session, app: Scheduler, edition_id: str, appointment_id: str, locked: bool
 ) -> None:
     by_id = _editable(session, app, edition_id)[2]
-    _find(by_id, appointment_id)
-    session.execute(
-        appointments.update()
-        .where(appointments.c.appointment_id == appointment_id)
-        .values(locked=locked)
-    )
+    row = _find(by_id, appointment_id)
+    session.execute(appointments.update().where(appointments.c.id == row.id).values(locked=locked))
 
 
 # -- live re-planning -------------------------------------------------------------------------
@@ -577,7 +574,7 @@ def live_replan(
             continue
         session.execute(
             appointments.update()
-            .where(appointments.c.appointment_id == row.appointment_id)
+            .where(appointments.c.id == row.id)
             .values(**values, assigned_version=version.number)
         )
         events.append(released(row, version.number, ReleaseReason.MOVED))
@@ -618,7 +615,7 @@ def live_replan(
 def _release(session: Session, row: Any, reason: ReleaseReason, now: dt.datetime) -> None:
     session.execute(
         appointments.update()
-        .where(appointments.c.appointment_id == row.appointment_id)
+        .where(appointments.c.id == row.id)
         .values(released_at=now, release_reason=reason.value)
     )
 

@@ -277,3 +277,36 @@ def _slot_starts(harness: Harness) -> list[str]:
         edition = planning.ensure_edition(session, harness.app.outbox, EDITION, harness.clock())
         d = planning.load_day(session, edition)
     return [s.isoformat().replace("+00:00", "Z") for s in d.starts]
+
+
+def test_republishing_keeps_ids_and_releases_only_what_changed(harness, day, client):
+    client.post("/api/schedule/plan")
+    client.post("/api/schedule/publish")
+    first = {a["appointment_id"]: a for a in schedule(client)["appointments"]}
+    draft = client.post("/api/schedule/plan").json()
+    assert draft["version"] == 2
+    second = {a["appointment_id"]: a for a in schedule(client)["appointments"]}
+    assert set(second) == set(first)
+    # Move one meeting in the draft, then publish it.
+    target = next(iter(second.values()))
+    busy = {a["start"] for a in second.values() if target["expert_id"] == a["expert_id"]} | {
+        a["start"] for a in second.values() if target["holder_id"] == a["holder_id"]
+    }
+    free = next(i for i, s in enumerate(_slot_starts(harness)) if s not in busy)
+    mark = harness.outbox_count()
+    assert (
+        client.post(
+            f"/api/schedule/appointments/{target['appointment_id']}/move", json={"slot": free}
+        ).status_code
+        == 204
+    )
+    assert harness.outbox_count() == mark  # editing a draft is not news
+    client.post("/api/schedule/publish")
+    news = harness.outbox()[mark:]
+    releases = [e for e in news if e["event_type"] == "SlotReleased"]
+    assert [(e["appointment_id"], e["reason"]) for e in releases] == [
+        (target["appointment_id"], "deplacement")
+    ]
+    assigned = [e for e in news if e["event_type"] == "SlotAssigned"]
+    assert sorted(e["appointment_id"] for e in assigned) == sorted(first)
+    assert {e["schedule_version"] for e in assigned} == {2}

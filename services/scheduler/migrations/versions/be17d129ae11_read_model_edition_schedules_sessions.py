@@ -1,8 +1,8 @@
 """read model, edition, schedules, sessions
 
-Revision ID: 2a34bf31bf92
+Revision ID: be17d129ae11
 Revises: 0fb51e3365d4
-Create Date: 2026-11-26 02:33:51.440185
+Create Date: 2026-11-26 02:53:58.748043
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import shared.db
 
-revision: str = '2a34bf31bf92'
+revision: str = 'be17d129ae11'
 down_revision: str | None = '0fb51e3365d4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -84,6 +84,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('edition_id', 'number', name='uq_schedule_versions_number')
     )
     op.create_table('appointments',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('appointment_id', sa.String(length=36), nullable=False),
     sa.Column('edition_id', sa.String(length=40), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -99,7 +100,8 @@ def upgrade() -> None:
     sa.Column('released_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('release_reason', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['version_id'], ['schedule_versions.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('appointment_id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('version_id', 'appointment_id', name='uq_appointments_version_appointment')
     )
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.create_index('ix_appointments_version_active', ['version_id', 'released_at'], unique=False)
