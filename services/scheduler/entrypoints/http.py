@@ -53,6 +53,7 @@ from shared.formats.schedule import ScheduleRow, table_label, write_schedule
 from shared.web import create_app as create_base_app
 
 log = logging.getLogger(__name__)
+BUSY = "Une autre planification vient d'être enregistrée : rechargez la page."
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -241,8 +242,11 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
 
     @app.post("/admin/planning/plan", tags=["back-office"])
     def grid_plan(_admin: CurrentAdmin) -> Response:
-        with uow() as session:
-            result = planning.plan_draft(session, sched, sched.edition_id)
+        try:
+            with uow() as session:
+                result = planning.plan_draft(session, sched, sched.edition_id)
+        except IntegrityError:
+            return back("/admin/planning", erreur=BUSY)
         bound = f" (borne {result.bound})" if result.bound is not None else ""
         return back(
             "/admin/planning",
@@ -435,8 +439,11 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
 
     @app.post("/api/schedule/plan", tags=["planning"])
     def schedule_plan(_admin: CurrentAdmin) -> DraftOut:
-        with uow() as session:
-            r = planning.plan_draft(session, sched, sched.edition_id)
+        try:
+            with uow() as session:
+                r = planning.plan_draft(session, sched, sched.edition_id)
+        except IntegrityError as exc:
+            raise HTTPException(409, BUSY) from exc
         return DraftOut(
             version=r.number,
             meetings=r.meetings,

@@ -15,7 +15,7 @@ def document() -> dict[str, Any]:
     from services.scheduler.settings import SchedulerSettings
 
     # Nothing is connected to: the engine and Redis clients are lazy.
-    settings = SchedulerSettings(SCHEDULER_DATABASE_URL="sqlite://")
+    settings = SchedulerSettings.model_validate({"SCHEDULER_DATABASE_URL": "sqlite://"})
     return create_app(bootstrap(settings)).openapi()
 
 

@@ -182,7 +182,9 @@ def active_rows(session: Session, version_id: int) -> list[Any]:
     )
 
 
-def _new_version(session: Session, edition_id: str, status: str, origin: str, now: dt.datetime):
+def _new_version(
+    session: Session, edition_id: str, status: str, origin: str, now: dt.datetime
+) -> tuple[int, int]:
     number = (
         session.execute(
             select(func.max(schedule_versions.c.number)).where(
@@ -192,7 +194,9 @@ def _new_version(session: Session, edition_id: str, status: str, origin: str, no
         or 0
     ) + 1
     version_id = session.execute(
-        schedule_versions.insert().values(
+        schedule_versions.insert()
+        .returning(schedule_versions.c.id)
+        .values(
             edition_id=edition_id,
             number=number,
             status=status,
@@ -201,7 +205,7 @@ def _new_version(session: Session, edition_id: str, status: str, origin: str, no
             published_at=now if status == Status.PUBLISHED else None,
             note="",
         )
-    ).inserted_primary_key[0]
+    ).scalar_one()
     return version_id, number
 
 
