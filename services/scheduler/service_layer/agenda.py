@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
@@ -147,9 +146,3 @@ def agenda_url(app: Scheduler, participant_id: str, edition_id: str) -> str:
     secret = app.settings.secret_key.get_secret_value()
     token = agenda_token(secret, participant_id, edition_id)
     return f"{app.settings.public_url.rstrip('/')}/agenda/{token}"
-
-
-def person(session: Session, participant_id: str) -> Any | None:
-    return session.execute(
-        select(participants).where(participants.c.participant_id == participant_id)
-    ).first()

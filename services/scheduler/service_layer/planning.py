@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -664,7 +664,3 @@ def slot_choices(day: Day) -> Sequence[tuple[int, str]]:
         (i, f"{s.start.strftime('%H:%M')}–{s.end.strftime('%H:%M')}")
         for i, s in enumerate(day.problem.slots)
     ]
-
-
-def pair_rows(rows: Iterable[Any]) -> dict[tuple[str, str], Any]:
-    return {(r.holder_id, r.expert_id): r for r in rows}
