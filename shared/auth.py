@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from shared.settings import BaseServiceSettings
 
 ADMIN_COOKIE = "rencontres_admin"
 _SALT = "rencontres-admin-session"
@@ -41,3 +45,23 @@ def admin_cookie_options(production: bool, max_age_s: int) -> dict[str, Any]:
         "secure": production,
         "path": "/",
     }
+
+
+def service_token_ok(authorization: str | None, expected: str) -> bool:
+    """True for an `Authorization: Bearer <SERVICE_TOKEN>` header (compared in constant time)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), expected)
+
+
+def admin_identity(
+    cookies: Mapping[str, str], authorization: str | None, settings: BaseServiceSettings
+) -> str | None:
+    """Who is calling a back-office: the admin's email from the session cookie, `service` for
+    a script holding the service token, or None."""
+    if service_token_ok(authorization, settings.service_token.get_secret_value()):
+        return "service"
+    return read_admin_session(
+        settings.secret_key.get_secret_value(),
+        cookies.get(ADMIN_COOKIE),
+        settings.admin_session_hours * 3600,
+    )

@@ -36,6 +36,3 @@ class RegistrationSettings(BaseServiceSettings):
     )
     login_per_ip: int = Field(default=20, validation_alias="REGISTRATION_LOGIN_PER_IP")
     login_per_email: int = Field(default=5, validation_alias="REGISTRATION_LOGIN_PER_EMAIL")
-    admin_session_hours: int = Field(
-        default=12, validation_alias="REGISTRATION_ADMIN_SESSION_HOURS"
-    )

@@ -8,9 +8,9 @@ import threading
 import pytest
 import uvicorn
 
-from services.scheduler.entrypoints.auth import ADMIN_COOKIE, admin_cookie
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
+from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from tests.integration.scheduler.conftest import EDITION, SECRET, Harness, small_day
 from tests.support.servers import free_port, wait_until
@@ -61,7 +61,15 @@ def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(locale="fr-FR")
-        context.add_cookies([{"name": ADMIN_COOKIE, "value": admin_cookie(SECRET), "url": server}])
+        context.add_cookies(
+            [
+                {
+                    "name": ADMIN_COOKIE,
+                    "value": issue_admin_session(SECRET, "operatrice@pes21.example"),
+                    "url": server,
+                }
+            ]
+        )
         page = context.new_page()
         page.goto(f"{server}/admin/planning")
         assert page.locator("h1").inner_text() == "Planning des rendez-vous"

@@ -11,9 +11,9 @@ import redis
 from fastapi.testclient import TestClient
 
 from services.scheduler.domain.live import SchedulingError
-from services.scheduler.entrypoints.auth import ADMIN_COOKIE, admin_cookie
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
+from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from shared.events import SchedulePublished, SlotAssigned
 from shared.formats.schedule import HEADER, read_schedule
@@ -248,10 +248,12 @@ def test_admin_routes_need_a_login(harness, day):
     page = anonymous.get("/admin/planning", headers={"Accept": "text/html"})
     assert page.status_code == 401 and "Connexion administrateur requise" in page.text
     with_cookie = TestClient(create_app(harness.app))
-    with_cookie.cookies.set(ADMIN_COOKIE, admin_cookie(SECRET))
+    with_cookie.cookies.set(ADMIN_COOKIE, issue_admin_session(SECRET, "operatrice@pes21.example"))
     assert with_cookie.get("/api/schedule").status_code == 200
     forged = TestClient(create_app(harness.app))
-    forged.cookies.set(ADMIN_COOKIE, admin_cookie("another-secret"))
+    forged.cookies.set(
+        ADMIN_COOKIE, issue_admin_session("another-secret", "operatrice@pes21.example")
+    )
     assert forged.get("/api/schedule").status_code == 401
 
 

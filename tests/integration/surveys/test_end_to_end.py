@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from services.surveys.adapters.db import participants
 from services.surveys.bootstrap import bootstrap
-from services.surveys.entrypoints.auth import ADMIN_COOKIE, admin_cookie
 from services.surveys.entrypoints.http import create_app
 from services.surveys.settings import SurveysSettings
+from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.bus.broker import DATA_FIELD, entry_fields
 from shared.events import (
     ClosedSessionKind,
@@ -233,7 +233,11 @@ def test_session_closed_to_email_to_answer_to_report(service, smtp, redis_url, b
         assert event.participant_id == people[0]
         assert event.scores == {"organisation": 4, "qualite_rdv": 5, "recommandation": 9}
 
-        cookies = {ADMIN_COOKIE: admin_cookie(settings)}
+        cookies = {
+            ADMIN_COOKIE: issue_admin_session(
+                settings.secret_key.get_secret_value(), "operatrice@pes21.example"
+            )
+        }
         report = httpx.get(f"{url}/admin/editions/{EDITION}/report", cookies=cookies).text
         row = re.search(r"<tr><td>Journée \(évaluation à chaud\).*?</tr>", report, re.S).group(0)
         cells = re.findall(r'<td class="num">([^<]*)</td>', row)

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from services.surveys.adapters.db import responses
-from services.surveys.entrypoints.auth import ADMIN_COOKIE, admin_cookie
 from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import surveys as uc
+from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from shared.events import Role
 from tests.integration.surveys.conftest import (
@@ -56,7 +56,10 @@ def client(kit, clock) -> TestClient:
 
 @pytest.fixture
 def admin(client, kit) -> TestClient:
-    client.cookies.set(ADMIN_COOKIE, admin_cookie(kit.settings))
+    client.cookies.set(
+        ADMIN_COOKIE,
+        issue_admin_session(kit.settings.secret_key.get_secret_value(), "operatrice@pes21.example"),
+    )
     return client
 
 

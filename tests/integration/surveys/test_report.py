@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from services.surveys.entrypoints.auth import ADMIN_COOKIE, admin_cookie
 from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
+from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from shared.events import (
     ClosedSessionKind,
@@ -234,7 +234,10 @@ def test_report_figures_equal_the_data(edition):
 
 def _client(kit) -> TestClient:
     client = TestClient(create_app(kit))
-    client.cookies.set(ADMIN_COOKIE, admin_cookie(kit.settings))
+    client.cookies.set(
+        ADMIN_COOKIE,
+        issue_admin_session(kit.settings.secret_key.get_secret_value(), "operatrice@pes21.example"),
+    )
     return client
 
 
