@@ -13,8 +13,8 @@ class RegistrationSettings(BaseServiceSettings):
     )
     port: int = Field(default=8001, validation_alias="REGISTRATION_PORT")
     # Where people reach the public pages: the base of self-service links given to them.
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8001", validation_alias="REGISTRATION_PUBLIC_BASE_URL"
+    public_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="REGISTRATION_PUBLIC_URL"
     )
     # A form sent back faster than this was filled by a program.
     form_min_fill_seconds: float = Field(

@@ -72,7 +72,7 @@ def token_for(kit: ServiceKit, row: Row[Any]) -> str:
 
 
 def self_service_url(kit: ServiceKit, row: Row[Any]) -> str:
-    base = getattr(kit.settings, "public_base_url", "").rstrip("/")
+    base = getattr(kit.settings, "public_url", "").rstrip("/")
     return f"{base}{SELF_SERVICE_PATH}{token_for(kit, row)}"
 
 
