@@ -38,6 +38,7 @@ format: install
 
 docs: install
 	$(UV) run --frozen python -m shared.events.docs
+	$(UV) run --frozen python -m services.registration.entrypoints.openapi
 
 bench: install
 	$(UV) run --frozen python -m benchmarks

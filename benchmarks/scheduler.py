@@ -149,6 +149,67 @@ def late_registrations(problem: Problem, published: Plan) -> list[tuple[str, flo
     return results
 
 
+def service_late_registration(holders: int = 50, experts: int = 15) -> tuple[float, int]:
+    """The whole use case behind a late registration in the running service: the event
+    through the consumer, the re-plan on the read model, the rows and the outbox, one commit
+    (SQLite in a temporary folder). Returns the seconds and the meetings it added."""
+    import tempfile
+    import uuid
+    from pathlib import Path
+
+    from services.scheduler.adapters.registration import Contact
+    from services.scheduler.bootstrap import bootstrap
+    from services.scheduler.service_layer import planning
+    from services.scheduler.settings import SchedulerSettings
+    from shared.db import transaction
+    from shared.events import ParticipantRegistered, RegistrationStatus, Role
+    from shared.migrations import upgrade
+
+    class NoDirectory:
+        def contact(self, participant_id: str) -> Contact | None:
+            return None
+
+        def contacts(self, participant_ids: object) -> dict[str, Contact]:
+            return {}
+
+    rng = random.Random(21)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'scheduler.db'}"
+        package = Path(__file__).resolve().parents[1] / "services" / "scheduler"
+        upgrade(package, url)
+        settings = SchedulerSettings(SCHEDULER_DATABASE_URL=url, SCHEDULER_EDITION_ID="2030")
+        app = bootstrap(settings, directory=NoDirectory())
+
+        def deliver(role: Role, tags: list[str]) -> None:
+            event = ParticipantRegistered(
+                edition_id="2030",
+                participant_id=uuid.uuid4(),
+                role=role,
+                revision=1,
+                status=RegistrationStatus.REGISTERED,
+                legal_form="association",
+                tags=tags,
+            )
+            app.kit.consumer.process(event.stream(), event.model_dump_json())
+
+        for _ in range(experts):
+            deliver(Role.EXPERT, rng.sample(TAGS, 3))
+        for _ in range(holders):
+            deliver(Role.HOLDER, rng.sample(TAGS, 2))
+        with transaction(app.kit.factory) as session:
+            planning.plan_draft(session, app, "2030")
+        with transaction(app.kit.factory) as session:
+            before = planning.publish(session, app, "2030").meetings
+        start = time.perf_counter()
+        deliver(Role.HOLDER, ["mecenat", "business-plan"])
+        seconds = time.perf_counter() - start
+        with transaction(app.kit.factory) as session:
+            version = planning.published_version(session, "2030")
+            after = len(planning.active_rows(session, version.id))
+        app.kit.engine.dispose()
+    return seconds, after - before
+
+
 def main() -> None:
     print(
         f"{'instance':<34}{'temps (s)':>10}{'rdv':>7}{'borne':>7}{'ratio':>9}"
@@ -187,6 +248,11 @@ def main() -> None:
                     f"{late.moved} rendez-vous publiés déplacés, {late.dropped} supprimés, "
                     f"{len(late.appointments) - late.kept} ajoutés"
                 )
+            seconds, added = service_late_registration()
+            print(
+                f"  inscription tardive d'un porteur, service complet (événement, base, "
+                f"outbox) : {seconds:.3f} s, {added} rendez-vous ajoutés"
+            )
 
 
 if __name__ == "__main__":

@@ -12,3 +12,27 @@ class RegistrationSettings(BaseServiceSettings):
         default="sqlite:///var/registration.db", validation_alias="REGISTRATION_DATABASE_URL"
     )
     port: int = Field(default=8001, validation_alias="REGISTRATION_PORT")
+    # Where people reach the public pages: the base of self-service links given to them.
+    public_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="REGISTRATION_PUBLIC_URL"
+    )
+    # A form sent back faster than this was filled by a program.
+    form_min_fill_seconds: float = Field(
+        default=3.0, validation_alias="REGISTRATION_FORM_MIN_FILL_SECONDS"
+    )
+    # A form older than this is refused (its CSRF token has expired): the person reloads it.
+    form_max_age_seconds: int = Field(
+        default=4 * 3600, validation_alias="REGISTRATION_FORM_MAX_AGE_SECONDS"
+    )
+    # Submissions allowed per window, per IP address and per email address.
+    rate_window_seconds: int = Field(
+        default=3600, validation_alias="REGISTRATION_RATE_WINDOW_SECONDS"
+    )
+    rate_per_ip: int = Field(default=30, validation_alias="REGISTRATION_RATE_PER_IP")
+    rate_per_email: int = Field(default=6, validation_alias="REGISTRATION_RATE_PER_EMAIL")
+    # Login attempts allowed per window, per IP address and per email address.
+    login_window_seconds: int = Field(
+        default=900, validation_alias="REGISTRATION_LOGIN_WINDOW_SECONDS"
+    )
+    login_per_ip: int = Field(default=20, validation_alias="REGISTRATION_LOGIN_PER_IP")
+    login_per_email: int = Field(default=5, validation_alias="REGISTRATION_LOGIN_PER_EMAIL")

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from services.scheduler.adapters.db import metadata
+from services.scheduler.adapters.registration import Directory, RegistrationClient
 from services.scheduler.entrypoints.streams import subscribe
+from services.scheduler.service_layer.context import Clock, Scheduler
 from services.scheduler.settings import SchedulerSettings
-from shared.service import ServiceKit, make_kit
+from shared.events import utc_now
+from shared.service import make_kit
 
 
-def bootstrap(settings: SchedulerSettings | None = None) -> ServiceKit:
+def bootstrap(
+    settings: SchedulerSettings | None = None,
+    clock: Clock | None = None,
+    directory: Directory | None = None,
+) -> Scheduler:
     settings = settings or SchedulerSettings()
     kit = make_kit("scheduler", settings, metadata, settings.database_url)
-    subscribe(kit)
-    return kit
+    app = Scheduler(
+        kit=kit,
+        settings=settings,
+        directory=directory
+        or RegistrationClient(
+            settings.registration_internal_url, settings.service_token.get_secret_value()
+        ),
+        clock=clock or utc_now,
+    )
+    subscribe(app)
+    return app

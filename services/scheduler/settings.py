@@ -12,3 +12,21 @@ class SchedulerSettings(BaseServiceSettings):
         default="sqlite:///var/scheduler.db", validation_alias="SCHEDULER_DATABASE_URL"
     )
     port: int = Field(default=8002, validation_alias="SCHEDULER_PORT")
+    # The edition the back-office works on; empty: this year's (the action sheet's default).
+    edition_id: str = Field(default="", validation_alias="SCHEDULER_EDITION_ID")
+    # Where participants open their agenda (links in emails and QR codes).
+    public_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias="SCHEDULER_PUBLIC_URL"
+    )
+    # Registration's internal API: contact details are fetched there at the moment of use.
+    registration_internal_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="REGISTRATION_INTERNAL_URL"
+    )
+    # How often the service checks for sessions to close and (if enabled) absentees.
+    tick_interval_s: float = Field(default=30.0, validation_alias="SCHEDULER_TICK_INTERVAL_S")
+    # Release the meetings of people not checked in this many minutes after a slot starts;
+    # off by default: a day run without check-in must never lose its appointments.
+    auto_no_show: bool = Field(default=False, validation_alias="SCHEDULER_AUTO_NO_SHOW")
+    no_show_grace_minutes: int = Field(
+        default=10, validation_alias="SCHEDULER_NO_SHOW_GRACE_MINUTES"
+    )

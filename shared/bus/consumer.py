@@ -83,6 +83,7 @@ class EventConsumer:
         self.reclaim_idle_ms = reclaim_idle_ms
         self.reclaim_page = reclaim_page
         self.subscriptions: dict[str, Subscription] = {}
+        self._attached: set[str] = set()
 
     # -- declaring --------------------------------------------------------------------------
     def on(self, event_cls: type[Event]) -> Callable[[Handler], Handler]:
@@ -154,9 +155,15 @@ class EventConsumer:
                     raise
 
     def attach(self, broker: RedisBroker) -> None:
-        """One FastStream subscriber per stream, reading new entries; ack after commit."""
+        """One FastStream subscriber per stream, reading new entries; ack after commit.
+
+        Idempotent: streams registered after a first call (handlers declared once the runtime
+        exists, as `make_kit` then `subscribe` do) are attached by the next call.
+        """
         for stream in self.subscriptions:
-            self._attach_one(broker, stream)
+            if stream not in self._attached:
+                self._attach_one(broker, stream)
+                self._attached.add(stream)
 
     def _attach_one(self, broker: RedisBroker, stream: str) -> None:
         @broker.subscriber(

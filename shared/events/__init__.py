@@ -21,7 +21,12 @@ from shared.events.scheduler import (
     SlotAssigned,
     SlotReleased,
 )
-from shared.events.surveys import SurveyAnswered, SurveyKind, SurveyOpened
+from shared.events.surveys import (
+    SurveyAnswered,
+    SurveyInvitationRequested,
+    SurveyKind,
+    SurveyOpened,
+)
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     ParticipantRegistered,
@@ -38,6 +43,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     EmailFailed,
     SurveyOpened,
     SurveyAnswered,
+    SurveyInvitationRequested,
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.__name__: cls for cls in ALL_EVENTS}
@@ -64,6 +70,7 @@ __all__ = [
     "SlotAssigned",
     "SlotReleased",
     "SurveyAnswered",
+    "SurveyInvitationRequested",
     "SurveyKind",
     "SurveyOpened",
     "utc_now",

@@ -37,3 +37,15 @@ class SurveyAnswered(_SurveyEvent):
     response_id: uuid.UUID
     participant_id: uuid.UUID
     scores: dict[str, int] = Field(default_factory=dict, description="Question id -> rating")
+
+
+class SurveyInvitationRequested(_SurveyEvent):
+    """Please email this participant an invitation (or a reminder) to answer a questionnaire.
+
+    Carries no link: the sender asks the surveys service for the title and a fresh personal
+    link at send time (`GET /internal/invitations/{invitation_id}`).
+    """
+
+    invitation_id: uuid.UUID
+    participant_id: uuid.UUID
+    reminder: bool = False

@@ -25,6 +25,7 @@ from shared.events import (
     SlotAssigned,
     SlotReleased,
     SurveyAnswered,
+    SurveyInvitationRequested,
     SurveyKind,
     SurveyOpened,
 )
@@ -99,5 +100,14 @@ def sample_events() -> list[Event]:
             response_id=uuid.uuid4(),
             participant_id=HOLDER,
             scores={"organisation": 5},
+        ),
+        SurveyInvitationRequested(
+            edition_id=EDITION,
+            survey_id=survey,
+            kind=SurveyKind.DAY,
+            # Fixed: a random UUID's digits can look like a phone number to the contract test.
+            invitation_id=uuid.UUID("b5e7c1aa-3f4d-4c2b-9e8f-a1b2c3d4e5f6"),
+            participant_id=HOLDER,
+            reminder=True,
         ),
     ]

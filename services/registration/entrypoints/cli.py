@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from services.registration.settings import RegistrationSettings
 from shared.service import service_commands
 
@@ -14,3 +16,62 @@ cli = service_commands(
     app_factory="services.registration.entrypoints.http:create_app",
     help_text="Inscriptions : participants, formulaires, back-office, émargement, RGPD.",
 )
+
+
+@cli.group(help="Comptes du back-office.")
+def admin() -> None:
+    pass
+
+
+@admin.command("create", help="Crée un compte du back-office (ou change son mot de passe).")
+@click.option("--email", required=True, help="Adresse email de connexion.")
+@click.password_option("--password", help="Demandé s'il n'est pas donné (recommandé).")
+def admin_create(email: str, password: str) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.service_layer.admins import create_admin
+
+    kit = bootstrap()
+    try:
+        created = create_admin(kit, email, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Compte {'créé' if created else 'mis à jour'} : {email}")
+
+
+@cli.command(help="Efface les coordonnées des éditions passées, sauf accord pour être recontacté.")
+@click.option("--older-than-days", required=True, type=click.IntRange(min=0))
+def purge(older_than_days: int) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.service_layer.participants import purge as purge_participants
+
+    count = purge_participants(bootstrap(), older_than_days)
+    click.echo(f"{count} personne(s) effacée(s)")
+
+
+@cli.command(name="import", help="Importe un fichier de participants (CSV ou .xlsx).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--edition", "edition_id", help="Par défaut, l'édition de cette année.")
+@click.option("--dry-run", is_flag=True, help="Vérifie le fichier sans rien enregistrer.")
+def import_command(path: Path, edition_id: str | None, dry_run: bool) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.service_layer.importing import import_file
+    from shared.edition import default_edition
+
+    report = import_file(
+        bootstrap(),
+        edition_id or default_edition().edition_id,
+        path.read_bytes(),
+        path.name,
+        dry_run=dry_run,
+    )
+    for issue in report.warnings:
+        click.echo(f"attention, {issue}")
+    for issue in report.errors:
+        click.echo(f"erreur, {issue}", err=True)
+    if not report.ok or report.outcome is None:
+        raise click.ClickException("fichier refusé : rien n'a été importé")
+    o = report.outcome
+    verb = "seraient" if dry_run else "ont été"
+    click.echo(
+        f"{o.created} créé(s), {o.updated} modifié(s), {o.unchanged} inchangé(s) : {verb} importés"
+    )

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
 
+import redis
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from services.registration.adapters.ratelimit import RateLimiter
 from services.registration.bootstrap import bootstrap
+from services.registration.entrypoints import admin, checkin, internal, public, selfservice
+from services.registration.entrypoints.web import page
 from shared.service import ServiceKit
 from shared.web import create_app as create_base_app
 
@@ -15,4 +22,41 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         service="registration", title="Rencontres – registration", runtime=kit.runtime
     )
     app.state.kit = kit
+    app.state.limiter = RateLimiter(
+        redis.Redis.from_url(kit.settings.redis_url),
+        kit.settings.bus_prefix,
+        kit.settings.secret_key.get_secret_value(),
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        # No page of this service may be framed (a hidden frame could tap « Arrivé·e »).
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.include_router(public.router)
+    app.include_router(internal.router)
+    app.include_router(admin.router)
+    app.include_router(checkin.router)
+    app.include_router(selfservice.router)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/internal/"):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        if exc.status_code in (302, 303) and exc.headers:
+            return RedirectResponse(exc.headers["Location"], exc.status_code)
+        return page(
+            request,
+            "message.html",
+            {"title": "Page indisponible", "message": exc.detail},
+            status_code=exc.status_code,
+        )
+
     return app

@@ -2,9 +2,129 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from shared.db import bus_tables
+from shared.db import UTCDateTime, bus_tables
 
 metadata = MetaData()
 outbox_table, processed_table = bus_tables(metadata)
+
+# The edition's programme, owned here and published as EditionUpdated after every change.
+editions = Table(
+    "editions",
+    metadata,
+    Column("edition_id", String(40), primary_key=True),
+    Column("settings", JSON, nullable=False),
+    # Re-plans after publication may move published meetings only when the operator allows it.
+    Column("allow_moves", Boolean, nullable=False, default=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Read model of registration's participants: categories only, never a name or a contact.
+participants = Table(
+    "participants",
+    metadata,
+    Column("participant_id", String(36), primary_key=True),
+    Column("edition_id", String(40), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("legal_form", String(100), nullable=False, default=""),
+    Column("stage", String(40), nullable=True),
+    Column("commune", String(100), nullable=True),
+    Column("tags", JSON, nullable=False),
+    Column("wants", JSON, nullable=False),
+    Column("refuses", JSON, nullable=False),
+    Column("sessions", JSON, nullable=False),
+    Column("availability", String(20), nullable=False),
+    Column("max_meetings", Integer, nullable=True),
+    Column("lunch", Boolean, nullable=False, default=False),
+    Column("present", Boolean, nullable=False, default=False),
+    Column("checked_in_at", UTCDateTime(), nullable=True),
+    # Marked absent by a no-show check; cleared when the person checks in.
+    Column("absent", Boolean, nullable=False, default=False),
+    # An erased participant stays as a tombstone (no later event brings it back).
+    Column("erased", Boolean, nullable=False, default=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+schedule_versions = Table(
+    "schedule_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("edition_id", String(40), nullable=False),
+    Column("number", Integer, nullable=False),
+    # draft: being reviewed; published: sent to everyone; replaced: a later draft superseded it.
+    Column("status", String(20), nullable=False),
+    Column("origin", String(20), nullable=False),  # plan, publish, replan, manual
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("published_at", UTCDateTime(), nullable=True),
+    Column("note", Text, nullable=False, default=""),
+    UniqueConstraint("edition_id", "number", name="uq_schedule_versions_number"),
+)
+
+# A meeting keeps its appointment_id from version to version (a new draft after a publication
+# reuses the published ids), so the id is unique within a version only.
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("appointment_id", String(36), nullable=False),
+    Column("edition_id", String(40), nullable=False),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("schedule_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("holder_id", String(36), nullable=False),
+    Column("expert_id", String(36), nullable=False),
+    Column("start", UTCDateTime(), nullable=False),
+    Column("end", UTCDateTime(), nullable=False),
+    Column("table_number", Integer, nullable=False),
+    Column("reason_kind", String(20), nullable=False),  # souhait or besoin
+    Column("reason", Text, nullable=False),
+    Column("locked", Boolean, nullable=False, default=False),
+    # Schedule version in which this meeting got its current slot and table.
+    Column("assigned_version", Integer, nullable=False),
+    Column("released_at", UTCDateTime(), nullable=True),
+    Column("release_reason", String(20), nullable=True),
+    Index("ix_appointments_version_active", "version_id", "released_at"),
+    UniqueConstraint("version_id", "appointment_id", name="uq_appointments_version_appointment"),
+)
+
+# One row per closed session: the unique key makes SessionClosed happen exactly once.
+closed_sessions = Table(
+    "closed_sessions",
+    metadata,
+    Column("edition_id", String(40), primary_key=True),
+    Column("session_id", String(60), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=False),
+    Column("attendees", Integer, nullable=False),
+    Column("meetings_held", Integer, nullable=False),
+    Column("meetings_missed", Integer, nullable=False),
+)
+
+# One row per slot whose absentees were released, so the automatic check runs once per slot.
+no_show_checks = Table(
+    "no_show_checks",
+    metadata,
+    Column("edition_id", String(40), primary_key=True),
+    Column("slot_start", UTCDateTime(), primary_key=True),
+    Column("checked_at", UTCDateTime(), nullable=False),
+    Column("released", Integer, nullable=False),
+)

@@ -1,16 +1,59 @@
-"""The surveys service's HTTP app."""
+"""The surveys service's HTTP app: questionnaires, back-office, report, internal API."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from services.surveys.bootstrap import bootstrap
+from services.surveys.entrypoints import admin, public
+from services.surveys.service_layer.surveys import run_due
+from services.surveys.settings import SurveysSettings
 from shared.service import ServiceKit
 from shared.web import create_app as create_base_app
+
+log = logging.getLogger(__name__)
+
+
+async def run_due_forever(kit: ServiceKit, interval_s: float) -> None:
+    """Ex-post openings and reminders whose date has come; safe with several processes."""
+    assert isinstance(kit.settings, SurveysSettings)
+    while True:
+        try:
+            await asyncio.to_thread(run_due, kit.factory, kit.outbox, kit.settings)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database may be away for a while: try again later
+            log.warning("surveys due work: %s, retrying", type(exc).__name__)
+        await asyncio.sleep(interval_s)
 
 
 def create_app(kit: ServiceKit | None = None) -> FastAPI:
     kit = kit or bootstrap()
     app = create_base_app(service="surveys", title="Rencontres – surveys", runtime=kit.runtime)
     app.state.kit = kit
+    app.include_router(public.router)
+    app.include_router(admin.router)
+
+    base_lifespan = app.router.lifespan_context
+    interval = getattr(kit.settings, "due_interval_s", 0.0)
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with base_lifespan(a):
+            task = asyncio.create_task(run_due_forever(kit, interval)) if interval > 0 else None
+            try:
+                yield
+            finally:
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    app.router.lifespan_context = lifespan
     return app

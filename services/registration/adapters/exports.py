@@ -1,0 +1,82 @@
+"""Participant lists as spreadsheets, in the columns of the import format plus the status."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import Row
+
+from services.registration.domain.vocabulary import STATUSES, forms_for, label
+from shared.edition import EditionSettings
+from shared.events import Role
+
+COLUMNS = (
+    "role", "prenom", "nom", "email", "telephone", "structure", "forme", "stade", "commune",
+    "thematiques", "souhaits", "refus", "conferences", "disponibilite", "rdv_max", "repas",
+    "accessibilite", "statut", "consentement_partage", "consentement_contact", "present",
+    "inscrit_le",
+)  # fmt: skip
+
+
+def export_rows(rows: Iterable[Row[Any]], edition: EditionSettings) -> list[list[str]]:
+    half_days = {s.session_id: s.half_day.value for s in edition.conferences() if s.half_day}
+    out = [list(COLUMNS)]
+    for row in rows:
+        role = Role(row.role)
+        out.append(
+            [
+                row.role,
+                row.first_name or "",
+                row.last_name or "",
+                row.email or "",
+                row.phone or "",
+                row.organisation or "",
+                label(forms_for(role), row.legal_form),
+                row.stage or "",
+                row.commune or "",
+                ";".join(row.tags),
+                ";".join(row.wants),
+                ";".join(row.refuses),
+                ";".join(half_days.get(s, s) for s in row.sessions),
+                row.availability,
+                "" if row.max_meetings is None else str(row.max_meetings),
+                "oui" if row.lunch else "non",
+                row.accessibility or "",
+                label(STATUSES, row.status),
+                "oui" if row.consent_share_profile else "non",
+                "oui" if row.consent_contact else "non",
+                "oui" if row.checked_in_at else "non",
+                row.created_at.date().isoformat(),
+            ]
+        )
+    return out
+
+
+def _cell(value: str) -> str:
+    # A spreadsheet runs a cell that starts like a formula: what people typed stays text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def to_csv(table: list[list[str]]) -> bytes:
+    """UTF-8 with BOM and semicolons: what a French spreadsheet program opens directly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for line in table:
+        writer.writerow([_cell(v) for v in line])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: list[list[str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "participants"
+    for line in table:
+        sheet.append([_cell(v) for v in line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

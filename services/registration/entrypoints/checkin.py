@@ -1,0 +1,117 @@
+"""The welcome desk on a tablet: find someone as you type, one tap to check in or undo,
+late walk-ins, and live counts of who is here."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
+from services.registration.domain.vocabulary import (
+    EXPERT_KINDS,
+    HOLDER_LEGAL_FORMS,
+    ROLES,
+    STATUSES,
+    forms_for,
+    label,
+)
+from services.registration.entrypoints.admin import (
+    CurrentAdmin,
+    _edition,
+    checked_form,
+    redirect,
+)
+from services.registration.entrypoints.messages import FIELD_LABELS, error_message
+from services.registration.entrypoints.web import flat, kit_of, page
+from services.registration.service_layer import participants, queries
+from shared.edition import EditionSettings
+from shared.events import Role
+
+router = APIRouter(prefix="/admin/accueil", include_in_schema=False)
+
+
+def _context(request: Request, edition: EditionSettings, q: str) -> dict[str, Any]:
+    with kit_of(request).factory() as session:
+        rows = queries.listing(session, edition.edition_id, queries.Filters(q=q))
+        counts = queries.presence_counts(session, edition.edition_id)
+    return {
+        "title": "Accueil",
+        "edition": edition,
+        "tz": ZoneInfo(edition.timezone),
+        "q": q,
+        "rows": rows,
+        "counts": counts,
+        "roles": ROLES,
+        "statuses": STATUSES,
+        "label": label,
+        "forms_for": forms_for,
+        "Role": Role,
+        "holder_forms": HOLDER_LEGAL_FORMS,
+        "expert_kinds": EXPERT_KINDS,
+        "labels": FIELD_LABELS,
+        "values": {},
+        "errors": {},
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def desk(
+    request: Request,
+    _admin: CurrentAdmin,
+    edition: Annotated[str | None, Query()] = None,
+    q: Annotated[str, Query()] = "",
+    partial: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    settings = _edition(request, edition)
+    template = "admin/_accueil_results.html" if partial else "admin/accueil.html"
+    return page(request, template, _context(request, settings, q))
+
+
+@router.post("/{participant_id}/presence")
+async def presence(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
+    form = await checked_form(request)
+    present = (form.get("present") or ["1"])[0] == "1"
+    try:
+        row = participants.check_in(kit_of(request), participant_id, present)
+    except RegistrationError as exc:
+        raise HTTPException(404, error_message(exc.code)) from exc
+    query = urlencode({"edition": row.edition_id, "q": (form.get("q") or [""])[0]})
+    return redirect(f"/admin/accueil?{query}#p-{participant_id}")
+
+
+@router.post("/sur-place", response_class=HTMLResponse)
+async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
+    form = await checked_form(request)
+    edition = _edition(request, (form.get("edition") or [""])[0])
+    values = flat(form)
+    role_value = values.get("role", "")
+    role = Role(role_value) if role_value in (r.value for r in Role) else None
+    try:
+        if role is None:
+            raise InvalidProfile({"role": "Choisissez porteur de projet ou expert."})
+        profile = parse_profile(role, values, edition, minimal=True)
+        result = participants.register(
+            kit_of(request),
+            edition.edition_id,
+            profile,
+            source="sur-place",
+            check_dates=False,
+            check_capacity=False,
+        )
+    except InvalidProfile as exc:
+        context = _context(request, edition, "")
+        context.update({"values": values, "errors": exc.errors, "walk_in_open": True})
+        return page(request, "admin/accueil.html", context, 422)
+    except RegistrationError as exc:
+        context = _context(request, edition, "")
+        context.update(
+            {"values": values, "errors": {"email": error_message(exc.code)}, "walk_in_open": True}
+        )
+        return page(request, "admin/accueil.html", context, 422)
+    participants.check_in(kit_of(request), str(result.participant_id), True)
+    query = urlencode({"edition": edition.edition_id, "q": profile.email})
+    return redirect(f"/admin/accueil?{query}")

@@ -1,0 +1,189 @@
+"""The public registration forms, one per role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
+from services.registration.domain.vocabulary import AVAILABILITIES, STAGES, forms_for
+from services.registration.entrypoints.messages import FIELD_LABELS, error_message
+from services.registration.entrypoints.web import (
+    check_csrf,
+    client_ip,
+    flat,
+    kit_of,
+    limiter_of,
+    looks_like_a_bot,
+    page,
+    read_form,
+    settings_of,
+)
+from services.registration.service_layer import participants
+from services.registration.service_layer.editions import get_edition, registration_state
+from shared.db import transaction
+from shared.edition import EditionSettings
+from shared.events import RegistrationStatus, Role
+
+router = APIRouter(include_in_schema=False)
+
+ROLE_SLUGS = {"porteur": Role.HOLDER, "expert": Role.EXPERT}
+
+
+def _edition(request: Request, edition_id: str) -> EditionSettings:
+    try:
+        with transaction(kit_of(request).factory) as session:
+            return get_edition(session, edition_id)
+    except RegistrationError as exc:
+        raise HTTPException(404, error_message(exc.code)) from exc
+
+
+def _role(slug: str) -> Role:
+    if slug not in ROLE_SLUGS:
+        raise HTTPException(404, "Page introuvable.")
+    return ROLE_SLUGS[slug]
+
+
+def _field_order(name: str) -> int:
+    order = list(FIELD_LABELS)
+    return order.index(name) if name in order else len(order)
+
+
+def form_context(
+    edition: EditionSettings,
+    role: Role,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    values = dict(values or {})
+    tags = values.get("thematiques", [])
+    values["thematiques"] = [tags] if isinstance(tags, str) else list(tags)
+    for name in ("conferences",):
+        chosen = values.get(name, [])
+        values[name] = [chosen] if isinstance(chosen, str) else list(chosen)
+    return {
+        "edition": edition,
+        "role": role.value,
+        "holder": role is Role.HOLDER,
+        "values": values,
+        "errors": {k: (errors or {})[k] for k in sorted(errors or {}, key=_field_order)},
+        "labels": FIELD_LABELS,
+        "forms": forms_for(role),
+        "stages": STAGES,
+        "availabilities": AVAILABILITIES,
+        "default_max": edition.holder_max_meetings if role is Role.HOLDER else "",
+    }
+
+
+def _closed_page(request: Request, edition: EditionSettings, state: str) -> HTMLResponse:
+    return page(
+        request,
+        "message.html",
+        {
+            "title": "Inscriptions",
+            "message": error_message(f"registration_{state}"),
+            "edition": edition,
+        },
+        status_code=403 if state == "closed" else 200,
+    )
+
+
+@router.get("/inscription/{edition_id}", response_class=HTMLResponse)
+def choose(request: Request, edition_id: str) -> HTMLResponse:
+    edition = _edition(request, edition_id)
+    return page(request, "choose.html", {"edition": edition})
+
+
+@router.get("/inscription/{edition_id}/{role_slug}", response_class=HTMLResponse)
+def show_form(request: Request, edition_id: str, role_slug: str) -> HTMLResponse:
+    role = _role(role_slug)
+    edition = _edition(request, edition_id)
+    state = registration_state(edition)
+    if state != "open":
+        return _closed_page(request, edition, state)
+    return page(request, "form.html", form_context(edition, role))
+
+
+def holder_needs(form: dict[str, list[str]]) -> list[str]:
+    """The ranked selects of the holder form, in order, without blanks or repeats."""
+    ranked: list[str] = []
+    for name in ("besoin_1", "besoin_2", "besoin_3"):
+        for value in form.get(name, []):
+            if value.strip() and value not in ranked:
+                ranked.append(value)
+    return ranked
+
+
+@router.post("/inscription/{edition_id}/{role_slug}", response_class=HTMLResponse)
+async def submit_form(request: Request, edition_id: str, role_slug: str) -> HTMLResponse:
+    role = _role(role_slug)
+    edition = _edition(request, edition_id)
+    settings = settings_of(request)
+    limiter = limiter_of(request)
+    form = await read_form(request)
+    if role is Role.HOLDER:
+        form["thematiques"] = holder_needs(form)
+    values = flat(form)
+    values["thematiques"] = form.get("thematiques", [])
+    values["conferences"] = form.get("conferences", [])
+
+    elapsed = check_csrf(request, form)
+    if elapsed is None:
+        context = form_context(edition, role, values)
+        context["alert"] = error_message("csrf")
+        return page(request, "form.html", context, status_code=403)
+    if not limiter.hit(
+        "form-ip", client_ip(request), settings.rate_per_ip, settings.rate_window_seconds
+    ):
+        return _rate_limited(request, edition)
+    if looks_like_a_bot(request, form, elapsed):
+        # The same answer as a success: nothing tells a program it was spotted.
+        return page(
+            request,
+            "confirmation.html",
+            {"edition": edition, "waiting": False, "created": True},
+        )
+    state = registration_state(edition)
+    if state != "open":
+        return _closed_page(request, edition, state)
+    try:
+        profile = parse_profile(role, values, edition)
+    except InvalidProfile as exc:
+        return page(request, "form.html", form_context(edition, role, values, exc.errors), 422)
+    if not limiter.hit(
+        "form-email", profile.email, settings.rate_per_email, settings.rate_window_seconds
+    ):
+        return _rate_limited(request, edition)
+    try:
+        result = participants.register(kit_of(request), edition.edition_id, profile)
+    except RegistrationError as exc:
+        if exc.code == "role_conflict":
+            errors = {"email": error_message(exc.code)}
+            return page(request, "form.html", form_context(edition, role, values, errors), 422)
+        if exc.code.startswith("registration_"):
+            return _closed_page(request, edition, exc.code.removeprefix("registration_"))
+        raise
+    return page(
+        request,
+        "confirmation.html",
+        {
+            "edition": edition,
+            "waiting": result.status is RegistrationStatus.WAITING_LIST,
+            "created": result.created,
+        },
+    )
+
+
+def _rate_limited(request: Request, edition: EditionSettings) -> HTMLResponse:
+    return page(
+        request,
+        "message.html",
+        {
+            "title": "Trop de tentatives",
+            "message": error_message("rate_limited"),
+            "edition": edition,
+        },
+        status_code=429,
+    )

@@ -1,0 +1,146 @@
+"""A participant's own page, reached from the personal link: see, correct, download, cancel,
+erase. Only the hash of the link's token is stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
+from services.registration.domain.vocabulary import STATUSES
+from services.registration.entrypoints.admin import profile_values, redirect
+from services.registration.entrypoints.messages import error_message
+from services.registration.entrypoints.public import form_context, holder_needs
+from services.registration.entrypoints.web import check_csrf, flat, kit_of, page, read_form
+from services.registration.service_layer import participants
+from services.registration.service_layer.editions import get_edition
+from shared.events import Role
+
+router = APIRouter(prefix="/mon-inscription", include_in_schema=False)
+
+# The token is in the address: it must not leak to other sites or stay in caches.
+PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _row(request: Request, token: str) -> Any:
+    with kit_of(request).factory() as session:
+        row = participants.by_token(session, token)
+    if row is None:
+        raise HTTPException(404, "Ce lien n'est pas valable, ou l'inscription a été effacée.")
+    return row
+
+
+def _page(
+    request: Request,
+    token: str,
+    row: Any,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    notice: str = "",
+    erase_errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    with kit_of(request).factory() as session:
+        edition = get_edition(session, row.edition_id)
+    context = form_context(edition, Role(row.role), values or profile_values(row), errors)
+    context.update(
+        {
+            "title": "Mon inscription",
+            "row": row,
+            "token": token,
+            "statuses": STATUSES,
+            "form_action": f"/mon-inscription/{token}",
+            "submit_label": "Enregistrer mes corrections",
+            "notice": notice,
+            "erase_errors": erase_errors or {},
+        }
+    )
+    response = page(request, "selfservice.html", context, status_code)
+    response.headers.update(PRIVATE)
+    return response
+
+
+async def _checked(request: Request) -> dict[str, list[str]]:
+    form = await read_form(request)
+    if check_csrf(request, form) is None:
+        raise HTTPException(403, error_message("csrf"))
+    return form
+
+
+NOTICES = {
+    "corrige": "Vos corrections sont enregistrées.",
+    "annule": "Votre inscription est annulée. Vous pouvez vous réinscrire tant que les "
+    "inscriptions sont ouvertes.",
+}
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+def show(request: Request, token: str, notice: str = "") -> HTMLResponse:
+    return _page(request, token, _row(request, token), notice=NOTICES.get(notice, ""))
+
+
+@router.post("/{token}", response_class=HTMLResponse)
+async def correct(request: Request, token: str) -> Response:
+    row = _row(request, token)
+    form = await _checked(request)
+    if row.role == Role.HOLDER.value:
+        form["thematiques"] = holder_needs(form)
+    values = flat(form)
+    values["thematiques"] = form.get("thematiques", [])
+    values["conferences"] = form.get("conferences", [])
+    with kit_of(request).factory() as session:
+        edition = get_edition(session, row.edition_id)
+    try:
+        profile = parse_profile(Role(row.role), values, edition)
+        participants.update_profile(kit_of(request), row.participant_id, profile)
+    except InvalidProfile as exc:
+        return _page(request, token, row, values, exc.errors, 422)
+    except RegistrationError as exc:
+        return _page(request, token, row, values, {"email": error_message(exc.code)}, 422)
+    return redirect(f"/mon-inscription/{token}?notice=corrige")
+
+
+@router.get("/{token}/donnees.json")
+def download(request: Request, token: str) -> Response:
+    row = _row(request, token)
+    body = json.dumps(participants.export_data(row), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"', **PRIVATE},
+    )
+
+
+@router.post("/{token}/annuler")
+async def cancel(request: Request, token: str) -> Response:
+    row = _row(request, token)
+    await _checked(request)
+    try:
+        participants.cancel(kit_of(request), row.participant_id)
+    except RegistrationError as exc:
+        raise HTTPException(409, error_message(exc.code)) from exc
+    return redirect(f"/mon-inscription/{token}?notice=annule")
+
+
+@router.post("/{token}/effacer", response_class=HTMLResponse)
+async def erase(request: Request, token: str) -> Response:
+    row = _row(request, token)
+    form = await _checked(request)
+    if (form.get("confirmer") or [""])[0] != "oui":
+        errors = {"confirmer": "Cochez la case pour confirmer l'effacement."}
+        return _page(request, token, row, status_code=422, erase_errors=errors)
+    participants.erase(kit_of(request), row.participant_id, "demande de la personne")
+    response = page(
+        request,
+        "message.html",
+        {
+            "title": "Données effacées",
+            "message": "Vos données personnelles sont effacées. Seuls des chiffres anonymes "
+            "sont conservés pour le bilan de la journée.",
+        },
+    )
+    response.headers.update(PRIVATE)
+    return response

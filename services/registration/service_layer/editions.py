@@ -1,0 +1,84 @@
+"""The service's copy of each edition's settings: the defaults until the scheduler says more."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.registration.adapters.db import editions
+from services.registration.domain.model import RegistrationError
+from shared.edition import EditionSettings, default_edition
+from shared.events import EditionUpdated, utc_now
+
+
+def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> EditionSettings:
+    """The stored settings, or the action sheet's defaults for this year's edition.
+
+    `lock` serialises the registrations of one edition: places are counted under it.
+    """
+    query = select(editions.c.settings).where(editions.c.edition_id == edition_id)
+    if lock:
+        query = query.with_for_update()
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE and reads outside a transaction until the first write:
+            # writing first takes the database's write lock for the whole unit of work.
+            session.execute(
+                update(editions)
+                .where(editions.c.edition_id == edition_id)
+                .values(edition_id=editions.c.edition_id)
+            )
+    stored = session.execute(query).scalar_one_or_none()
+    if stored is not None:
+        return EditionSettings.model_validate_json(stored)
+    default = default_edition()
+    if edition_id != default.edition_id:
+        raise RegistrationError("unknown_edition")
+    if lock:
+        session.execute(
+            editions.insert().values(
+                edition_id=edition_id, settings=default.model_dump_json(), updated_at=utc_now()
+            )
+        )
+        return get_edition(session, edition_id, lock=True)
+    return default
+
+
+def known_editions(session: Session) -> list[str]:
+    stored = list(session.execute(select(editions.c.edition_id)).scalars())
+    default = default_edition().edition_id
+    return sorted({*stored, default}, reverse=True)
+
+
+def apply_edition_updated(session: Session, event: EditionUpdated) -> None:
+    """Keep the newest settings only: an older EditionUpdated delivered late changes nothing."""
+    settings = event.settings
+    row = session.execute(
+        select(editions.c.updated_at).where(editions.c.edition_id == settings.edition_id)
+    ).first()
+    values = {"settings": settings.model_dump_json(), "updated_at": event.occurred_at}
+    if row is None:
+        session.execute(editions.insert().values(edition_id=settings.edition_id, **values))
+    elif row.updated_at <= event.occurred_at:
+        session.execute(
+            editions.update().where(editions.c.edition_id == settings.edition_id).values(**values)
+        )
+
+
+def registration_state(edition: EditionSettings, now: dt.datetime | None = None) -> str:
+    """`open`, `not_yet` or `closed`, from the edition's registration dates."""
+    now = now or utc_now()
+    if edition.registration_opens and now < _aware(edition.registration_opens):
+        return "not_yet"
+    if edition.registration_closes and now >= _aware(edition.registration_closes):
+        return "closed"
+    return "open"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        return moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    return moment

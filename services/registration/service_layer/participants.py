@@ -1,0 +1,667 @@
+"""Use cases on participants: each one transaction, its state change and its events together."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.registration.adapters.db import erasures, participants
+from services.registration.domain.model import (
+    Candidate,
+    Profile,
+    RegistrationError,
+    references_match,
+    resolve_references,
+    status_for_new,
+)
+from services.registration.service_layer.editions import get_edition, registration_state
+from shared.db import transaction
+from shared.edition import EditionSettings
+from shared.events import (
+    Event,
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    RegistrationStatus,
+    Role,
+    utc_now,
+)
+from shared.service import ServiceKit
+
+SELF_SERVICE_PATH = "/mon-inscription/"
+
+
+@dataclass(frozen=True)
+class Registration:
+    participant_id: uuid.UUID
+    status: RegistrationStatus
+    created: bool
+    changed: bool
+    token: str
+
+
+# -- self-service tokens -----------------------------------------------------------------------
+def self_service_token(secret: str, participant_id: str, nonce: str) -> str:
+    """Derived from the secret, so only its hash is stored and the link can be given again."""
+    digest = hmac.new(
+        secret.encode(), f"self-service:{participant_id}:{nonce}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_for(kit: ServiceKit, row: Row[Any]) -> str:
+    return self_service_token(
+        kit.settings.secret_key.get_secret_value(), row.participant_id, row.token_nonce
+    )
+
+
+def self_service_url(kit: ServiceKit, row: Row[Any]) -> str:
+    base = getattr(kit.settings, "public_url", "").rstrip("/")
+    return f"{base}{SELF_SERVICE_PATH}{token_for(kit, row)}"
+
+
+# -- reading -----------------------------------------------------------------------------------
+def get(session: Session, participant_id: str | uuid.UUID) -> Row[Any] | None:
+    return session.execute(
+        select(participants).where(participants.c.participant_id == str(participant_id))
+    ).first()
+
+
+def by_token(session: Session, token: str) -> Row[Any] | None:
+    return session.execute(
+        select(participants).where(
+            participants.c.token_hash == token_hash(token), participants.c.erased_at.is_(None)
+        )
+    ).first()
+
+
+def _require(session: Session, participant_id: str | uuid.UUID) -> Row[Any]:
+    row = get(session, participant_id)
+    if row is None or row.erased_at is not None:
+        raise RegistrationError("unknown_participant")
+    return row
+
+
+def _candidates(session: Session, edition_id: str) -> list[Candidate]:
+    rows = session.execute(
+        select(
+            participants.c.participant_id,
+            participants.c.role,
+            participants.c.email,
+            participants.c.organisation,
+        ).where(participants.c.edition_id == edition_id, participants.c.erased_at.is_(None))
+    ).all()
+    return [
+        Candidate(uuid.UUID(r.participant_id), Role(r.role), r.email, r.organisation) for r in rows
+    ]
+
+
+def _registered_count(session: Session, edition_id: str, role: Role) -> int:
+    return int(
+        session.execute(
+            select(func.count()).where(
+                participants.c.edition_id == edition_id,
+                participants.c.role == role.value,
+                participants.c.status == RegistrationStatus.REGISTERED.value,
+            )
+        ).scalar_one()
+    )
+
+
+# -- events ------------------------------------------------------------------------------------
+def profile_event(
+    cls: type[ParticipantRegistered] | type[ParticipantUpdated],
+    row: Row[Any],
+    candidates: list[Candidate],
+) -> Event:
+    role = Role(row.role)
+    return cls(
+        edition_id=row.edition_id,
+        participant_id=uuid.UUID(row.participant_id),
+        role=role,
+        revision=row.revision,
+        status=RegistrationStatus(row.status),
+        legal_form=row.legal_form,
+        stage=row.stage,
+        commune=row.commune or None,
+        tags=list(row.tags),
+        wants=resolve_references(row.wants, role, candidates),
+        refuses=resolve_references(row.refuses, role, candidates),
+        sessions=list(row.sessions),
+        availability=row.availability,
+        max_meetings=row.max_meetings,
+        lunch=row.lunch,
+        consent_share_profile=row.consent_share_profile,
+    )
+
+
+def _profile_values(
+    profile: Profile, previous: Row[Any] | None, now: dt.datetime
+) -> dict[str, Any]:
+    def consent_time(given: bool, column: str) -> dt.datetime | None:
+        if not given:
+            return None
+        earlier = getattr(previous, f"{column}_at", None) if previous is not None else None
+        was_given = getattr(previous, column, False) if previous is not None else False
+        return earlier if was_given and earlier is not None else now
+
+    return {
+        "role": profile.role.value,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "email": profile.email,
+        "phone": profile.phone or None,
+        "organisation": profile.organisation,
+        "legal_form": profile.legal_form,
+        "stage": profile.stage,
+        "commune": profile.commune or None,
+        "tags": list(profile.tags),
+        "wants": list(profile.wants),
+        "refuses": list(profile.refuses),
+        "sessions": list(profile.sessions),
+        "availability": profile.availability.value,
+        "max_meetings": profile.max_meetings,
+        "lunch": profile.lunch,
+        "accessibility": profile.accessibility or None,
+        "consent_share_profile": profile.consent_share_profile,
+        "consent_share_profile_at": consent_time(
+            profile.consent_share_profile, "consent_share_profile"
+        ),
+        "consent_contact": profile.consent_contact,
+        "consent_contact_at": consent_time(profile.consent_contact, "consent_contact"),
+    }
+
+
+_PROFILE_COLUMNS = (
+    "role", "first_name", "last_name", "email", "phone", "organisation", "legal_form", "stage",
+    "commune", "tags", "wants", "refuses", "sessions", "availability", "max_meetings", "lunch",
+    "accessibility", "consent_share_profile", "consent_contact",
+)  # fmt: skip
+
+
+def _differs(row: Row[Any], values: dict[str, Any]) -> bool:
+    return any(getattr(row, c) != values[c] for c in _PROFILE_COLUMNS)
+
+
+def _refresh_referrers(kit: ServiceKit, session: Session, row: Row[Any], now: dt.datetime) -> None:
+    """Those whose wishes or refusals name this participant get their ids resolved anew."""
+    candidates = _candidates(session, row.edition_id)
+    others = session.execute(
+        select(participants).where(
+            participants.c.edition_id == row.edition_id,
+            participants.c.role != row.role,
+            participants.c.erased_at.is_(None),
+        )
+    ).all()
+    for other in others:
+        if references_match([*other.wants, *other.refuses], row.email, row.organisation):
+            session.execute(
+                participants.update()
+                .where(participants.c.participant_id == other.participant_id)
+                .values(revision=other.revision + 1, updated_at=now)
+            )
+            fresh = get(session, other.participant_id)
+            assert fresh is not None
+            kit.outbox.add(session, profile_event(ParticipantUpdated, fresh, candidates))
+
+
+# -- use cases ---------------------------------------------------------------------------------
+def register(
+    kit: ServiceKit,
+    edition_id: str,
+    profile: Profile,
+    *,
+    source: str = "formulaire",
+    now: dt.datetime | None = None,
+    check_dates: bool = True,
+    check_capacity: bool = True,
+) -> Registration:
+    """Register, or update the registration with the same email: never a duplicate.
+
+    The welcome desk registers late walk-ins without dates or capacity: they are here.
+    """
+    now = now or utc_now()
+    args = (kit, edition_id, profile, source, now, check_dates, check_capacity)
+    try:
+        return _register(*args)
+    except IntegrityError:
+        # The same email committed concurrently: this submission becomes an update.
+        return _register(*args)
+
+
+def _register(
+    kit: ServiceKit,
+    edition_id: str,
+    profile: Profile,
+    source: str,
+    now: dt.datetime,
+    check_dates: bool,
+    check_capacity: bool,
+) -> Registration:
+    with transaction(kit.factory) as session:
+        edition = get_edition(session, edition_id, lock=True)
+        if check_dates and registration_state(edition, now) != "open":
+            raise RegistrationError(f"registration_{registration_state(edition, now)}")
+        existing = session.execute(
+            select(participants).where(
+                participants.c.edition_id == edition_id, participants.c.email == profile.email
+            )
+        ).first()
+        values = _profile_values(profile, existing, now)
+        if existing is not None:
+            if existing.role != profile.role.value:
+                raise RegistrationError("role_conflict")
+            return _update_existing(kit, session, edition, existing, values, now, reactivate=True)
+        participant_id = str(uuid.uuid4())
+        status = (
+            status_for_new(
+                profile.role, _registered_count(session, edition_id, profile.role), edition
+            )
+            if check_capacity
+            else RegistrationStatus.REGISTERED
+        )
+        nonce = secrets.token_hex(8)
+        token = self_service_token(
+            kit.settings.secret_key.get_secret_value(), participant_id, nonce
+        )
+        session.execute(
+            participants.insert().values(
+                participant_id=participant_id,
+                edition_id=edition_id,
+                status=status.value,
+                source=source,
+                revision=1,
+                token_hash=token_hash(token),
+                token_nonce=nonce,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
+        row = get(session, participant_id)
+        assert row is not None
+        kit.outbox.add(
+            session, profile_event(ParticipantRegistered, row, _candidates(session, edition_id))
+        )
+        _refresh_referrers(kit, session, row, now)
+        return Registration(uuid.UUID(participant_id), status, True, True, token)
+
+
+def _update_existing(
+    kit: ServiceKit,
+    session: Session,
+    edition: EditionSettings,
+    existing: Row[Any],
+    values: dict[str, Any],
+    now: dt.datetime,
+    *,
+    reactivate: bool,
+) -> Registration:
+    status = RegistrationStatus(existing.status)
+    if reactivate and status is RegistrationStatus.CANCELLED:
+        # Coming back after a cancellation: a place if one is free, else the waiting list.
+        status = status_for_new(
+            Role(existing.role),
+            _registered_count(session, existing.edition_id, Role(existing.role)),
+            edition,
+        )
+    changed = _differs(existing, values) or status.value != existing.status
+    if changed:
+        session.execute(
+            participants.update()
+            .where(participants.c.participant_id == existing.participant_id)
+            .values(status=status.value, revision=existing.revision + 1, updated_at=now, **values)
+        )
+        row = get(session, existing.participant_id)
+        assert row is not None
+        kit.outbox.add(
+            session, profile_event(ParticipantUpdated, row, _candidates(session, row.edition_id))
+        )
+        if (existing.email, existing.organisation) != (row.email, row.organisation):
+            _refresh_referrers(kit, session, row, now)
+    return Registration(
+        uuid.UUID(existing.participant_id), status, False, changed, token_for(kit, existing)
+    )
+
+
+def update_profile(kit: ServiceKit, participant_id: str, profile: Profile) -> bool:
+    """An edit by the person (self-service) or by the team; True when something changed."""
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        existing = _require(session, participant_id)
+        if profile.role.value != existing.role:
+            raise RegistrationError("role_conflict")
+        if profile.email != existing.email:
+            clash = session.execute(
+                select(participants.c.participant_id).where(
+                    participants.c.edition_id == existing.edition_id,
+                    participants.c.email == profile.email,
+                )
+            ).first()
+            if clash is not None:
+                raise RegistrationError("email_taken")
+        edition = get_edition(session, existing.edition_id)
+        values = _profile_values(profile, existing, now)
+        # A correction is not a new registration: a cancelled participant stays cancelled.
+        return _update_existing(
+            kit, session, edition, existing, values, now, reactivate=False
+        ).changed
+
+
+def _set_status(
+    kit: ServiceKit, participant_id: str, status: RegistrationStatus, allowed_from: set[str]
+) -> Row[Any]:
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        row = _require(session, participant_id)
+        if row.status not in allowed_from:
+            raise RegistrationError(f"cannot_{status.value}")
+        session.execute(
+            participants.update()
+            .where(participants.c.participant_id == participant_id)
+            .values(status=status.value, revision=row.revision + 1, updated_at=now)
+        )
+        fresh = get(session, participant_id)
+        assert fresh is not None
+        if status is RegistrationStatus.CANCELLED:
+            kit.outbox.add(
+                session,
+                ParticipantCancelled(
+                    edition_id=row.edition_id,
+                    participant_id=uuid.UUID(row.participant_id),
+                    role=Role(row.role),
+                ),
+            )
+        else:
+            kit.outbox.add(
+                session,
+                profile_event(ParticipantUpdated, fresh, _candidates(session, row.edition_id)),
+            )
+        return fresh
+
+
+def cancel(kit: ServiceKit, participant_id: str) -> Row[Any]:
+    return _set_status(
+        kit,
+        participant_id,
+        RegistrationStatus.CANCELLED,
+        {RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING_LIST.value},
+    )
+
+
+def promote(kit: ServiceKit, participant_id: str) -> Row[Any]:
+    """From the waiting list to registered: the team's decision, so capacity is not checked."""
+    return _set_status(
+        kit, participant_id, RegistrationStatus.REGISTERED, {RegistrationStatus.WAITING_LIST.value}
+    )
+
+
+def check_in(kit: ServiceKit, participant_id: str, present: bool = True) -> Row[Any]:
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        row = _require(session, participant_id)
+        if (row.checked_in_at is not None) == present:
+            return row
+        session.execute(
+            participants.update()
+            .where(participants.c.participant_id == participant_id)
+            .values(checked_in_at=now if present else None, updated_at=now)
+        )
+        kit.outbox.add(
+            session,
+            ParticipantCheckedIn(
+                edition_id=row.edition_id,
+                participant_id=uuid.UUID(row.participant_id),
+                role=Role(row.role),
+                legal_form=row.legal_form,
+                present=present,
+            ),
+        )
+        fresh = get(session, participant_id)
+        assert fresh is not None
+        return fresh
+
+
+PERSONAL_COLUMNS: dict[str, Any] = {
+    "email": None,
+    "first_name": None,
+    "last_name": None,
+    "phone": None,
+    "organisation": None,
+    "accessibility": None,
+    "wants": [],
+    "refuses": [],
+    "token_hash": None,
+}
+
+
+def _erase_row(
+    kit: ServiceKit, session: Session, row: Row[Any], reason: str, now: dt.datetime
+) -> None:
+    """Personal data removed; role, categories and status stay for anonymous counts."""
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == row.participant_id)
+        .values(erased_at=now, updated_at=now, **PERSONAL_COLUMNS)
+    )
+    session.execute(
+        erasures.insert().values(
+            participant_id=row.participant_id,
+            edition_id=row.edition_id,
+            role=row.role,
+            reason=reason,
+            erased_at=now,
+        )
+    )
+    kit.outbox.add(
+        session,
+        ParticipantErased(
+            edition_id=row.edition_id,
+            participant_id=uuid.UUID(row.participant_id),
+            role=Role(row.role),
+        ),
+    )
+
+
+def erase(kit: ServiceKit, participant_id: str, reason: str) -> None:
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        row = _require(session, participant_id)
+        _erase_row(kit, session, row, reason, now)
+
+
+def purge(kit: ServiceKit, older_than_days: int, today: dt.date | None = None) -> int:
+    """Erase the contact data of editions held more than N days ago, except for those who
+    agreed to be contacted about future editions. Returns how many people were erased."""
+    today = today or dt.date.today()
+    erased = 0
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        edition_ids = session.execute(
+            select(participants.c.edition_id).where(participants.c.erased_at.is_(None)).distinct()
+        ).scalars()
+        for edition_id in list(edition_ids):
+            try:
+                edition = get_edition(session, edition_id)
+            except RegistrationError:
+                continue
+            if (today - edition.date).days <= older_than_days:
+                continue
+            rows = session.execute(
+                select(participants).where(
+                    participants.c.edition_id == edition_id,
+                    participants.c.erased_at.is_(None),
+                    participants.c.consent_contact.is_(False),
+                )
+            ).all()
+            for row in rows:
+                _erase_row(kit, session, row, "retention", now)
+                erased += 1
+    return erased
+
+
+def export_data(row: Row[Any]) -> dict[str, Any]:
+    """Everything kept about a person, for the right of access (JSON download)."""
+    data: dict[str, Any] = {}
+    for column in participants.columns:
+        if column.name in ("token_hash", "token_nonce"):
+            continue
+        value = getattr(row, column.name)
+        data[column.name] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return data
+
+
+# -- spreadsheet import ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportOutcome:
+    created: int
+    updated: int
+    unchanged: int
+    conflicts: list[tuple[int, str]]  # (line, role already registered with that email)
+    applied: bool
+
+
+def import_profiles(
+    kit: ServiceKit,
+    edition_id: str,
+    profiles: list[tuple[int, Profile]],
+    *,
+    dry_run: bool,
+) -> ImportOutcome:
+    """All rows in one transaction, or none: a dry run does the same work and rolls it back.
+
+    A participant already known by email is updated with the file's columns; what the file
+    does not carry (consents, accessibility needs, status) is kept. An identical row changes
+    nothing and publishes nothing. Events are written once every row is in, so wishes
+    naming someone further down the file resolve to their id.
+    """
+    now = utc_now()
+    created: list[str] = []
+    updated: list[str] = []
+    conflicts: list[tuple[int, str]] = []
+    unchanged = 0
+    with kit.factory() as session:
+        trans = session.begin()
+        try:
+            edition = get_edition(session, edition_id, lock=True)
+            for line, profile in profiles:
+                existing = session.execute(
+                    select(participants).where(
+                        participants.c.edition_id == edition_id,
+                        participants.c.email == profile.email,
+                    )
+                ).first()
+                if existing is not None and existing.erased_at is None:
+                    if existing.role != profile.role.value:
+                        conflicts.append((line, existing.role))
+                        continue
+                    kept = _keep_unimported(profile, existing)
+                    values = _profile_values(kept, existing, now)
+                    if _differs(existing, values):
+                        session.execute(
+                            participants.update()
+                            .where(participants.c.participant_id == existing.participant_id)
+                            .values(revision=existing.revision + 1, updated_at=now, **values)
+                        )
+                        updated.append(existing.participant_id)
+                    else:
+                        unchanged += 1
+                    continue
+                participant_id = str(uuid.uuid4())
+                nonce = secrets.token_hex(8)
+                secret = kit.settings.secret_key.get_secret_value()
+                count = _registered_count(session, edition_id, profile.role)
+                session.execute(
+                    participants.insert().values(
+                        participant_id=participant_id,
+                        edition_id=edition_id,
+                        status=status_for_new(profile.role, count, edition).value,
+                        source="import",
+                        revision=1,
+                        token_hash=token_hash(self_service_token(secret, participant_id, nonce)),
+                        token_nonce=nonce,
+                        created_at=now,
+                        updated_at=now,
+                        **_profile_values(profile, None, now),
+                    )
+                )
+                created.append(participant_id)
+            if not conflicts:
+                _publish_import(kit, session, edition_id, created, updated, now)
+            if dry_run or conflicts:
+                trans.rollback()
+            else:
+                trans.commit()
+        except BaseException:
+            trans.rollback()
+            raise
+    return ImportOutcome(
+        len(created), len(updated), unchanged, conflicts, applied=not dry_run and not conflicts
+    )
+
+
+def _keep_unimported(profile: Profile, existing: Row[Any]) -> Profile:
+    from dataclasses import replace
+
+    return replace(
+        profile,
+        accessibility=existing.accessibility or "",
+        consent_share_profile=existing.consent_share_profile,
+        consent_contact=existing.consent_contact,
+    )
+
+
+def _publish_import(
+    kit: ServiceKit,
+    session: Session,
+    edition_id: str,
+    created: list[str],
+    updated: list[str],
+    now: dt.datetime,
+) -> None:
+    candidates = _candidates(session, edition_id)
+    touched = set(created) | set(updated)
+    for cls, ids in ((ParticipantRegistered, created), (ParticipantUpdated, updated)):
+        for participant_id in ids:
+            row = get(session, participant_id)
+            assert row is not None
+            kit.outbox.add(session, profile_event(cls, row, candidates))
+    newcomers = [get(session, pid) for pid in created]
+    others = session.execute(
+        select(participants).where(
+            participants.c.edition_id == edition_id, participants.c.erased_at.is_(None)
+        )
+    ).all()
+    for other in others:
+        if other.participant_id in touched:
+            continue
+        if any(
+            n is not None
+            and n.role != other.role
+            and references_match([*other.wants, *other.refuses], n.email, n.organisation)
+            for n in newcomers
+        ):
+            session.execute(
+                participants.update()
+                .where(participants.c.participant_id == other.participant_id)
+                .values(revision=other.revision + 1, updated_at=now)
+            )
+            fresh = get(session, other.participant_id)
+            assert fresh is not None
+            kit.outbox.add(session, profile_event(ParticipantUpdated, fresh, candidates))

@@ -1,0 +1,227 @@
+"""Back-office forms and views: the programme form, the grid's cells, French messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from services.scheduler.adapters.registration import DirectoryUnavailable
+from services.scheduler.service_layer.context import Scheduler
+from services.scheduler.service_layer.planning import Day, ReplanReport
+from shared.edition import (
+    EditionSettings,
+    Session,
+    SessionKind,
+    Tag,
+    TimeRange,
+    half_day_of,
+)
+from shared.formats.schedule import table_label
+
+KIND_LABELS = {
+    SessionKind.CONFERENCE: "conference",
+    SessionKind.LUNCH: "repas",
+    SessionKind.CLOSING: "cloture",
+    SessionKind.WINDOW: "fenetre",
+    SessionKind.DAY: "journee",
+}
+KINDS_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
+
+
+class FormError(ValueError):
+    """A field the operator must correct; the message says which and how."""
+
+
+def _time_range(text: str) -> tuple[dt.time, dt.time]:
+    try:
+        start, end = (dt.time.fromisoformat(p.strip()) for p in text.split("-", 1))
+    except ValueError as exc:
+        raise FormError(f"« {text} » : écrivez une plage horaire comme 10:00-12:30.") from exc
+    return start, end
+
+
+def edition_fields(edition: EditionSettings) -> dict[str, str]:
+    return {
+        "title": edition.title,
+        "date": edition.date.isoformat(),
+        "venue": edition.venue,
+        "slot_minutes": str(edition.slot_minutes),
+        "tables": "" if edition.tables is None else str(edition.tables),
+        "holder_max_meetings": str(edition.holder_max_meetings),
+        "windows": "\n".join(f"{w.start:%H:%M}-{w.end:%H:%M}" for w in edition.windows),
+        "sessions": "\n".join(
+            f"{s.session_id} | {KIND_LABELS[s.kind]} | {s.title} | "
+            f"{s.start:%H:%M}-{s.end:%H:%M} | {s.theme}"
+            for s in edition.sessions
+        ),
+        "tags": "\n".join(f"{t.code} | {t.label}" for t in edition.tags),
+    }
+
+
+def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> EditionSettings:
+    def lines(name: str) -> list[str]:
+        return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
+
+    windows = []
+    for line in lines("windows"):
+        start, end = _time_range(line)
+        try:
+            windows.append(TimeRange(start=start, end=end))
+        except ValidationError as exc:
+            raise FormError(f"Fenêtre « {line} » : la fin doit suivre le début.") from exc
+    if not windows:
+        raise FormError("Indiquez au moins une fenêtre de rendez-vous.")
+    sessions = []
+    for line in lines("sessions"):
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 4:
+            raise FormError(
+                f"Session « {line} » : identifiant | type | titre | 11:00-12:00 | thème."
+            )
+        session_id, kind, title, times = parts[:4]
+        theme = parts[4] if len(parts) > 4 else ""
+        if kind not in KINDS_BY_LABEL:
+            raise FormError(
+                f"Session « {session_id} » : type « {kind} » inconnu (conference, repas, cloture)."
+            )
+        start, end = _time_range(times)
+        if end <= start:
+            raise FormError(f"Session « {session_id} » : la fin doit suivre le début.")
+        session_kind = KINDS_BY_LABEL[kind]
+        sessions.append(
+            Session(
+                session_id=session_id,
+                kind=session_kind,
+                title=title,
+                start=start,
+                end=end,
+                theme=theme,
+                half_day=half_day_of(start) if session_kind is SessionKind.CONFERENCE else None,
+            )
+        )
+    if len({s.session_id for s in sessions}) != len(sessions):
+        raise FormError("Deux sessions ont le même identifiant.")
+    tags = []
+    for line in lines("tags"):
+        code, _, label = (p.strip() for p in line.partition("|"))
+        if not code or not label:
+            raise FormError(f"Thématique « {line} » : écrivez code | libellé.")
+        tags.append(Tag(code=code, label=label))
+    try:
+        return EditionSettings.model_validate(
+            {
+                **current.model_dump(),
+                "title": form.get("title", current.title).strip() or current.title,
+                "date": dt.date.fromisoformat(form.get("date", "").strip()),
+                "venue": form.get("venue", current.venue).strip(),
+                "slot_minutes": int(form.get("slot_minutes", "30")),
+                "tables": int(form["tables"]) if form.get("tables", "").strip() else None,
+                "holder_max_meetings": int(form.get("holder_max_meetings", "4")),
+                "windows": windows,
+                "sessions": sessions,
+                "tags": tags or current.tags,
+            }
+        )
+    except (ValueError, ValidationError) as exc:
+        raise FormError(
+            "Vérifiez la date (AAAA-MM-JJ), la durée des créneaux (10 à 120 minutes), "
+            "le nombre de tables et le nombre maximal de rendez-vous."
+        ) from exc
+
+
+def table_number(text: str) -> int | None:
+    text = text.strip().upper().removeprefix("T")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise FormError("Table : indiquez un numéro (par exemple 3 ou T03).")
+    return int(text)
+
+
+def replan_message(absent: int, report: ReplanReport) -> str:
+    return (
+        f"{absent} absent(s) ; {report.released} rendez-vous libéré(s), "
+        f"{report.moved} déplacé(s), {report.added} ajouté(s), {report.kept} inchangé(s)."
+    )
+
+
+@dataclass
+class Cell:
+    appointment_id: str
+    holder_id: str
+    holder_organisation: str
+    reason: str
+    reason_kind: str
+    table: str
+    locked: bool
+
+
+@dataclass
+class GridRow:
+    expert_id: str
+    organisation: str
+    cells: list[list[Cell]]
+
+
+@dataclass
+class Grid:
+    slots: list[str]
+    rows: list[GridRow]
+    choices: list[tuple[str, str]] = field(default_factory=list)  # appointment id, label
+    directory_ok: bool = True
+    meetings: int = 0
+    holders_with_meeting: int = 0
+    holders: int = 0
+
+
+def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
+    """Experts as rows, slots as columns; organisations fetched from registration now."""
+    expert_ids = [e.id for e in day.problem.experts]
+    expert_ids += sorted({r.expert_id for r in rows} - set(expert_ids))
+    ids = set(expert_ids) | {r.holder_id for r in rows}
+    try:
+        contacts = sched.directory.contacts(ids)
+        directory_ok = True
+    except DirectoryUnavailable:
+        contacts, directory_ok = {}, False
+
+    def org(pid: str) -> str:
+        contact = contacts.get(pid)
+        return contact.organisation if contact and contact.organisation else f"#{pid[:8]}"
+
+    index = {pid: i for i, pid in enumerate(expert_ids)}
+    grid_rows = [GridRow(pid, org(pid), [[] for _ in day.problem.slots]) for pid in expert_ids]
+    choices = []
+    for r in rows:
+        slot = day.slot_of(r.start)
+        if slot is None:
+            continue
+        cell = Cell(
+            appointment_id=r.appointment_id,
+            holder_id=r.holder_id,
+            holder_organisation=org(r.holder_id),
+            reason=r.reason,
+            reason_kind=r.reason_kind,
+            table=table_label(r.table_number),
+            locked=r.locked,
+        )
+        grid_rows[index[r.expert_id]].cells[slot].append(cell)
+        label = day.problem.slots[slot].start.strftime("%H:%M")
+        choices.append(
+            (
+                r.appointment_id,
+                f"{label} {cell.table} – {org(r.expert_id)} / {cell.holder_organisation}",
+            )
+        )
+    return Grid(
+        slots=[f"{s.start:%H:%M}–{s.end:%H:%M}" for s in day.problem.slots],
+        rows=grid_rows,
+        choices=sorted(choices, key=lambda c: c[1]),
+        directory_ok=directory_ok,
+        meetings=len(rows),
+        holders_with_meeting=len({r.holder_id for r in rows}),
+        holders=len(day.problem.holders),
+    )

@@ -1,0 +1,176 @@
+"""The read model of participants, fed by registration's events; after a publication each
+change that matters to the day re-plans it at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.scheduler.adapters.db import participants
+from services.scheduler.service_layer.context import Scheduler
+from services.scheduler.service_layer.editions import ensure_edition
+from services.scheduler.service_layer.planning import live_replan
+from shared.events import (
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    RegistrationStatus,
+    ReleaseReason,
+)
+
+# What the planner reads from a profile: a change elsewhere does not re-plan the day.
+PLANNING_FIELDS = (
+    "role",
+    "status",
+    "tags",
+    "wants",
+    "refuses",
+    "sessions",
+    "availability",
+    "max_meetings",
+)
+
+
+def _get(session: Session, participant_id: str) -> Any | None:
+    return session.execute(
+        select(participants).where(participants.c.participant_id == participant_id)
+    ).first()
+
+
+def on_profile(
+    session: Session, app: Scheduler, event: ParticipantRegistered | ParticipantUpdated
+) -> None:
+    """Keep the highest revision; an older or repeated one changes nothing."""
+    now = app.clock()
+    ensure_edition(session, app.outbox, event.edition_id, now)
+    pid = str(event.participant_id)
+    values = {
+        "edition_id": event.edition_id,
+        "role": event.role.value,
+        "revision": event.revision,
+        "status": event.status.value,
+        "legal_form": event.legal_form,
+        "stage": event.stage,
+        "commune": event.commune,
+        "tags": list(event.tags),
+        "wants": [str(w) for w in event.wants],
+        "refuses": [str(r) for r in event.refuses],
+        "sessions": list(event.sessions),
+        "availability": event.availability.value,
+        "max_meetings": event.max_meetings,
+        "lunch": event.lunch,
+        "updated_at": now,
+    }
+    current = _get(session, pid)
+    if current is None:
+        session.execute(
+            participants.insert().values(
+                participant_id=pid,
+                present=False,
+                absent=False,
+                erased=False,
+                first_seen_at=now,
+                **values,
+            )
+        )
+        changed = True
+    else:
+        if current.erased or event.revision <= current.revision:
+            return
+        changed = any(getattr(current, f) != values[f] for f in PLANNING_FIELDS)
+        session.execute(
+            participants.update().where(participants.c.participant_id == pid).values(**values)
+        )
+    if changed:
+        reason = (
+            ReleaseReason.CANCELLED
+            if event.status is RegistrationStatus.CANCELLED
+            else ReleaseReason.MOVED
+        )
+        live_replan(session, app, event.edition_id, reason=reason)
+
+
+def on_cancelled(session: Session, app: Scheduler, event: ParticipantCancelled) -> None:
+    pid = str(event.participant_id)
+    current = _get(session, pid)
+    if current is None or current.erased or current.status == RegistrationStatus.CANCELLED:
+        return
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == pid)
+        .values(status=RegistrationStatus.CANCELLED.value, updated_at=app.clock())
+    )
+    live_replan(session, app, current.edition_id, reason=ReleaseReason.CANCELLED)
+
+
+def on_erased(session: Session, app: Scheduler, event: ParticipantErased) -> None:
+    """Keep a tombstone with no categories, so a late event cannot bring the person back."""
+    pid = str(event.participant_id)
+    current = _get(session, pid)
+    now = app.clock()
+    if current is None:
+        session.execute(
+            participants.insert().values(
+                participant_id=pid,
+                edition_id=event.edition_id,
+                role=event.role.value,
+                revision=0,
+                status=RegistrationStatus.CANCELLED.value,
+                legal_form="",
+                tags=[],
+                wants=[],
+                refuses=[],
+                sessions=[],
+                availability="journee",
+                lunch=False,
+                present=False,
+                absent=False,
+                erased=True,
+                first_seen_at=now,
+                updated_at=now,
+            )
+        )
+        return
+    if current.erased:
+        return
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == pid)
+        .values(
+            erased=True,
+            status=RegistrationStatus.CANCELLED.value,
+            legal_form="",
+            stage=None,
+            commune=None,
+            tags=[],
+            wants=[],
+            refuses=[],
+            sessions=[],
+            updated_at=now,
+        )
+    )
+    live_replan(session, app, current.edition_id, reason=ReleaseReason.CANCELLED)
+
+
+def on_checked_in(session: Session, app: Scheduler, event: ParticipantCheckedIn) -> None:
+    """Presence; someone marked absent who arrives after all is planned again."""
+    pid = str(event.participant_id)
+    current = _get(session, pid)
+    if current is None or current.erased:
+        return
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == pid)
+        .values(
+            present=event.present,
+            checked_in_at=event.occurred_at if event.present else None,
+            absent=False if event.present else current.absent,
+            updated_at=app.clock(),
+        )
+    )
+    if event.present and current.absent:
+        live_replan(session, app, current.edition_id)

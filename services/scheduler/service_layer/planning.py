@@ -1,0 +1,666 @@
+"""Schedules as stored versions: draft plans, operator edits, publication and live re-plans.
+
+Every use case runs in the caller's transaction and adds its events to the outbox there, so a
+published change and its events commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.scheduler.adapters.db import appointments, participants, schedule_versions
+from services.scheduler.domain.live import (
+    SchedulingError,
+    check_schedule,
+    meeting_reason,
+    moved,
+    remaining_day,
+    swapped,
+)
+from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
+from services.scheduler.domain.solver import plan, replan
+from services.scheduler.service_layer.context import Scheduler
+from services.scheduler.service_layer.editions import allow_moves, ensure_edition
+from shared.edition import Availability, EditionSettings
+from shared.events import (
+    RegistrationStatus,
+    ReleaseReason,
+    Role,
+    SchedulePublished,
+    SlotAssigned,
+    SlotReleased,
+)
+from shared.formats.schedule import table_label
+
+log = logging.getLogger(__name__)
+
+
+REPLAN_SECONDS = Histogram(
+    "rencontres_scheduler_replan_duration_seconds",
+    "Time to re-plan the published schedule after a change (solver and rows)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+MEETINGS_CHANGED = Counter(
+    "rencontres_scheduler_live_changes_total",
+    "Published meetings changed by live re-plans, by change (released, moved, added)",
+    ["change"],
+)
+
+
+class Status:
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    REPLACED = "replaced"
+
+
+# -- the day as the solver sees it ----------------------------------------------------------
+def local(edition: EditionSettings, at: dt.time) -> dt.datetime:
+    """An aware datetime on the edition's day, in its time zone."""
+    return dt.datetime.combine(edition.date, at, tzinfo=zoneinfo.ZoneInfo(edition.timezone))
+
+
+@dataclass(frozen=True)
+class Day:
+    edition: EditionSettings
+    problem: Problem
+    starts: tuple[dt.datetime, ...]  # aware, per slot index
+    ends: tuple[dt.datetime, ...]
+    people: dict[str, Any]  # participant rows of the edition, planned or not
+
+    def slot_of(self, start: dt.datetime) -> int | None:
+        for i, s in enumerate(self.starts):
+            if s == start:
+                return i
+        return None
+
+    def first_future_slot(self, now: dt.datetime) -> int:
+        """The first slot that has not started yet (len(slots) when the day is over)."""
+        return next((i for i, s in enumerate(self.starts) if s > now), len(self.starts))
+
+    def tag_labels(self) -> dict[str, str]:
+        return {t.code: t.label for t in self.edition.tags}
+
+    def holder(self, pid: str) -> Holder | None:
+        i = self.problem.holder_index.get(pid)
+        return None if i is None else self.problem.holders[i]
+
+    def expert(self, pid: str) -> Expert | None:
+        i = self.problem.expert_index.get(pid)
+        return None if i is None else self.problem.experts[i]
+
+
+def plannable(row: Any) -> bool:
+    return row.status == RegistrationStatus.REGISTERED and not row.erased and not row.absent
+
+
+def load_day(session: Session, edition: EditionSettings) -> Day:
+    rows = session.execute(
+        select(participants).where(participants.c.edition_id == edition.edition_id)
+    ).all()
+    half_day_of = {c.session_id: c.half_day for c in edition.conferences() if c.half_day}
+    holders: list[Holder] = []
+    experts: list[Expert] = []
+    for row in rows:
+        if not plannable(row):
+            continue
+        conferences = frozenset(half_day_of[s] for s in row.sessions if s in half_day_of)
+        availability = Availability(row.availability)
+        if row.role == Role.HOLDER:
+            holders.append(
+                Holder(
+                    id=row.participant_id,
+                    needs=tuple(row.tags),
+                    wants=frozenset(row.wants),
+                    refuses=frozenset(row.refuses),
+                    availability=availability,
+                    conferences=conferences,
+                    max_meetings=(
+                        edition.holder_max_meetings
+                        if row.max_meetings is None
+                        else row.max_meetings
+                    ),
+                )
+            )
+        else:
+            experts.append(
+                Expert(
+                    id=row.participant_id,
+                    expertise=frozenset(row.tags),
+                    wants=frozenset(row.wants),
+                    refuses=frozenset(row.refuses),
+                    availability=availability,
+                    conferences=conferences,
+                    max_meetings=row.max_meetings,
+                )
+            )
+    problem = Problem.for_edition(edition, tuple(holders), tuple(experts))
+    utc = dt.UTC
+    return Day(
+        edition=edition,
+        problem=problem,
+        starts=tuple(local(edition, s.start).astimezone(utc) for s in problem.slots),
+        ends=tuple(local(edition, s.end).astimezone(utc) for s in problem.slots),
+        people={row.participant_id: row for row in rows},
+    )
+
+
+# -- versions and their appointments ---------------------------------------------------------
+def latest_version(session: Session, edition_id: str, *statuses: str) -> Any | None:
+    query = select(schedule_versions).where(schedule_versions.c.edition_id == edition_id)
+    if statuses:
+        query = query.where(schedule_versions.c.status.in_(statuses))
+    return session.execute(query.order_by(schedule_versions.c.number.desc()).limit(1)).first()
+
+
+def published_version(session: Session, edition_id: str) -> Any | None:
+    return latest_version(session, edition_id, Status.PUBLISHED)
+
+
+def working_version(session: Session, edition_id: str) -> Any | None:
+    """What the grid shows and edits: the draft under review, else the published schedule."""
+    return latest_version(session, edition_id, Status.DRAFT, Status.PUBLISHED)
+
+
+def active_rows(session: Session, version_id: int) -> list[Any]:
+    return list(
+        session.execute(
+            select(appointments)
+            .where(appointments.c.version_id == version_id, appointments.c.released_at.is_(None))
+            .order_by(appointments.c.start, appointments.c.table_number)
+        ).all()
+    )
+
+
+def _new_version(
+    session: Session, edition_id: str, status: str, origin: str, now: dt.datetime
+) -> tuple[int, int]:
+    number = (
+        session.execute(
+            select(func.max(schedule_versions.c.number)).where(
+                schedule_versions.c.edition_id == edition_id
+            )
+        ).scalar()
+        or 0
+    ) + 1
+    version_id = session.execute(
+        schedule_versions.insert()
+        .returning(schedule_versions.c.id)
+        .values(
+            edition_id=edition_id,
+            number=number,
+            status=status,
+            origin=origin,
+            created_at=now,
+            published_at=now if status == Status.PUBLISHED else None,
+            note="",
+        )
+    ).scalar_one()
+    return version_id, number
+
+
+def _domain(day: Day, row: Any) -> Appointment | None:
+    slot = day.slot_of(row.start)
+    if slot is None:
+        return None
+    return Appointment(
+        slot=slot, table=row.table_number, expert_id=row.expert_id, holder_id=row.holder_id
+    )
+
+
+def _row_values(day: Day, a: Appointment) -> dict[str, Any]:
+    holder, expert = day.holder(a.holder_id), day.expert(a.expert_id)
+    assert holder is not None and expert is not None
+    reason = meeting_reason(holder, expert, day.tag_labels())
+    return {
+        "holder_id": a.holder_id,
+        "expert_id": a.expert_id,
+        "start": day.starts[a.slot],
+        "end": day.ends[a.slot],
+        "table_number": a.table,
+        "reason_kind": reason.kind.value,
+        "reason": reason.text,
+    }
+
+
+def _slot_event(cls: type, row: Any, values: dict[str, Any], number: int, **extra: Any):
+    merged = {**row._mapping, **values} if row is not None else values
+    return cls(
+        edition_id=merged["edition_id"],
+        appointment_id=uuid.UUID(merged["appointment_id"]),
+        holder_id=uuid.UUID(merged["holder_id"]),
+        expert_id=uuid.UUID(merged["expert_id"]),
+        start=merged["start"],
+        end=merged["end"],
+        table=table_label(merged["table_number"]),
+        schedule_version=number,
+        **extra,
+    )
+
+
+def assigned(row: Any, number: int) -> SlotAssigned:
+    return _slot_event(SlotAssigned, row, {}, number)
+
+
+def released(row: Any, number: int, reason: ReleaseReason) -> SlotReleased:
+    return _slot_event(SlotReleased, row, {}, number, reason=reason)
+
+
+# -- planning a draft --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DraftResult:
+    number: int
+    meetings: int
+    holders_with_meeting: int
+    holders: int
+    bound: int | None
+    seconds: float
+
+
+def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult:
+    """Run the solver on the read model and store the result as the draft to review. After a
+    publication the draft starts from the published meetings (and keeps the locked ones)."""
+    now = app.clock()
+    edition = ensure_edition(session, app.outbox, edition_id, now)
+    day = load_day(session, edition)
+    started = time.perf_counter()
+    published = published_version(session, edition_id)
+    locked_pairs: set[tuple[str, str]] = set()
+    published_ids: dict[tuple[str, str], str] = {}
+    if published is None:
+        result = plan(day.problem)
+    else:
+        rows = active_rows(session, published.id)
+        published_ids = {(r.holder_id, r.expert_id): r.appointment_id for r in rows}
+        pairs = [(a, r) for a, r in ((_domain(day, r), r) for r in rows) if a is not None]
+        previous = [a for a, _r in pairs]
+        locked = [a for a, r in pairs if r.locked]
+        locked_pairs = {(a.holder_id, a.expert_id) for a in locked}
+        result = replan(
+            day.problem,
+            previous,
+            locked=locked,
+            allow_moves=allow_moves(session, edition_id),
+            with_bound=True,
+        )
+    seconds = time.perf_counter() - started
+    session.execute(
+        schedule_versions.update()
+        .where(
+            schedule_versions.c.edition_id == edition_id,
+            schedule_versions.c.status == Status.DRAFT,
+        )
+        .values(status=Status.REPLACED)
+    )
+    version_id, number = _new_version(session, edition_id, Status.DRAFT, "plan", now)
+    values = [
+        {
+            "appointment_id": published_ids.get((a.holder_id, a.expert_id), str(uuid.uuid4())),
+            "edition_id": edition_id,
+            "version_id": version_id,
+            "locked": (a.holder_id, a.expert_id) in locked_pairs,
+            "assigned_version": number,
+            **_row_values(day, a),
+        }
+        for a in result.appointments
+    ]
+    if values:
+        session.execute(appointments.insert(), values)
+    return DraftResult(
+        number=number,
+        meetings=len(result.appointments),
+        holders_with_meeting=len({a.holder_id for a in result.appointments}),
+        holders=len(day.problem.holders),
+        bound=result.bound.meetings if result.bound else None,
+        seconds=seconds,
+    )
+
+
+# -- publishing -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PublishResult:
+    number: int
+    meetings: int
+    holders_with_meeting: int
+    released: int
+
+
+def publish(session: Session, app: Scheduler, edition_id: str) -> PublishResult:
+    """The draft becomes the schedule: SchedulePublished, then one SlotAssigned per meeting.
+    Meetings of a previous publication that the new one does not repeat are released."""
+    now = app.clock()
+    draft = latest_version(session, edition_id, Status.DRAFT)
+    if draft is None:
+        raise SchedulingError("Aucun brouillon à publier : lancez d'abord la planification.")
+    edition = ensure_edition(session, app.outbox, edition_id, now)
+    day = load_day(session, edition)
+    rows = active_rows(session, draft.id)
+    domain = [_domain(day, r) for r in rows]
+    if any(a is None for a in domain):
+        raise SchedulingError("Le programme a changé depuis ce brouillon : replanifiez.")
+    try:
+        check_schedule(day.problem, [a for a in domain if a is not None])
+    except SchedulingError as exc:
+        raise SchedulingError(f"Brouillon périmé, replanifiez. {exc}") from exc
+
+    events: list[Any] = []
+    old = published_version(session, edition_id)
+    released_count = 0
+    if old is not None:
+        # The same appointment_id at the same time and table is the same meeting: its
+        # SlotAssigned is repeated (consumers key on the id), and it is not released.
+        kept = {(r.appointment_id, r.start, r.table_number) for r in rows}
+        for r in active_rows(session, old.id):
+            if (r.appointment_id, r.start, r.table_number) not in kept:
+                events.append(released(r, draft.number, ReleaseReason.MOVED))
+                released_count += 1
+        session.execute(
+            schedule_versions.update()
+            .where(schedule_versions.c.id == old.id)
+            .values(status=Status.REPLACED)
+        )
+    session.execute(
+        schedule_versions.update()
+        .where(schedule_versions.c.id == draft.id)
+        .values(status=Status.PUBLISHED, published_at=now)
+    )
+    holders = len({r.holder_id for r in rows})
+    events.append(
+        SchedulePublished(
+            edition_id=edition_id,
+            schedule_version=draft.number,
+            appointments=len(rows),
+            holders_with_meeting=holders,
+        )
+    )
+    events.extend(assigned(r, draft.number) for r in rows)
+    app.outbox.add(session, *events)
+    return PublishResult(
+        number=draft.number,
+        meetings=len(rows),
+        holders_with_meeting=holders,
+        released=released_count,
+    )
+
+
+# -- the operator's edits ------------------------------------------------------------------
+def _editable(session: Session, app: Scheduler, edition_id: str):
+    version = working_version(session, edition_id)
+    if version is None:
+        raise SchedulingError("Aucun planning : lancez d'abord la planification.")
+    edition = ensure_edition(session, app.outbox, edition_id, app.clock())
+    day = load_day(session, edition)
+    rows = active_rows(session, version.id)
+    by_id = {r.appointment_id: r for r in rows}
+    domain: dict[str, Appointment] = {}
+    for r in rows:
+        a = _domain(day, r)
+        if a is not None:
+            domain[r.appointment_id] = a
+    return version, day, by_id, domain
+
+
+def _find(by_id: dict[str, Any], appointment_id: str) -> Any:
+    if appointment_id not in by_id:
+        raise SchedulingError("Ce rendez-vous n'existe pas (ou plus) dans le planning affiché.")
+    return by_id[appointment_id]
+
+
+def _apply_changes(
+    session: Session,
+    app: Scheduler,
+    version: Any,
+    day: Day,
+    by_id: dict[str, Any],
+    changed: dict[str, Appointment],
+) -> int:
+    """Write changed slots/tables; a published schedule also tells everyone (release, assign)."""
+    events: list[Any] = []
+    for appointment_id, a in changed.items():
+        row = by_id[appointment_id]
+        values = {
+            "start": day.starts[a.slot],
+            "end": day.ends[a.slot],
+            "table_number": a.table,
+            "assigned_version": version.number,
+        }
+        if (row.start, row.table_number) == (values["start"], values["table_number"]):
+            continue
+        session.execute(appointments.update().where(appointments.c.id == row.id).values(**values))
+        if version.status == Status.PUBLISHED:
+            events.append(released(row, version.number, ReleaseReason.MANUAL))
+            events.append(_slot_event(SlotAssigned, row, values, version.number))
+    app.outbox.add(session, *events)
+    return len(events) // 2
+
+
+def move_appointment(
+    session: Session,
+    app: Scheduler,
+    edition_id: str,
+    appointment_id: str,
+    slot: int,
+    table: int | None = None,
+) -> None:
+    version, day, by_id, domain = _editable(session, app, edition_id)
+    row = _find(by_id, appointment_id)
+    if row.locked:
+        raise SchedulingError("Ce rendez-vous est verrouillé : déverrouillez-le pour le déplacer.")
+    if appointment_id not in domain:
+        raise SchedulingError("Ce rendez-vous n'est plus sur un créneau du programme.")
+    if slot < day.first_future_slot(app.clock()) and version.status == Status.PUBLISHED:
+        raise SchedulingError("Ce créneau est déjà commencé ou passé.")
+    result = moved(day.problem, domain.values(), domain[appointment_id], slot, table)
+    target = next(a for a in result if (a.holder_id, a.expert_id) == (row.holder_id, row.expert_id))
+    _apply_changes(session, app, version, day, by_id, {appointment_id: target})
+
+
+def swap_appointments(
+    session: Session, app: Scheduler, edition_id: str, first_id: str, second_id: str
+) -> None:
+    version, day, by_id, domain = _editable(session, app, edition_id)
+    first, second = _find(by_id, first_id), _find(by_id, second_id)
+    if first.locked or second.locked:
+        raise SchedulingError("Un rendez-vous verrouillé ne peut pas être échangé.")
+    if first_id not in domain or second_id not in domain:
+        raise SchedulingError("Ce rendez-vous n'est plus sur un créneau du programme.")
+    swapped(day.problem, domain.values(), domain[first_id], domain[second_id])
+    a, b = domain[first_id], domain[second_id]
+    _apply_changes(
+        session,
+        app,
+        version,
+        day,
+        by_id,
+        {
+            first_id: Appointment(b.slot, b.table, a.expert_id, a.holder_id),
+            second_id: Appointment(a.slot, a.table, b.expert_id, b.holder_id),
+        },
+    )
+
+
+def lock_appointment(
+    session: Session, app: Scheduler, edition_id: str, appointment_id: str, locked: bool
+) -> None:
+    by_id = _editable(session, app, edition_id)[2]
+    row = _find(by_id, appointment_id)
+    session.execute(appointments.update().where(appointments.c.id == row.id).values(locked=locked))
+
+
+# -- live re-planning -------------------------------------------------------------------------
+@dataclass
+class ReplanReport:
+    released: int = 0  # meetings removed (cancelled, absent, no longer possible)
+    moved: int = 0  # published meetings given another slot or table
+    added: int = 0  # new meetings
+    kept: int = 0
+    seconds: float = 0.0
+    events: list[Any] = field(default_factory=list, repr=False)
+
+
+def live_replan(
+    session: Session,
+    app: Scheduler,
+    edition_id: str,
+    reason: ReleaseReason = ReleaseReason.CANCELLED,
+    release_running: bool = False,
+) -> ReplanReport | None:
+    """Bring the published schedule up to date with the read model, from now on: meetings of
+    people no longer planned are released (`reason`), the others are kept (moved only when the
+    operator allows it, never the locked ones), and free capacity goes to those lacking
+    meetings. Nothing happens before a publication (the operator plans and reviews instead)."""
+    started = time.perf_counter()
+    version = published_version(session, edition_id)
+    if version is None:
+        return None
+    now = app.clock()
+    edition = ensure_edition(session, app.outbox, edition_id, now)
+    day = load_day(session, edition)
+    first = day.first_future_slot(now)
+    report = ReplanReport()
+    events: list[Any] = report.events
+
+    past: list[Appointment] = []
+    future: dict[tuple[str, str], Any] = {}
+    for row in active_rows(session, version.id):
+        running = row.start <= now < row.end
+        gone = day.holder(row.holder_id) is None or day.expert(row.expert_id) is None
+        if gone and (row.start > now or (running and release_running)):
+            person = row.holder_id if day.holder(row.holder_id) is None else row.expert_id
+            why = ReleaseReason.NO_SHOW if day.people[person].absent else reason
+            _release(session, row, why, now)
+            events.append(released(row, version.number, why))
+            report.released += 1
+            continue
+        if row.start <= now:
+            a = _domain(day, row)
+            if a is not None:
+                past.append(a)
+            continue
+        future[(row.holder_id, row.expert_id)] = row
+
+    rest = remaining_day(day.problem, past, first)
+    previous: list[Appointment] = []
+    locked: list[Appointment] = []
+    for row in future.values():
+        a = _domain(day, row)
+        if a is None:
+            continue
+        a = rest.to_remaining(a)
+        previous.append(a)
+        if row.locked:
+            locked.append(a)
+    result = replan(
+        rest.problem, previous, locked=locked, allow_moves=allow_moves(session, edition_id)
+    )
+    planned = {(a.holder_id, a.expert_id): rest.to_full(a) for a in result.appointments}
+
+    for pair, row in future.items():
+        a = planned.pop(pair, None)
+        if a is None:
+            _release(session, row, ReleaseReason.MOVED, now)
+            events.append(released(row, version.number, ReleaseReason.MOVED))
+            report.released += 1
+            continue
+        values = {"start": day.starts[a.slot], "end": day.ends[a.slot], "table_number": a.table}
+        if (row.start, row.table_number) == (values["start"], values["table_number"]):
+            report.kept += 1
+            continue
+        session.execute(
+            appointments.update()
+            .where(appointments.c.id == row.id)
+            .values(**values, assigned_version=version.number)
+        )
+        events.append(released(row, version.number, ReleaseReason.MOVED))
+        events.append(_slot_event(SlotAssigned, row, values, version.number))
+        report.moved += 1
+    new_rows = []
+    for a in planned.values():
+        values = {
+            "appointment_id": str(uuid.uuid4()),
+            "edition_id": edition_id,
+            "version_id": version.id,
+            "locked": False,
+            "assigned_version": version.number,
+            **_row_values(day, a),
+        }
+        new_rows.append(values)
+        events.append(_slot_event(SlotAssigned, None, values, version.number))
+        report.added += 1
+    if new_rows:
+        session.execute(appointments.insert(), new_rows)
+    app.outbox.add(session, *events)
+    report.seconds = time.perf_counter() - started
+    REPLAN_SECONDS.observe(report.seconds)
+    for change in ("released", "moved", "added"):
+        MEETINGS_CHANGED.labels(change).inc(getattr(report, change))
+    if events:
+        log.info(
+            "re-planification : %d libéré(s), %d déplacé(s), %d ajouté(s), %d gardé(s) en %.3f s",
+            report.released,
+            report.moved,
+            report.added,
+            report.kept,
+            report.seconds,
+        )
+    return report
+
+
+def _release(session: Session, row: Any, reason: ReleaseReason, now: dt.datetime) -> None:
+    session.execute(
+        appointments.update()
+        .where(appointments.c.id == row.id)
+        .values(released_at=now, release_reason=reason.value)
+    )
+
+
+def mark_no_shows(
+    session: Session, app: Scheduler, edition_id: str, started_by: dt.datetime | None = None
+) -> tuple[int, ReplanReport | None]:
+    """Everyone with a published meeting already started who has not checked in is absent:
+    their running and later meetings are released and the day is re-planned around them.
+    Returns how many people were marked absent."""
+    version = published_version(session, edition_id)
+    if version is None:
+        return 0, None
+    cutoff = started_by or app.clock()
+    rows = active_rows(session, version.id)
+    expected = {pid for r in rows if r.start <= cutoff for pid in (r.holder_id, r.expert_id)}
+    if not expected:
+        return 0, None
+    absent = [
+        pid
+        for pid, present, gone in session.execute(
+            select(
+                participants.c.participant_id, participants.c.present, participants.c.absent
+            ).where(participants.c.participant_id.in_(sorted(expected)))
+        ).all()
+        if not present and not gone
+    ]
+    if absent:
+        session.execute(
+            participants.update()
+            .where(participants.c.participant_id.in_(absent))
+            .values(absent=True)
+        )
+    report = live_replan(
+        session, app, edition_id, reason=ReleaseReason.NO_SHOW, release_running=True
+    )
+    return len(absent), report
+
+
+def slot_choices(day: Day) -> Sequence[tuple[int, str]]:
+    return [
+        (i, f"{s.start.strftime('%H:%M')}–{s.end.strftime('%H:%M')}")
+        for i, s in enumerate(day.problem.slots)
+    ]

@@ -1,0 +1,88 @@
+"""The report's figures as rows of French text, shared by the PDF and the spreadsheet."""
+
+from __future__ import annotations
+
+from services.surveys.domain.budget import euros
+from services.surveys.domain.report import EXPERT, HOLDER, EditionReport
+
+
+def fr(value: float | int | None, digits: int = 1, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    text = str(value) if isinstance(value, int) else f"{value:.{digits}f}".replace(".", ",")
+    return text + suffix
+
+
+def participants_rows(r: EditionReport) -> list[list[str]]:
+    p = r.participants
+    return [
+        ["", "Inscrits", "Présents"],
+        ["Porteurs de projet", str(p.registered[HOLDER]), str(p.present[HOLDER])],
+        ["Experts et financeurs", str(p.registered[EXPERT]), str(p.present[EXPERT])],
+        ["Total", str(sum(p.registered.values())), str(sum(p.present.values()))],
+    ]
+
+
+def meetings_rows(r: EditionReport) -> list[list[str]]:
+    m = r.meetings
+    return [
+        ["Rendez-vous planifiés", str(m.planned)],
+        ["Rendez-vous tenus", fr(m.held)],
+        ["Rendez-vous manqués", fr(m.missed)],
+    ]
+
+
+def satisfaction_rows(r: EditionReport) -> list[list[str]]:
+    rows = [["Temps", "Invités", "Réponses", "Taux", "Satisf. / 5", "NPS"]]
+    for s in r.sessions:
+        answered = str(s.answered) + (f" (+{s.anonymous} sur place)" if s.anonymous else "")
+        rows.append(
+            [
+                s.label,
+                str(s.invited),
+                answered,
+                fr(s.response_rate, suffix=" %"),
+                fr(s.satisfaction, 2),
+                fr(s.net_promoter),
+            ]
+        )
+    rows.append(
+        [
+            "Ensemble",
+            str(sum(s.invited for s in r.sessions)),
+            str(sum(s.answered for s in r.sessions)),
+            fr(r.overall_response_rate, suffix=" %"),
+            fr(r.overall_satisfaction, 2),
+            "",
+        ]
+    )
+    return rows
+
+
+def ex_post_rows(r: EditionReport) -> list[list[str]]:
+    if r.ex_post is None:
+        return []
+    rows = [["Question", "Réponse", "Nombre"]]
+    for res in r.ex_post.results:
+        if res.question.type.value == "text":
+            continue
+        for label, count in res.counts.items():
+            rows.append([res.question.text, label, str(count)])
+        if res.total is not None:
+            rows.append([res.question.text, "Total", str(res.total)])
+    return rows
+
+
+def budget_rows(r: EditionReport) -> list[list[str]]:
+    b = r.budget
+    rows = [["Ligne", "Prévisionnel", "Réalisé", "Écart"]]
+    for line in (*b.charges, b.total_charges, *b.receipts):
+        label = line.label if line.is_chapter else f"{line.code} {line.label}"
+        if line in b.receipts:
+            label = f"Produits : {line.code} {line.label}"
+        elif not line.is_chapter:
+            label = "   " + label
+        rows.append(
+            [label, euros(line.forecast_cents), euros(line.actual_cents), euros(line.gap_cents)]
+        )
+    return rows

@@ -1,0 +1,179 @@
+"""The evaluation report and the comparison of editions as spreadsheets (openpyxl)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from services.surveys.domain.report import ComparisonRow, Counts, EditionReport
+
+
+def _sheet(
+    wb: Workbook, title: str, rows: Sequence[Sequence[object]], widths: Sequence[int]
+) -> Worksheet:
+    ws = wb.create_sheet(title)
+    for row in rows:
+        ws.append(list(row))
+    if rows:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+    for i, width in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + i)].width = width
+    return ws
+
+
+def _counts(title: str, items: Counts) -> list[list[object]]:
+    return [[title, ""], *([label, count] for label, count in items), ["", ""]]
+
+
+def report_xlsx(r: EditionReport) -> bytes:
+    """Numbers stay numbers (percentages as 0-100, amounts in euros) so they can be reworked."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    p = r.participants
+    _sheet(
+        wb,
+        "Participants",
+        [
+            ["Rôle", "Inscrits", "Présents"],
+            ["Porteurs de projet", p.registered["porteur"], p.present["porteur"]],
+            ["Experts et financeurs", p.registered["expert"], p.present["expert"]],
+            ["Acteurs associatifs présents", None, p.associations_present],
+            [],
+            *_counts("Porteurs présents par forme juridique", p.holders_by_legal_form),
+            *_counts("Porteurs présents par stade", p.holders_by_stage),
+            *_counts("Experts par type d'organisation", p.experts_by_organisation_type),
+            *_counts("Présents par commune", p.present_by_commune),
+        ],
+        [40, 12, 12],
+    )
+    m = r.meetings
+    _sheet(
+        wb,
+        "Rendez-vous",
+        [
+            ["Rendez-vous", "Nombre"],
+            ["Planifiés", m.planned],
+            ["Tenus", m.held],
+            ["Manqués", m.missed],
+        ],
+        [30, 12],
+    )
+    _sheet(
+        wb,
+        "Satisfaction",
+        [
+            [
+                "Temps",
+                "Invités",
+                "Réponses",
+                "Réponses sur place",
+                "Taux de réponse (%)",
+                "Satisfaction (/5)",
+                "NPS",
+            ],
+            *(
+                [
+                    s.title,
+                    s.invited,
+                    s.answered,
+                    s.anonymous,
+                    s.response_rate,
+                    s.satisfaction,
+                    s.net_promoter,
+                ]
+                for s in r.sessions
+            ),
+            [
+                "Ensemble",
+                sum(s.invited for s in r.sessions),
+                sum(s.answered for s in r.sessions),
+                sum(s.anonymous for s in r.sessions),
+                r.overall_response_rate,
+                r.overall_satisfaction,
+                None,
+            ],
+        ],
+        [60, 10, 10, 18, 20, 18, 8],
+    )
+    rows: list[list[object]] = [["Question", "Réponse", "Nombre"]]
+    if r.ex_post:
+        for res in r.ex_post.results:
+            if res.question.type.value == "text":
+                continue
+            rows += [[res.question.text, label, n] for label, n in res.counts.items()]
+            if res.total is not None:
+                rows.append([res.question.text, "Total", res.total])
+    _sheet(wb, "Suivi", rows, [60, 30, 10])
+    b = r.budget
+    _sheet(
+        wb,
+        "Budget",
+        [
+            ["Code", "Ligne", "Prévisionnel (€)", "Réalisé (€)", "Écart (€)"],
+            *(
+                [
+                    line.code,
+                    line.label,
+                    line.forecast_cents / 100,
+                    None if line.actual_cents is None else line.actual_cents / 100,
+                    None if line.gap_cents is None else line.gap_cents / 100,
+                ]
+                for line in (*b.charges, b.total_charges, *b.receipts)
+            ),
+        ],
+        [8, 55, 16, 14, 12],
+    )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def comparison_xlsx(rows: Sequence[ComparisonRow]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(
+        wb,
+        "Éditions",
+        [
+            [
+                "Édition",
+                "Inscrits",
+                "Présents",
+                "Porteurs présents",
+                "Experts présents",
+                "Associations présentes",
+                "RDV planifiés",
+                "RDV tenus",
+                "Satisfaction (/5)",
+                "Taux de réponse (%)",
+                "NPS",
+                "Dépenses réalisées (€)",
+            ],
+            *(
+                [
+                    x.edition_id,
+                    x.registered,
+                    x.present,
+                    x.holders_present,
+                    x.experts_present,
+                    x.associations_present,
+                    x.meetings_planned,
+                    x.meetings_held,
+                    x.overall_satisfaction,
+                    x.overall_response_rate,
+                    x.net_promoter,
+                    None if x.charges_actual_cents is None else x.charges_actual_cents / 100,
+                ]
+                for x in rows
+            ),
+        ],
+        [10] + [14] * 11,
+    )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

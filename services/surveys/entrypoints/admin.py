@@ -1,0 +1,352 @@
+"""The back-office: questionnaires (edit, results, reminders), venue QR code, report, budget."""
+
+from __future__ import annotations
+
+import segno
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.surveys.adapters.report_pdf import report_pdf
+from services.surveys.adapters.report_xlsx import comparison_xlsx, report_xlsx
+from services.surveys.domain.aggregate import rate, results
+from services.surveys.domain.budget import LINES, parse_euros
+from services.surveys.domain.defaults import KIND_LABELS
+from services.surveys.domain.questions import (
+    Condition,
+    Question,
+    QuestionType,
+    SurveyError,
+    check_questionnaire,
+    move,
+    new_question_id,
+    remove,
+)
+from services.surveys.domain.report import comparison_row
+from services.surveys.entrypoints.auth import CurrentAdmin
+from services.surveys.entrypoints.public import venue_url
+from services.surveys.entrypoints.web import form_dict, page
+from services.surveys.service_layer import report as reports
+from services.surveys.service_layer import surveys as uc
+from shared.db import transaction
+from shared.events import SurveyKind, utc_now
+from shared.service import ServiceKit
+
+router = APIRouter(prefix="/admin")
+
+
+def _kit(request: Request) -> ServiceKit:
+    return request.app.state.kit  # type: ignore[no-any-return]
+
+
+def _survey_or_404(request: Request, survey_id: str) -> uc.Survey:
+    with _kit(request).factory() as session:
+        survey = uc.get_survey(session, survey_id)
+    if survey is None:
+        raise HTTPException(404, "Questionnaire inconnu")
+    return survey
+
+
+def _default_edition(request: Request) -> str:
+    with _kit(request).factory() as session:
+        known = reports.known_editions(session)
+    return known[-1] if known else str(utc_now().year)
+
+
+@router.get("", include_in_schema=False)
+def home(request: Request, _admin: CurrentAdmin) -> RedirectResponse:
+    return RedirectResponse(f"/admin/editions/{_default_edition(request)}/surveys", 303)
+
+
+@router.get("/editions/{edition_id}/surveys", response_class=HTMLResponse)
+def surveys_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    kit = _kit(request)
+    with kit.factory() as session:
+        rows = []
+        for s in uc.list_surveys(session, edition_id):
+            invited, answered, anonymous = uc.response_counts(session, s.survey_id)
+            rows.append((s, invited, answered, anonymous, rate(answered, invited)))
+        editions = reports.known_editions(session)
+    return page(
+        request,
+        "admin_surveys.html",
+        title=f"Questionnaires {edition_id}",
+        edition_id=edition_id,
+        rows=rows,
+        editions=editions,
+        kinds=KIND_LABELS,
+        now=utc_now(),
+    )
+
+
+@router.post("/editions/{edition_id}/surveys/prepare")
+def prepare(request: Request, edition_id: str, _admin: CurrentAdmin) -> RedirectResponse:
+    """Copy the French defaults for the edition's conferences, the day and the follow-up."""
+    with transaction(_kit(request).factory) as session:
+        for conference in uc.edition_settings(session, edition_id).conferences():
+            uc.ensure_survey(session, edition_id, SurveyKind.CONFERENCE, conference.session_id)
+        uc.ensure_survey(session, edition_id, SurveyKind.DAY)
+        uc.ensure_survey(session, edition_id, SurveyKind.EX_POST)
+    return RedirectResponse(f"/admin/editions/{edition_id}/surveys", 303)
+
+
+@router.get("/surveys/{survey_id}", response_class=HTMLResponse)
+def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    survey = _survey_or_404(request, survey_id)
+    with _kit(request).factory() as session:
+        invited, answered, anonymous = uc.response_counts(session, survey_id)
+        answers = uc.answers_of(session, survey_id)
+    return page(
+        request,
+        "admin_results.html",
+        title=survey.title,
+        survey=survey,
+        results=results(survey.questions, answers),
+        invited=invited,
+        answered=answered,
+        anonymous=anonymous,
+        response_rate=rate(answered, invited),
+        kinds=KIND_LABELS,
+        now=utc_now(),
+        notice=request.query_params.get("ok"),
+    )
+
+
+@router.post("/surveys/{survey_id}/remind")
+def remind_now(request: Request, survey_id: str, _admin: CurrentAdmin) -> RedirectResponse:
+    kit = _kit(request)
+    with transaction(kit.factory) as session:
+        sent = uc.remind(session, kit.outbox, survey_id, utc_now())
+    return RedirectResponse(f"/admin/surveys/{survey_id}?ok=relance-{sent}", 303)
+
+
+@router.post("/surveys/{survey_id}/close")
+def close_now(request: Request, survey_id: str, _admin: CurrentAdmin) -> RedirectResponse:
+    with transaction(_kit(request).factory) as session:
+        uc.set_closing(session, survey_id, utc_now())
+    return RedirectResponse(f"/admin/surveys/{survey_id}?ok=clos", 303)
+
+
+# -- editor -------------------------------------------------------------------------------------
+def _editor(
+    request: Request,
+    survey: uc.Survey,
+    title: str,
+    questions: tuple[Question, ...],
+    error: str | None = None,
+    saved: bool = False,
+) -> HTMLResponse:
+    return page(
+        request,
+        "admin_editor.html",
+        422 if error else 200,
+        title=f"Modifier : {title}",
+        survey=survey,
+        survey_title=title,
+        questions=questions,
+        error=error,
+        saved=saved,
+        types=list(QuestionType),
+    )
+
+
+@router.get("/surveys/{survey_id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    survey = _survey_or_404(request, survey_id)
+    return _editor(
+        request, survey, survey.title, survey.questions, saved=request.query_params.get("ok") == "1"
+    )
+
+
+def parse_editor(form: dict[str, list[str]]) -> tuple[str, tuple[Question, ...]]:
+    """The editor's fields `q-<n>-<field>` back into questions, in the order shown."""
+
+    def get(key: str, default: str = "") -> str:
+        return (form.get(key) or [default])[0].strip()
+
+    count = int(get("count", "0") or 0)
+    questions = []
+    for n in range(count):
+        p = f"q-{n}-"
+        if not get(p + "id"):
+            continue
+        qtype = QuestionType(get(p + "type", "text"))
+        scale = get(p + "scale", "1-5")
+        low, _, high = scale.partition("-")
+        options = tuple(o.strip() for o in get(p + "options").splitlines() if o.strip())
+        cond_q = get(p + "cond_q")
+        cond_values = tuple(v.strip() for v in get(p + "cond_values").split(",") if v.strip())
+        questions.append(
+            Question(
+                id=get(p + "id"),
+                text=get(p + "text"),
+                type=qtype,
+                options=options if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else (),
+                required=bool(get(p + "required")),
+                help=get(p + "help"),
+                scale_min=int(low) if low.isdigit() else 1,
+                scale_max=int(high) if high.isdigit() else 5,
+                show_if=Condition(cond_q, cond_values) if cond_q and cond_values else None,
+            )
+        )
+    return get("title"), tuple(questions)
+
+
+@router.post("/surveys/{survey_id}/edit", response_class=HTMLResponse)
+async def edit(request: Request, survey_id: str, _admin: CurrentAdmin) -> Response:
+    survey = _survey_or_404(request, survey_id)
+    form = await form_dict(request)
+    title, questions = parse_editor(form)
+    action = (form.get("action") or ["save"])[0]
+    verb, _, target = action.partition(":")
+    if verb == "reset":
+        with transaction(_kit(request).factory) as session:
+            uc.reset_questions(session, survey_id)
+        return RedirectResponse(f"/admin/surveys/{survey_id}/edit?ok=1", 303)
+    if verb == "up":
+        questions = move(questions, target, -1)
+    elif verb == "down":
+        questions = move(questions, target, 1)
+    elif verb == "delete":
+        questions = remove(questions, target)
+    elif verb == "add":
+        qtype = QuestionType((form.get("new_type") or ["text"])[0])
+        options = (
+            ("Choix 1", "Choix 2") if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else ()
+        )
+        questions = (
+            *questions,
+            Question(new_question_id(questions), "Nouvelle question", qtype, options),
+        )
+    try:
+        check_questionnaire(questions)
+    except SurveyError as exc:
+        return _editor(request, survey, title, questions, error=str(exc))
+    with transaction(_kit(request).factory) as session:
+        uc.save_questions(session, survey_id, title, questions)
+    return RedirectResponse(f"/admin/surveys/{survey_id}/edit?ok=1", 303)
+
+
+# -- at the venue ------------------------------------------------------------------------------
+@router.get("/editions/{edition_id}/venue", response_class=HTMLResponse)
+def venue_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    """A page to project or print: the QR code and the short address of the day's survey."""
+    kit = _kit(request)
+    with transaction(kit.factory) as session:
+        survey = uc.ensure_survey(session, edition_id, SurveyKind.DAY)
+    assert survey.public_code is not None
+    url = venue_url(kit, survey.public_code)
+    qr = segno.make(url, error="m").svg_inline(scale=10, title="QR code du questionnaire")
+    return page(
+        request,
+        "admin_venue.html",
+        title="Votre avis sur la journée",
+        url=url,
+        qr=qr,
+        code=survey.public_code,
+    )
+
+
+# -- report ----------------------------------------------------------------------------------
+@router.get("/editions/{edition_id}/report", response_class=HTMLResponse)
+def report_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    with _kit(request).factory() as session:
+        report = reports.build_report(session, edition_id)
+    return page(
+        request, "admin_report.html", title=f"Rapport d'évaluation {edition_id}", report=report
+    )
+
+
+@router.get("/editions/{edition_id}/report.pdf")
+def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
+    with _kit(request).factory() as session:
+        report = reports.build_report(session, edition_id)
+    return Response(
+        report_pdf(report),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="evaluation-{edition_id}.pdf"'},
+    )
+
+
+@router.get("/editions/{edition_id}/report.xlsx")
+def report_xlsx_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
+    with _kit(request).factory() as session:
+        report = reports.build_report(session, edition_id)
+    return Response(
+        report_xlsx(report),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="evaluation-{edition_id}.xlsx"'},
+    )
+
+
+@router.get("/editions/{edition_id}/budget", response_class=HTMLResponse)
+def budget_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    with _kit(request).factory() as session:
+        amounts = reports.actuals(session, edition_id)
+    return page(
+        request,
+        "admin_budget.html",
+        title=f"Budget réalisé {edition_id}",
+        edition_id=edition_id,
+        lines=LINES,
+        amounts=amounts,
+        errors={},
+        values={},
+        saved=request.query_params.get("ok") == "1",
+    )
+
+
+@router.post("/editions/{edition_id}/budget", response_class=HTMLResponse)
+async def save_budget(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
+    form = await form_dict(request)
+    amounts: dict[str, int | None] = {}
+    errors: dict[str, str] = {}
+    for line in LINES:
+        text = (form.get(f"line-{line.code}") or [""])[0]
+        try:
+            amounts[line.code] = parse_euros(text)
+        except ValueError:
+            errors[line.code] = "Montant invalide (exemple : 1 234,50)"
+    if errors:
+        values = {code: (form.get(f"line-{code}") or [""])[0] for code in amounts | errors}
+        return page(
+            request,
+            "admin_budget.html",
+            422,
+            title=f"Budget réalisé {edition_id}",
+            edition_id=edition_id,
+            lines=LINES,
+            amounts={},
+            errors=errors,
+            values=values,
+            saved=False,
+        )
+    with transaction(_kit(request).factory) as session:
+        reports.save_actuals(session, edition_id, amounts)
+    return RedirectResponse(f"/admin/editions/{edition_id}/budget?ok=1", 303)
+
+
+def _comparison(request: Request) -> list:
+    with _kit(request).factory() as session:
+        return [
+            comparison_row(reports.build_report(session, e))
+            for e in reports.known_editions(session)
+        ]
+
+
+@router.get("/reports/compare", response_class=HTMLResponse)
+def compare_page(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
+    return page(
+        request,
+        "admin_compare.html",
+        title="Les éditions année par année",
+        rows=_comparison(request),
+    )
+
+
+@router.get("/reports/compare.xlsx")
+def compare_xlsx(request: Request, _admin: CurrentAdmin) -> Response:
+    return Response(
+        comparison_xlsx(_comparison(request)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="evaluation-editions.xlsx"'},
+    )

@@ -1,0 +1,233 @@
+"""Pages participants see: their questionnaire behind a personal link, or the venue link."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import secrets
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from services.surveys.domain.questions import form_values
+from services.surveys.entrypoints.auth import ServiceCaller
+from services.surveys.entrypoints.web import form_dict, french_datetime, message, page
+from services.surveys.service_layer import surveys as uc
+from shared.db import transaction
+from shared.events import utc_now
+from shared.service import ServiceKit
+
+router = APIRouter()
+
+
+def _kit(request: Request) -> ServiceKit:
+    return request.app.state.kit  # type: ignore[no-any-return]
+
+
+def _now(request: Request) -> dt.datetime:
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock else utc_now()
+
+
+def _problem(request: Request, access: uc.Access) -> HTMLResponse:
+    if access is uc.Access.CLOSED:
+        return message(
+            request,
+            "Ce questionnaire est clos",
+            "Merci de votre intérêt : les réponses ne sont plus recueillies.",
+            "Si vous aviez répondu, votre réponse a bien été enregistrée.",
+            status_code=410,
+        )
+    if access is uc.Access.EXPIRED:
+        return message(
+            request,
+            "Ce lien a expiré",
+            "Pour des raisons de sécurité, les liens personnels ont une durée limitée.",
+            "Écrivez au PES 21 pour recevoir un nouveau lien : vos réponses déjà enregistrées "
+            "sont conservées.",
+            status_code=410,
+        )
+    return message(
+        request,
+        "Lien inconnu",
+        "Ce lien ne correspond à aucun questionnaire. Vérifiez qu'il a été copié en entier "
+        "depuis l'email reçu.",
+        "Si le problème persiste, écrivez au PES 21.",
+        status_code=404,
+    )
+
+
+def _form(
+    request: Request,
+    survey: uc.Survey,
+    action: str,
+    values: dict[str, list[str]],
+    errors: dict[str, str],
+    meetings: list[Any],
+    *,
+    answered: bool = False,
+    submission_id: str | None = None,
+) -> HTMLResponse:
+    labels = {q.id: q.text for q in survey.questions}
+    return page(
+        request,
+        "form.html",
+        422 if errors else 200,
+        title=survey.title,
+        survey=survey,
+        action=action,
+        values=values,
+        errors=errors,
+        labels=labels,
+        meetings=meetings,
+        answered=answered,
+        submission_id=submission_id,
+        closes_at=french_datetime(survey.closes_at),
+    )
+
+
+def _thanks(request: Request, survey: uc.Survey, again_url: str | None) -> HTMLResponse:
+    lines = ["Votre réponse est enregistrée. Merci de votre participation !"]
+    if survey.closes_at:
+        lines.append(f"Vous pouvez la modifier jusqu'au {french_datetime(survey.closes_at)}.")
+    return message(
+        request,
+        "Merci !",
+        *lines,
+        back_url=again_url,
+        back_label="Modifier mes réponses",
+    )
+
+
+@router.get("/q/{token}", response_class=HTMLResponse)
+def questionnaire(request: Request, token: str) -> HTMLResponse:
+    kit, now = _kit(request), _now(request)
+    with transaction(kit.factory) as session:
+        opened = uc.resolve_token(session, token, now)
+        if opened.access is not uc.Access.OK:
+            return _problem(request, opened.access)
+        assert opened.survey is not None
+        meetings = uc.meetings_of(session, opened.survey.edition_id, opened.participant_id)
+    values = form_values(opened.survey.questions, opened.answers or {})
+    return _form(
+        request,
+        opened.survey,
+        request.url.path,
+        values,
+        {},
+        meetings,
+        answered=bool(opened.answers),
+    )
+
+
+@router.post("/q/{token}", response_class=HTMLResponse)
+async def answer(request: Request, token: str) -> HTMLResponse:
+    kit, now = _kit(request), _now(request)
+    form = await form_dict(request)
+    result = await asyncio.to_thread(
+        uc.submit_with_token, kit.factory, kit.outbox, token, form, now
+    )
+    if result.access is not uc.Access.OK:
+        return _problem(request, result.access)
+    assert result.survey is not None and result.validation is not None
+    if not result.validation.ok:
+        with kit.factory() as session:
+            opened = uc.resolve_token(session, token, now)
+            meetings = uc.meetings_of(session, result.survey.edition_id, opened.participant_id)
+        return _form(
+            request, result.survey, request.url.path, form, result.validation.errors, meetings
+        )
+    return _thanks(request, result.survey, request.url.path)
+
+
+# -- the venue link: anonymous answers from a QR code ---------------------------------------
+def _venue_survey(session: Session, code: str) -> uc.Survey | None:
+    return uc.survey_by_code(session, code)
+
+
+@router.get("/j/{code}", response_class=HTMLResponse)
+def venue(request: Request, code: str) -> HTMLResponse:
+    kit, now = _kit(request), _now(request)
+    with kit.factory() as session:
+        survey = _venue_survey(session, code)
+    if survey is None:
+        return _problem(request, uc.Access.UNKNOWN)
+    if not survey.accepts_answers(now):
+        return _problem(request, uc.Access.CLOSED)
+    # One id per form shown: sending the same form twice updates one response.
+    return _form(
+        request,
+        survey,
+        f"/j/{survey.public_code}",
+        {},
+        {},
+        [],
+        submission_id=secrets.token_urlsafe(24),
+    )
+
+
+@router.post("/j/{code}", response_class=HTMLResponse)
+async def venue_answer(request: Request, code: str) -> HTMLResponse:
+    kit, now = _kit(request), _now(request)
+    form = await form_dict(request)
+    submission_id = (form.pop("submission_id", [""]) or [""])[0]
+    result = await asyncio.to_thread(
+        uc.submit_anonymous, kit.factory, code, submission_id, form, now
+    )
+    if result.access is not uc.Access.OK:
+        return _problem(request, result.access)
+    assert result.survey is not None and result.validation is not None
+    if not result.validation.ok:
+        return _form(
+            request,
+            result.survey,
+            request.url.path,
+            form,
+            result.validation.errors,
+            [],
+            submission_id=submission_id,
+        )
+    return _thanks(request, result.survey, None)
+
+
+def venue_url(kit: ServiceKit, code: str) -> str:
+    return f"{kit.settings.public_url.rstrip('/')}/j/{code}"  # type: ignore[attr-defined]
+
+
+@router.get("/j/{code}/qr.svg")
+def venue_qr(request: Request, code: str) -> Response:
+    kit = _kit(request)
+    with kit.factory() as session:
+        survey = _venue_survey(session, code)
+    if survey is None or survey.public_code is None:
+        return Response(status_code=404)
+    buffer = io.BytesIO()
+    segno.make(venue_url(kit, survey.public_code), error="m").save(buffer, kind="svg", scale=8)
+    return Response(buffer.getvalue(), media_type="image/svg+xml")
+
+
+# -- for the notifier -------------------------------------------------------------------------
+@router.get("/internal/invitations/{invitation_id}")
+def invitation(request: Request, invitation_id: str, _caller: ServiceCaller) -> JSONResponse:
+    """What an invitation email needs, with a fresh personal link (see docs/surveys.md)."""
+    kit, now = _kit(request), _now(request)
+    with transaction(kit.factory) as session:
+        view = uc.invitation_view(session, kit.settings, invitation_id, now)  # type: ignore[arg-type]
+    if view is None:
+        return JSONResponse({"detail": "invitation inconnue"}, status_code=404)
+    return JSONResponse(
+        {
+            "participant_id": view.participant_id,
+            "survey_title": view.survey_title,
+            "link": view.link,
+            "closes_at": view.closes_at.isoformat().replace("+00:00", "Z")
+            if view.closes_at
+            else None,
+            "answered": view.answered,
+            "open": view.open,
+        }
+    )

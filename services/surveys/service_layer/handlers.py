@@ -1,0 +1,222 @@
+"""What the surveys service does with the events it consumes (one transaction each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, update
+from sqlalchemy.orm import Session
+
+from services.surveys.adapters.db import (
+    closed_sessions,
+    editions,
+    insert_ignore,
+    meetings,
+    participants,
+)
+from services.surveys.service_layer import surveys as uc
+from services.surveys.settings import SurveysSettings
+from shared.bus.outbox import Outbox
+from shared.events import (
+    ClosedSessionKind,
+    EditionUpdated,
+    ParticipantCancelled,
+    ParticipantCheckedIn,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantUpdated,
+    RegistrationStatus,
+    SessionClosed,
+    SlotAssigned,
+    SlotReleased,
+    SurveyKind,
+)
+
+
+class Handlers:
+    """Event handlers bound to the service's outbox and settings."""
+
+    def __init__(self, outbox: Outbox, settings: SurveysSettings) -> None:
+        self.outbox = outbox
+        self.settings = settings
+
+    # -- programme and sessions -----------------------------------------------------------
+    def edition_updated(self, session: Session, event: EditionUpdated) -> None:
+        values = {
+            "settings": event.settings.model_dump(mode="json"),
+            "updated_at": event.occurred_at,
+        }
+        session.execute(_ignore(session, editions, edition_id=event.edition_id, **values))
+        session.execute(
+            update(editions)
+            .where(
+                editions.c.edition_id == event.edition_id,
+                editions.c.updated_at <= event.occurred_at,
+            )
+            .values(**values)
+        )
+
+    def session_closed(self, session: Session, event: SessionClosed) -> None:
+        key = {"edition_id": event.edition_id, "session_id": event.session_id}
+        values = {
+            "kind": event.kind.value,
+            "closed_at": event.closed_at,
+            "attendees": event.attendees or len(event.attendee_ids),
+            "meetings_held": event.meetings_held,
+            "meetings_missed": event.meetings_missed,
+        }
+        session.execute(_ignore(session, closed_sessions, **key, **values))
+        session.execute(
+            update(closed_sessions)
+            .where(
+                closed_sessions.c.edition_id == event.edition_id,
+                closed_sessions.c.session_id == event.session_id,
+            )
+            .values(**values)
+        )
+        now = event.closed_at
+        if event.kind is ClosedSessionKind.CONFERENCE:
+            survey = uc.ensure_survey(
+                session, event.edition_id, SurveyKind.CONFERENCE, event.session_id, now
+            )
+            ids = [str(i) for i in event.attendee_ids]
+            roles = uc.roles_of(session, ids)
+            people = [(i, roles.get(i)) for i in ids]
+            uc.open_survey(
+                session,
+                self.outbox,
+                self.settings,
+                survey,
+                people,
+                now,
+                self.settings.conference_open_days,
+                event.event_id,
+            )
+        elif event.kind is ClosedSessionKind.DAY:
+            survey = uc.ensure_survey(session, event.edition_id, SurveyKind.DAY, now=now)
+            present = uc.checked_in(session, event.edition_id)
+            uc.open_survey(
+                session,
+                self.outbox,
+                self.settings,
+                survey,
+                present,
+                now,
+                self.settings.day_open_days,
+                event.event_id,
+            )
+            uc.schedule(
+                session,
+                f"ex-post:{event.edition_id}",
+                event.edition_id,
+                "ex-post",
+                now + dt.timedelta(days=self.settings.ex_post_after_days),
+            )
+
+    # -- participants ---------------------------------------------------------------------
+    def participant_profile(
+        self, session: Session, event: ParticipantRegistered | ParticipantUpdated
+    ) -> None:
+        pid = str(event.participant_id)
+        values = {
+            "edition_id": event.edition_id,
+            "role": event.role.value,
+            "status": event.status.value,
+            "legal_form": event.legal_form,
+            "stage": event.stage,
+            "commune": event.commune,
+            "revision": event.revision,
+        }
+        session.execute(
+            _ignore(
+                session, participants, participant_id=pid, checked_in=False, erased=False, **values
+            )
+        )
+        # Keep the highest revision: events of one participant may arrive out of order. (No
+        # rowcount test: PostgreSQL's driver reports -1 for INSERT ... ON CONFLICT DO NOTHING.)
+        session.execute(
+            update(participants)
+            .where(participants.c.participant_id == pid, participants.c.revision < event.revision)
+            .values(**values)
+        )
+
+    def participant_cancelled(self, session: Session, event: ParticipantCancelled) -> None:
+        self._touch(session, event.participant_id, event.edition_id, event.role.value)
+        session.execute(
+            update(participants)
+            .where(participants.c.participant_id == str(event.participant_id))
+            .values(status=RegistrationStatus.CANCELLED.value)
+        )
+
+    def participant_checked_in(self, session: Session, event: ParticipantCheckedIn) -> None:
+        self._touch(session, event.participant_id, event.edition_id, event.role.value)
+        session.execute(
+            update(participants)
+            .where(participants.c.participant_id == str(event.participant_id))
+            .values(checked_in=event.present)
+        )
+
+    def participant_erased(self, session: Session, event: ParticipantErased) -> None:
+        uc.forget_participant(session, str(event.participant_id))
+
+    def _touch(
+        self, session: Session, participant_id: uuid.UUID, edition_id: str, role: str
+    ) -> None:
+        """A row to update even when the registration event has not arrived yet."""
+        session.execute(
+            _ignore(
+                session,
+                participants,
+                participant_id=str(participant_id),
+                edition_id=edition_id,
+                role=role,
+                status=RegistrationStatus.REGISTERED.value,
+                legal_form="",
+                revision=0,
+                checked_in=False,
+                erased=False,
+            )
+        )
+
+    # -- meetings -------------------------------------------------------------------------
+    def slot_assigned(self, session: Session, event: SlotAssigned) -> None:
+        self._slot(session, event, released=False, reason=None)
+
+    def slot_released(self, session: Session, event: SlotReleased) -> None:
+        self._slot(session, event, released=True, reason=event.reason.value)
+
+    def _slot(
+        self,
+        session: Session,
+        event: SlotAssigned | SlotReleased,
+        *,
+        released: bool,
+        reason: str | None,
+    ) -> None:
+        aid = str(event.appointment_id)
+        values = {
+            "edition_id": event.edition_id,
+            "holder_id": str(event.holder_id),
+            "expert_id": str(event.expert_id),
+            "start": event.start,
+            "end": event.end,
+            "table_label": event.table,
+            "schedule_version": event.schedule_version,
+            "released": released,
+            "release_reason": reason,
+        }
+        session.execute(_ignore(session, meetings, appointment_id=aid, **values))
+        session.execute(
+            update(meetings)
+            .where(
+                meetings.c.appointment_id == aid,
+                meetings.c.schedule_version <= event.schedule_version,
+            )
+            .values(**values)
+        )
+
+
+def _ignore(session: Session, table: Table, **values: object) -> Any:
+    return insert_ignore(table, session.get_bind().dialect.name, **values)

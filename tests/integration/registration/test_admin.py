@@ -1,0 +1,232 @@
+"""The back-office: accounts, login, list, edit, cancel, promote, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from services.registration.entrypoints.http import create_app
+from shared.auth import ADMIN_COOKIE, read_admin_session
+from tests.integration.registration.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    EDITION,
+    csrf_token,
+    expert_form,
+    holder_form,
+    outbox_events,
+    participant_rows,
+    submit,
+)
+
+
+def test_admin_create_command_stores_an_argon2_hash(kit, database_url, monkeypatch):
+    from rencontres.cli import main
+
+    monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["registration", "admin", "create", "--email", "Chef@PES21.example"],
+        input="mot de passe très long\nmot de passe très long\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Compte créé : Chef@PES21.example" in result.output
+    from sqlalchemy import select
+
+    from services.registration.adapters.db import admins
+
+    with kit.engine.connect() as conn:
+        [row] = conn.execute(select(admins)).all()
+    assert row.email == "chef@pes21.example"
+    assert row.password_hash.startswith("$argon2id$")
+    short = runner.invoke(
+        main,
+        ["registration", "admin", "create", "--email", "x@pes21.example"],
+        input="court\ncourt\n",
+    )
+    assert short.exit_code != 0 and "au moins 12 caractères" in short.output
+
+
+def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
+    from services.registration.service_layer.admins import create_admin
+
+    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert client.get("/admin/accueil", follow_redirects=False).headers["location"] == (
+        "/admin/login?suite=%2Fadmin%2Faccueil"
+    )
+    token = csrf_token(client.get("/admin/login").text)
+    wrong = client.post(
+        "/admin/login", data={"csrf_token": token, "email": ADMIN_EMAIL, "password": "non"}
+    )
+    assert wrong.status_code == 401 and "mot de passe incorrect" in wrong.text
+    answer = client.post(
+        "/admin/login",
+        data={"csrf_token": token, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{ADMIN_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    value = client.cookies[ADMIN_COOKIE]
+    secret = kit.settings.secret_key.get_secret_value()
+    assert read_admin_session(secret, value, 3600) == ADMIN_EMAIL
+    assert read_admin_session("another-secret", value, 3600) is None
+    assert client.get("/admin/participants").status_code == 200
+    assert answer.headers["location"] == "/admin/participants"
+
+
+def test_login_returns_to_the_page_asked_for_and_never_elsewhere(kit, client):
+    from services.registration.service_layer.admins import create_admin
+
+    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = client.get("/admin/login", params={"suite": "/admin/accueil"})
+    assert 'name="suite" value="/admin/accueil"' in page.text
+    token = csrf_token(page.text)
+    for asked, landing in (
+        ("/admin/accueil", "/admin/accueil"),
+        ("https://ailleurs.example/admin/", "/admin/participants"),
+        ("//ailleurs.example", "/admin/participants"),
+    ):
+        answer = client.post(
+            "/admin/login",
+            data={
+                "csrf_token": token,
+                "email": ADMIN_EMAIL,
+                "password": ADMIN_PASSWORD,
+                "suite": asked,
+            },
+            follow_redirects=False,
+        )
+        assert answer.headers["location"] == landing
+
+
+def test_login_is_rate_limited(make_kit):
+    kit = make_kit(login_per_email=3)
+    client = TestClient(create_app(kit))
+    token = csrf_token(client.get("/admin/login").text)
+    codes = [
+        client.post(
+            "/admin/login", data={"csrf_token": token, "email": ADMIN_EMAIL, "password": "x"}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_list_filters_and_search(admin_client, kit):
+    submit(admin_client, "porteur", holder_form())
+    submit(
+        admin_client,
+        "porteur",
+        holder_form(
+            email="scop@example.org", structure="Scop Bâtir", forme="scop", stade="developpement",
+            commune="Beaune", besoin_1="relation-bancaire", besoin_2="",
+        ),
+    )  # fmt: skip
+    submit(admin_client, "expert", expert_form())
+
+    def names(**params: str) -> list[str]:
+        html = admin_client.get("/admin/participants", params=params).text
+        return [
+            n for n in ("Jardins du Suzon", "Scop Bâtir", "Fondation du Bien Commun") if n in html
+        ]
+
+    assert names() == ["Jardins du Suzon", "Scop Bâtir", "Fondation du Bien Commun"]
+    assert names(role="expert") == ["Fondation du Bien Commun"]
+    assert names(legal_form="scop") == ["Scop Bâtir"]
+    assert names(stage="creation") == ["Jardins du Suzon"]
+    assert names(commune="beaune") == ["Scop Bâtir"]
+    assert names(tag="mecenat") == ["Jardins du Suzon", "Fondation du Bien Commun"]
+    assert names(q="batir") == ["Scop Bâtir"]
+    assert names(status="liste-attente") == []
+
+
+def test_edit_cancel_and_promote_publish_their_events(admin_client, kit):
+    from services.registration.service_layer.editions import apply_edition_updated
+    from shared.edition import default_edition
+    from shared.events import EditionUpdated
+
+    settings = default_edition().model_copy(update={"capacity_holders": 1})
+    with kit.factory() as session, session.begin():
+        apply_edition_updated(session, EditionUpdated(edition_id=EDITION, settings=settings))
+    submit(admin_client, "porteur", holder_form())
+    submit(admin_client, "porteur", holder_form(email="b@example.org", structure="B"))
+    first, second = participant_rows(kit)
+    assert second.status == "liste-attente"
+
+    page = admin_client.get(f"/admin/participants/{first.participant_id}")
+    assert 'value="Les Jardins du Suzon"' in page.text
+    form = {**holder_form(commune="Chenôve"), "csrf_token": csrf_token(page.text)}
+    answer = admin_client.post(f"/admin/participants/{first.participant_id}", data=form)
+    assert answer.status_code == 200 and "Modifications enregistrées." in answer.text
+
+    token = csrf_token(page.text)
+    assert (
+        admin_client.post(f"/admin/participants/{first.participant_id}/annuler").status_code == 403
+    )
+    admin_client.post(
+        f"/admin/participants/{first.participant_id}/annuler", data={"csrf_token": token}
+    )
+    admin_client.post(
+        f"/admin/participants/{second.participant_id}/promouvoir", data={"csrf_token": token}
+    )
+    first, second = participant_rows(kit)
+    assert (first.commune, first.status, second.status) == ("Chenôve", "annule", "inscrit")
+    types = [(e["event_type"], e["participant_id"]) for e in outbox_events(kit)]
+    assert types[2:] == [
+        ("ParticipantUpdated", first.participant_id),
+        ("ParticipantCancelled", first.participant_id),
+        ("ParticipantUpdated", second.participant_id),
+    ]
+    assert outbox_events(kit)[-1]["status"] == "inscrit"
+
+
+def test_csv_and_xlsx_exports(admin_client, kit):
+    submit(admin_client, "porteur", holder_form(structure='=HYPERLINK("http://x")'))
+    submit(admin_client, "expert", expert_form())
+    answer = admin_client.get("/admin/participants.csv", params={"role": "porteur"})
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert answer.content.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(lines) == 1
+    assert lines[0]["email"] == "camille.durand@asso-exemple.fr"
+    assert lines[0]["structure"] == '\'=HYPERLINK("http://x")'
+    assert (
+        lines[0]["forme"] == "Association"
+        and lines[0]["thematiques"] == "mecenat;budget-previsionnel"
+    )
+    assert lines[0]["statut"] == "Inscrit" and lines[0]["repas"] == "oui"
+
+    answer = admin_client.get("/admin/participants.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("role", "prenom", "nom", "email")
+    assert sorted(r[0] for r in rows[1:]) == ["expert", "porteur"]
+
+
+def test_cookies_are_secure_in_production(make_kit):
+    from services.registration.service_layer.admins import create_admin
+
+    kit = make_kit(environment="production")
+    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    client = TestClient(create_app(kit), base_url="https://testserver")
+    page = client.get("/admin/login")
+    assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie
+    answer = client.post(
+        "/admin/login",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "email": ADMIN_EMAIL,
+            "password": ADMIN_PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{ADMIN_COOKIE}=") and "Secure" in cookie and "HttpOnly" in cookie

@@ -1,0 +1,156 @@
+"""Importing the participants spreadsheet: every variant, all rows or none, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.registration.service_layer.importing import import_file
+from tests.integration.registration.conftest import (
+    EDITION,
+    csrf_token,
+    holder_form,
+    outbox_events,
+    participant_rows,
+    submit,
+)
+from tests.unit.formats.spreadsheets import FRENCH_HEADER, realistic_rows, to_csv, to_xlsx
+
+ROWS = realistic_rows(holders=45, experts=15)
+
+
+def _event_types(kit) -> list[str]:
+    return [e["event_type"] for e in outbox_events(kit)]
+
+
+def test_realistic_file_imports_60_people_once(kit):
+    data = to_csv(ROWS, sep=";", bom=True, crlf=True)
+    report = import_file(kit, EDITION, data, "inscrits.csv", dry_run=False)
+    assert report.errors == []
+    assert (report.outcome.created, report.outcome.updated, report.outcome.unchanged) == (60, 0, 0)
+    assert _event_types(kit) == ["ParticipantRegistered"] * 60
+    rows = participant_rows(kit)
+    assert len(rows) == 60
+    experts = {r.organisation: r.participant_id for r in rows if r.role == "expert"}
+    holder = next(r for r in rows if r.email == "contact0@asso.example")
+    assert holder.first_name == "Loïc0" and holder.last_name == "Bérard0"
+    assert all(r.email == r.email.strip().lower() for r in rows)
+    assert {r.legal_form for r in rows if r.role == "porteur"} <= {
+        "association", "scop", "scic", "cooperative", "entreprise-esus", "en-creation",
+    }  # fmt: skip
+    # Wishes written as upper-case organisation names are published as ids.
+    events = outbox_events(kit)
+    wishing = [e for e in events if e["role"] == "porteur" and e["wants"]]
+    assert wishing and all(set(e["wants"]) <= set(experts.values()) for e in wishing)
+
+    again = import_file(kit, EDITION, data, "inscrits.csv", dry_run=False)
+    assert (again.outcome.created, again.outcome.updated, again.outcome.unchanged) == (0, 0, 60)
+    assert len(outbox_events(kit)) == 60
+    assert [r.revision for r in participant_rows(kit)] == [1] * 60
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("virgules.csv", to_csv(ROWS, sep=",", bom=False, crlf=False)),
+        ("points-virgules-lf.csv", to_csv(ROWS, sep=";", bom=True, crlf=False)),
+        ("classeur.xlsx", to_xlsx(ROWS)),
+    ],
+)
+def test_spreadsheet_variants_import_the_same_people(kit, name, data):
+    reference = to_csv(ROWS)
+    report = import_file(kit, EDITION, data, name, dry_run=False)
+    assert report.errors == [] and report.outcome.created == 60
+    # The same people written another way change nothing.
+    again = import_file(kit, EDITION, reference, "inscrits.csv", dry_run=False)
+    assert (again.outcome.created, again.outcome.updated) == (0, 0)
+    assert len(outbox_events(kit)) == 60
+
+
+def test_a_file_with_bad_lines_imports_nothing_and_names_each_one(kit):
+    rows = [list(r) for r in ROWS[:6]]
+    rows[2][3] = "pas-une-adresse"  # line 3: email
+    rows[4][6] = "SARL"  # line 5: forme
+    rows[5][2] = "Dupré\r\nBcc: x@example.org"  # line 6: a line break in a name
+    report = import_file(kit, EDITION, to_csv(rows), "faux.csv", dry_run=False)
+    found = {(i.line, i.column) for i in report.errors}
+    assert {(3, "email"), (5, "forme"), (6, "nom")} <= found
+    assert any("adresse email invalide" in i.message for i in report.errors)
+    assert report.outcome is None
+    assert participant_rows(kit) == [] and outbox_events(kit) == []
+
+
+def test_dry_run_reports_and_keeps_nothing(kit):
+    report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=True)
+    assert report.outcome.created == 60 and not report.outcome.applied
+    assert participant_rows(kit) == [] and outbox_events(kit) == []
+
+
+def test_a_file_giving_a_registered_email_the_other_role_is_refused(client, kit):
+    submit(client, "porteur", holder_form(email="expert0@financeur.example"))
+    report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=False)
+    [issue] = report.errors
+    assert (issue.line, issue.column) == (2, "email")
+    assert "déjà inscrite comme porteur de projet" in issue.message
+    assert len(participant_rows(kit)) == 1 and len(outbox_events(kit)) == 1
+
+
+def test_import_keeps_what_the_file_does_not_carry(client, kit):
+    submit(client, "porteur", holder_form(email="contact0@asso.example"))
+    report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=False)
+    assert (report.outcome.created, report.outcome.updated) == (59, 1)
+    row = next(r for r in participant_rows(kit) if r.email == "contact0@asso.example")
+    assert row.consent_share_profile is True and row.first_name == "Loïc0"
+
+
+def test_import_page_checks_then_imports(admin_client, kit):
+    page = admin_client.get("/admin/import")
+    token = csrf_token(page.text)
+    files = {"fichier": ("inscrits.xlsx", to_xlsx(ROWS), "application/octet-stream")}
+    checked = admin_client.post(
+        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "verifier"},
+        files=files,
+    )  # fmt: skip
+    assert checked.status_code == 200
+    text = " ".join(checked.text.split())
+    assert "60 nouveaux, 0 modifié, 0 inchangé (rien n'est encore enregistré)" in text
+    assert participant_rows(kit) == []
+    done = admin_client.post(
+        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "importer"},
+        files=files,
+    )  # fmt: skip
+    assert done.status_code == 200 and "Import de inscrits.xlsx" in done.text
+    assert len(participant_rows(kit)) == 60
+
+    bad = to_csv([FRENCH_HEADER, ["porteur", "A", "B", "faux", *[""] * 12]])
+    refused = admin_client.post(
+        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "importer"},
+        files={"fichier": ("faux.csv", bad, "text/csv")},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "rien n'a été importé" in refused.text
+    assert "<td>2</td><td>email</td>" in refused.text
+
+
+def test_import_command(kit, database_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from rencontres.cli import main
+
+    monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
+    good = tmp_path / "inscrits.csv"
+    good.write_bytes(to_csv(ROWS))
+    runner = CliRunner()
+    checked = runner.invoke(main, ["registration", "import", str(good), "--dry-run"])
+    assert checked.exit_code == 0, checked.output
+    assert "60 créé(s), 0 modifié(s), 0 inchangé(s) : seraient importés" in checked.output
+    assert participant_rows(kit) == []
+    done = runner.invoke(main, ["registration", "import", str(good), "--edition", EDITION])
+    assert "60 créé(s), 0 modifié(s), 0 inchangé(s) : ont été importés" in done.output
+    assert len(participant_rows(kit)) == 60
+
+    bad = tmp_path / "faux.csv"
+    bad.write_bytes(to_csv([FRENCH_HEADER, ["porteur", "A", "B", "faux", *[""] * 12]]))
+    refused = runner.invoke(main, ["registration", "import", str(bad)])
+    assert refused.exit_code == 1
+    assert "erreur, ligne 2, colonne « email » : adresse email invalide : faux" in refused.output
+    assert "fichier refusé : rien n'a été importé" in refused.output

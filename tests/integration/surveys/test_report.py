@@ -1,0 +1,321 @@
+"""The evaluation report equals the data: built from events and answers, then as HTML, PDF
+(rendered to an image and read back) and XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+
+import pypdfium2 as pdfium
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from services.surveys.entrypoints.http import create_app
+from services.surveys.service_layer import report as reports
+from services.surveys.service_layer import surveys as uc
+from shared.auth import ADMIN_COOKIE, issue_admin_session
+from shared.db import transaction
+from shared.events import (
+    ClosedSessionKind,
+    ParticipantCancelled,
+    ParticipantErased,
+    RegistrationStatus,
+    ReleaseReason,
+    Role,
+    SessionClosed,
+    SlotReleased,
+)
+from tests.integration.surveys.conftest import (
+    DAY_END,
+    EDITION,
+    close_day,
+    deliver,
+    meeting,
+    published,
+    register,
+)
+
+
+def answer(kit, participant, kind, form, now):
+    (request,) = [
+        e
+        for e in published(kit, "SurveyInvitationRequested")
+        if e["participant_id"] == str(participant) and e["kind"] == kind and not e["reminder"]
+    ]
+    with transaction(kit.factory) as session:
+        link = uc.invitation_view(session, kit.settings, request["invitation_id"], now).link
+    result = uc.submit_with_token(kit.factory, kit.outbox, link.rsplit("/", 1)[1], form, now)
+    assert result.validation.ok, result.validation.errors
+
+
+@pytest.fixture
+def edition(kit):
+    """Holders, experts, meetings, three questionnaires answered, budget entered."""
+    h1 = register(kit, legal_form="association", stage="creation", commune="Dijon")
+    h2 = register(kit, legal_form="Association", stage="developpement", commune="Chenôve")
+    h3 = register(kit, legal_form="SCOP", stage="creation", commune="Dijon")
+    register(kit, legal_form="association", present=False)
+    gone = register(kit, legal_form="association", present=False)
+    deliver(kit, ParticipantCancelled(edition_id=EDITION, participant_id=gone, role=Role.HOLDER))
+    register(kit, legal_form="SCIC", present=False, status=RegistrationStatus.WAITING_LIST)
+    e1 = register(kit, role=Role.EXPERT, legal_form="banque", commune="Dijon")
+    e2 = register(kit, role=Role.EXPERT, legal_form="fondation", commune="Beaune")
+    register(kit, role=Role.EXPERT, legal_form="banque", present=False)
+
+    meeting(kit, h1, e1, 10)
+    meeting(kit, h2, e1, 11)
+    meeting(kit, h3, e2, 15)
+    for reason, hour in ((ReleaseReason.NO_SHOW, 16), (ReleaseReason.CANCELLED, 14)):
+        aid = meeting(kit, h1, e2, hour)
+        start = dt.datetime(2026, 11, 19, hour - 1, tzinfo=dt.UTC)
+        deliver(
+            kit,
+            SlotReleased(
+                edition_id=EDITION,
+                appointment_id=aid,
+                holder_id=h1,
+                expert_id=e2,
+                start=start,
+                end=start + dt.timedelta(minutes=30),
+                table="T01",
+                schedule_version=1,
+                reason=reason,
+            ),
+        )
+    for session_id, held, missed in (("creneau-matin", 2, 1), ("creneau-apres-midi", 1, 0)):
+        deliver(
+            kit,
+            SessionClosed(
+                edition_id=EDITION,
+                session_id=session_id,
+                kind=ClosedSessionKind.WINDOW,
+                closed_at=DAY_END,
+                meetings_held=held,
+                meetings_missed=missed,
+            ),
+        )
+    deliver(
+        kit,
+        SessionClosed(
+            edition_id=EDITION,
+            session_id="conference-matin",
+            kind=ClosedSessionKind.CONFERENCE,
+            closed_at=DAY_END - dt.timedelta(hours=5),
+            attendee_ids=[h1, h2, e1],
+            attendees=3,
+        ),
+    )
+    close_day(kit)
+    now = DAY_END + dt.timedelta(hours=1)
+    answer(kit, h1, "conference", {"interet": ["5"], "intervenants": ["4"], "utilite": ["5"]}, now)
+    answer(kit, e1, "conference", {"interet": ["3"], "intervenants": ["4"], "utilite": ["4"]}, now)
+    answer(
+        kit,
+        h1,
+        "journee",
+        {
+            "organisation": ["5"],
+            "qualite_rdv": ["4"],
+            "reviendrait": ["oui"],
+            "recommandation": ["10"],
+        },
+        now,
+    )
+    answer(
+        kit,
+        e2,
+        "journee",
+        {
+            "organisation": ["4"],
+            "qualite_rdv": ["3"],
+            "reviendrait": ["non"],
+            "recommandation": ["6"],
+        },
+        now,
+    )
+    with kit.factory() as session:
+        day = uc.ensure_survey(session, EDITION, uc.SurveyKind.DAY)
+    venue = {
+        "organisation": ["2"],
+        "qualite_rdv": ["2"],
+        "reviendrait": ["oui"],
+        "recommandation": ["8"],
+    }
+    assert uc.submit_anonymous(
+        kit.factory, day.public_code, uuid.uuid4().hex, venue, now
+    ).validation.ok
+
+    later = DAY_END + dt.timedelta(days=42)
+    assert uc.run_due(kit.factory, kit.outbox, kit.settings, later) >= 1
+    answer(
+        kit,
+        h1,
+        "ex-post",
+        {
+            "contacts_suivis": ["oui"],
+            "financement_obtenu": ["oui"],
+            "financeurs": ["Banque", "Fondation"],
+            "montant": ["De 5 000 à 20 000 €"],
+            "financement_participatif": ["non"],
+            "relation_bancaire": ["oui"],
+            "emplois": ["2"],
+        },
+        later,
+    )
+    answer(
+        kit,
+        h3,
+        "ex-post",
+        {"contacts_suivis": ["oui"], "financement_obtenu": ["non"], "emplois": ["1"]},
+        later,
+    )
+    # An erased participant's answers still count.
+    deliver(kit, ParticipantErased(edition_id=EDITION, participant_id=h1, role=Role.HOLDER))
+    with transaction(kit.factory) as session:
+        reports.save_actuals(
+            session,
+            EDITION,
+            {
+                "601": 180_00,
+                "625": 95_50,
+                "623": 120_00,
+                "626": 60_00,
+                "641": 2410_00,
+                "645": 930_00,
+                "648": 150_00,
+                "70": 4000_00,
+            },
+        )
+    return kit
+
+
+def test_report_figures_equal_the_data(edition):
+    with edition.factory() as session:
+        r = reports.build_report(session, EDITION)
+    p = r.participants
+    assert p.registered == {"porteur": 4, "expert": 3}
+    assert p.present == {"porteur": 3, "expert": 2}
+    assert p.associations_present == 2
+    assert p.holders_by_legal_form == [("Association", 2), ("SCOP", 1)]
+    assert p.holders_by_stage == [("Création", 2), ("Développement", 1)]
+    assert p.present_by_commune == [("Dijon", 3), ("Beaune", 1), ("Chenôve", 1)]
+    assert p.experts_by_organisation_type == [("Banque", 1), ("Fondation", 1)]
+    assert (r.meetings.planned, r.meetings.held, r.meetings.missed) == (4, 3, 1)
+    conf, day = r.sessions
+    assert (conf.invited, conf.answered, conf.response_rate, conf.satisfaction) == (
+        3,
+        2,
+        66.7,
+        4.17,
+    )
+    assert r.attendance == {"conference-matin": 3}
+    assert (day.invited, day.answered, day.anonymous, day.response_rate) == (5, 2, 1, 40.0)
+    assert day.satisfaction == 3.33  # (5+4+4+3+2+2) / 6, the venue answer included
+    assert day.net_promoter == 0  # 10, 6, 8: one promoter, one detractor
+    assert r.overall_satisfaction == 3.75  # 45 / 12
+    assert r.overall_response_rate == 50.0  # 4 of 8
+    e = r.ex_post
+    assert (e.invited, e.answered, e.response_rate) == (3, 2, 66.7)
+    res = {x.question.id: x for x in e.results}
+    assert res["financement_obtenu"].counts == {"oui": 1, "non": 1}
+    assert (
+        res["financeurs"].counts["Banque"] == 1
+        and res["montant"].counts["De 5 000 à 20 000 €"] == 1
+    )
+    assert res["relation_bancaire"].counts == {"oui": 1, "non": 0}
+    assert res["emplois"].total == 3
+    b = r.budget
+    assert b.total_charges.forecast_cents == 4000_00
+    assert b.total_charges.actual_cents == 3945_50
+    assert b.balance_actual_cents == 54_50
+
+
+def _client(kit) -> TestClient:
+    client = TestClient(create_app(kit))
+    client.cookies.set(
+        ADMIN_COOKIE,
+        issue_admin_session(kit.settings.secret_key.get_secret_value(), "operatrice@pes21.example"),
+    )
+    return client
+
+
+def test_report_page_pdf_and_xlsx(edition):
+    client = _client(edition)
+    html = client.get(f"/admin/editions/{EDITION}/report").text
+    for expected in (
+        "Acteurs associatifs présents : <strong>2</strong>",
+        "<svg",
+        "3,75 / 5",
+        "50,0 %",
+        "3\u202f945,50 €",
+        "66,7 %",
+    ):
+        assert expected in html, expected
+
+    pdf = client.get(f"/admin/editions/{EDITION}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    doc = pdfium.PdfDocument(pdf.content)
+    text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    text = " ".join(text.split())
+    for expected in (
+        "Rapport d'évaluation – édition 2026",
+        "Porteurs de projet 4 3",
+        "Experts et financeurs 3 2",
+        "Acteurs associatifs présents : 2",
+        "Rendez-vous planifiés 4",
+        "Rendez-vous tenus 3",
+        "Satisfaction globale : 3,75 / 5",
+        "taux de réponse global : 50,0 %",
+        "Total des charges 4 000 € 3 945,50 € -54,50 €",
+        "Emplois créés ou maintenus grâce à ces suites Total 3",
+    ):
+        assert expected in text, expected
+    image = doc[0].render(scale=1).to_pil()
+    assert image.size == (596, 842)  # A4 (595.28 x 841.89 pt) at 72 dpi
+    colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert any(rgb == (0, 90, 112) for _, rgb in colours)  # the bars are drawn
+    assert sum(n for n, rgb in colours if rgb != (255, 255, 255)) > 5000  # not a blank page
+    doc.close()
+
+    xlsx = load_workbook(io.BytesIO(client.get(f"/admin/editions/{EDITION}/report.xlsx").content))
+    assert xlsx.sheetnames == ["Participants", "Rendez-vous", "Satisfaction", "Suivi", "Budget"]
+    assert [c.value for c in xlsx["Participants"][2]] == ["Porteurs de projet", 4, 3]
+    assert [c.value for c in xlsx["Rendez-vous"]["B"]][1:] == [4, 3, 1]
+    last = [c.value for c in xlsx["Satisfaction"][xlsx["Satisfaction"].max_row]]
+    assert last == ["Ensemble", 8, 4, 1, 50.0, 3.75, None]
+    budget_rows = {row[0].value: row for row in xlsx["Budget"].iter_rows(min_row=2)}
+    assert budget_rows["total"][3].value == 3945.5
+
+
+def test_budget_form_and_year_by_year_comparison(edition):
+    client = _client(edition)
+    bad = client.post(f"/admin/editions/{EDITION}/budget", data={"line-601": "beaucoup"})
+    assert bad.status_code == 422 and "Montant invalide" in bad.text
+    client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-70": "4 000,00"})
+    page = client.get("/admin/editions/2025/budget").text
+    assert 'value="2\u202f300"' in page
+    compare = client.get("/admin/reports/compare").text
+    assert compare.index(">2025<") < compare.index(">2026<")
+    rows = load_workbook(io.BytesIO(client.get("/admin/reports/compare.xlsx").content))["Éditions"]
+    values = [[c.value for c in row] for row in rows.iter_rows(min_row=2)]
+    assert values == [
+        ["2025", 0, 0, 0, 0, 0, 0, None, None, None, None, 2300.0],
+        ["2026", 7, 5, 3, 2, 2, 4, 3, 3.75, 50.0, 0, 3945.5],
+    ]
+
+
+def test_pdf_without_a_unicode_font_still_renders(edition, monkeypatch):
+    from services.surveys.adapters import report_pdf
+
+    monkeypatch.setattr(report_pdf, "_unicode_font", lambda: None)
+    with edition.factory() as session:
+        content = report_pdf.report_pdf(reports.build_report(session, EDITION))
+    doc = pdfium.PdfDocument(content)
+    text = " ".join(
+        " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))).split()
+    )
+    assert "Rapport d'évaluation - édition 2026" in text
+    assert "Total des charges 4 000 EUR 3 945,50 EUR -54,50 EUR" in text
+    doc.close()

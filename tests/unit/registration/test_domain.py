@@ -1,0 +1,88 @@
+"""Pure rules of registration: validation, places, references (no I/O)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.registration.domain.model import (
+    Candidate,
+    InvalidProfile,
+    normalise_email,
+    parse_profile,
+    resolve_references,
+    status_for_new,
+)
+from shared.auth import admin_cookie_options, issue_admin_session, read_admin_session
+from shared.edition import default_edition
+from shared.events import RegistrationStatus, Role
+
+EDITION = default_edition()
+HOLDER = {
+    "prenom": "Camille", "nom": "Durand", "email": "Camille@Exemple.FR", "structure": "Asso",
+    "forme": "Coopérative", "stade": "Développement", "commune": "Dijon",
+    "thematiques": ["Mécénat", "business plan"], "conferences": ["matin"],
+    "disponibilite": "Après-midi", "repas": "oui",
+}  # fmt: skip
+
+
+def test_labels_accents_and_case_are_accepted_and_stored_as_codes():
+    profile = parse_profile(Role.HOLDER, HOLDER, EDITION)
+    assert profile.email == "camille@exemple.fr"
+    assert (profile.legal_form, profile.stage) == ("cooperative", "developpement")
+    assert profile.tags == ("mecenat", "business-plan")
+    assert profile.sessions == ("conference-matin",)
+    assert profile.availability == "apres-midi" and profile.max_meetings == 4
+    assert profile.lunch and not profile.consent_share_profile and not profile.consent_contact
+
+
+def test_every_error_is_reported_at_once():
+    with pytest.raises(InvalidProfile) as caught:
+        parse_profile(Role.EXPERT, {"email": "x", "forme": "association", "rdv_max": "0"}, EDITION)
+    assert set(caught.value.errors) == {
+        "prenom", "nom", "structure", "email", "forme", "thematiques", "rdv_max",
+    }  # fmt: skip
+
+
+@given(st.text(alphabet=st.sampled_from("ab \r\n\t\x0b\u2028"), min_size=1, max_size=12))
+def test_header_bound_fields_never_keep_a_line_break(name):
+    try:
+        profile = parse_profile(Role.HOLDER, {**HOLDER, "nom": "X" + name}, EDITION)
+    except InvalidProfile as exc:
+        assert "nom" in exc.errors
+        return
+    assert not any(c in profile.last_name for c in "\r\n\t\x0b\u2028")
+
+
+def test_places_then_waiting_list():
+    edition = EDITION.model_copy(update={"capacity_holders": 2})
+    assert status_for_new(Role.HOLDER, 1, edition) is RegistrationStatus.REGISTERED
+    assert status_for_new(Role.HOLDER, 2, edition) is RegistrationStatus.WAITING_LIST
+    assert status_for_new(Role.EXPERT, 2, edition) is RegistrationStatus.REGISTERED
+
+
+def test_references_name_the_other_side_by_email_or_organisation():
+    bank, foundation, holder = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        Candidate(bank, Role.EXPERT, "pro@banque.example", "Banque Coopérative"),
+        Candidate(foundation, Role.EXPERT, "f@fondation.example", "Fondation X"),
+        Candidate(holder, Role.HOLDER, "h@asso.example", "Fondation X"),
+    ]
+    found = resolve_references(
+        ["banque cooperative", "F@Fondation.example", "Inconnue"], Role.HOLDER, candidates
+    )
+    assert found == [bank, foundation]
+    assert normalise_email(" Pro@Banque.Example ") == "pro@banque.example"
+
+
+def test_admin_cookie():
+    value = issue_admin_session("s" * 32, "equipe@pes21.example")
+    assert read_admin_session("s" * 32, value, 60) == "equipe@pes21.example"
+    assert read_admin_session("s" * 32, value + "x", 60) is None
+    assert read_admin_session("s" * 32, None, 60) is None
+    options = admin_cookie_options(production=True, max_age_s=60)
+    assert (options["httponly"], options["samesite"], options["secure"]) == (True, "lax", True)
+    assert admin_cookie_options(production=False, max_age_s=60)["secure"] is False

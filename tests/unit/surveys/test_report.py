@@ -1,0 +1,105 @@
+"""Report figures and budget as pure functions: exact numbers from plain facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.surveys.domain.budget import budget, euros, parse_euros
+from services.surveys.domain.report import (
+    ClosedSessionFacts,
+    MeetingFacts,
+    ParticipantFacts,
+    meeting_figures,
+    participant_figures,
+)
+
+
+def test_participants_by_role_form_stage_and_commune():
+    people = [
+        ParticipantFacts("porteur", "inscrit", "association", "creation", "Dijon", True),
+        ParticipantFacts("porteur", "inscrit", "Association", "developpement", "Chenôve", True),
+        ParticipantFacts("porteur", "inscrit", "SCOP", "creation", None, True),
+        ParticipantFacts("porteur", "inscrit", "association", "creation", "Dijon", False),
+        ParticipantFacts("porteur", "annule", "association", "creation", "Dijon", False),
+        ParticipantFacts("porteur", "liste-attente", "SCIC", "creation", "Dijon", False),
+        ParticipantFacts("expert", "inscrit", "banque", None, "Dijon", True),
+        ParticipantFacts("expert", "inscrit", "fondation", None, "Beaune", True),
+        ParticipantFacts("expert", "inscrit", "banque", None, "Dijon", False),
+    ]
+    f = participant_figures(people)
+    assert f.registered == {"porteur": 4, "expert": 3}
+    assert f.present == {"porteur": 3, "expert": 2}
+    assert f.associations_present == 2  # case and accents do not matter
+    assert f.holders_by_legal_form == [("Association", 2), ("SCOP", 1)]
+    assert f.holders_by_stage == [("Création", 2), ("Développement", 1)]
+    assert f.present_by_commune == [
+        ("Dijon", 2),
+        ("Beaune", 1),
+        ("Chenôve", 1),
+        ("Non renseigné", 1),
+    ]
+    assert f.experts_present == 2
+    assert f.experts_by_organisation_type == [("Banque", 1), ("Fondation", 1)]
+
+
+def test_meetings_planned_held_missed():
+    slots = [MeetingFacts(False, None)] * 3 + [
+        MeetingFacts(True, "absence"),
+        MeetingFacts(True, "annulation"),
+    ]
+    closed = [
+        ClosedSessionFacts("matin", "window", 0, 2, 1),
+        ClosedSessionFacts("apres-midi", "window", 0, 1, 0),
+        ClosedSessionFacts("journee", "day", 10, 3, 1),  # not added twice
+    ]
+    assert meeting_figures(slots, closed) == (m := meeting_figures(slots, closed))
+    assert (m.planned, m.held, m.missed) == (4, 3, 1)
+    only_day = meeting_figures(slots, [closed[2]])
+    assert (only_day.held, only_day.missed) == (3, 1)
+    nothing = meeting_figures(slots, [])
+    assert (nothing.planned, nothing.held, nothing.missed) == (4, None, 1)
+
+
+def test_budget_forecast_matches_the_action_sheet():
+    b = budget({})
+    chapters = {r.code: r.forecast_cents for r in b.charges if r.is_chapter}
+    assert chapters == {"60": 200_00, "61": 0, "62": 260_00, "63": 0, "64": 3540_00}
+    assert b.total_charges.forecast_cents == 4000_00
+    assert [r.forecast_cents for r in b.receipts] == [4000_00]
+    assert b.balance_forecast_cents == 0
+    assert b.total_charges.actual_cents is None and b.balance_actual_cents is None
+
+
+def test_budget_actuals_and_gaps():
+    b = budget({"601": 180_00, "625": 95_50, "623": 120_00, "641": 2410_00, "70": 4000_00})
+    rows = {r.code: r for r in b.charges}
+    assert rows["60"].actual_cents == 180_00 and rows["60"].gap_cents == -20_00
+    assert rows["62"].actual_cents == 215_50
+    assert rows["61"].actual_cents is None
+    assert b.total_charges.actual_cents == 2805_50
+    assert b.balance_actual_cents == 1194_50
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("1 234,50", 123450),
+        ("1234.5", 123450),
+        ("200", 20000),
+        ("", None),
+        ("12 €", 1200),
+        ("0,05", 5),
+    ],
+)
+def test_parse_euros(text, cents):
+    assert parse_euros(text) == cents
+
+
+def test_parse_euros_refuses_nonsense_and_formats_in_french():
+    for bad in ("douze", "1,234", "1.2.3"):
+        with pytest.raises(ValueError):
+            parse_euros(bad)
+    assert euros(400000) == "4\u202f000 €"
+    assert euros(394550) == "3\u202f945,50 €"
+    assert euros(-2000) == "-20 €"
+    assert euros(None) == "—"
