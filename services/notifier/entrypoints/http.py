@@ -1,7 +1,7 @@
 """The notifier service's HTTP app: the operator's email log, and the surveys' requests.
 
-`/admin/emails` is protected by the service token (`Authorization: Bearer ...`) until the shared
-admin session exists; `/internal/...` is for the other services, with the same token.
+`/admin/emails` takes the shared admin session (the cookie registration issues) or the service
+token for scripts; `/internal/...` is for the other services, with the service token.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -26,6 +25,7 @@ from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.service_layer import requests
 from services.notifier.service_layer.dispatch import measure_queue
+from shared.auth import admin_identity, service_token_ok
 from shared.db import transaction
 from shared.web import create_app as create_base_app
 
@@ -78,19 +78,29 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
                 await asyncio.to_thread(measure_queue, kit.engine)
         return await call_next(request)
 
-    token = notifier.settings.service_token.get_secret_value()
+    settings = notifier.settings
 
-    def service_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        expected = f"Bearer {token}"
-        if authorization is None or not hmac.compare_digest(authorization, expected):
-            raise HTTPException(401, "jeton de service manquant ou invalide")
+    def service_caller(authorization: Annotated[str | None, Header()] = None) -> None:
+        if not service_token_ok(authorization, settings.service_token.get_secret_value()):
+            raise HTTPException(
+                401, "Jeton de service manquant ou invalide.", {"WWW-Authenticate": "Bearer"}
+            )
 
-    Authorised = Depends(service_token)
+    def admin(request: Request) -> str:
+        who = admin_identity(request.cookies, request.headers.get("authorization"), settings)
+        if who is None:
+            raise HTTPException(
+                401, "Connexion administrateur requise.", {"WWW-Authenticate": "Bearer"}
+            )
+        return who
+
+    ServiceCaller = Depends(service_caller)
+    Admin = Depends(admin)
 
     @app.post(
         "/internal/survey-emails",
         status_code=202,
-        dependencies=[Authorised],
+        dependencies=[ServiceCaller],
         response_model=SurveyEmailsOut,
     )
     def survey_emails(body: SurveyEmailsIn) -> SurveyEmailsOut:
@@ -110,7 +120,7 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
         notifier.dispatcher.dispatch(ids)
         return SurveyEmailsOut(accepted=len(ids), duplicates=duplicates)
 
-    @app.get("/admin/emails", response_class=HTMLResponse, dependencies=[Authorised])
+    @app.get("/admin/emails", response_class=HTMLResponse, dependencies=[Admin])
     def email_log(
         request: Request,
         participant_id: Annotated[str | None, Query(max_length=36)] = None,
@@ -135,7 +145,7 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
             },
         )
 
-    @app.post("/admin/emails/{email_id}/resend", dependencies=[Authorised])
+    @app.post("/admin/emails/{email_id}/resend", dependencies=[Admin])
     def resend(email_id: int) -> RedirectResponse:
         try:
             with transaction(kit.factory) as session:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from services.notifier.entrypoints.http import create_app
 from services.notifier.service_layer.sending import Outcome
+from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.events import SurveyAnswered, SurveyKind
 from tests.integration.notifier.conftest import EDITION, deliver, registered, rows
 from tests.support.notifier import TOKEN
@@ -21,10 +22,25 @@ def client(notifier):
     return TestClient(create_app(notifier))  # no lifespan: the bus runtime stays off
 
 
-def test_admin_needs_the_token(client):
+def test_admin_needs_the_admin_session_or_the_service_token(client, notifier):
     assert client.get("/admin/emails").status_code == 401
     assert client.get("/admin/emails", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert client.post("/admin/emails/1/resend").status_code == 401
+    forged = issue_admin_session("not-the-secret", "intrus@exemple.org")
+    assert client.get("/admin/emails", cookies={ADMIN_COOKIE: forged}).status_code == 401
+    assert client.get("/admin/emails", headers=AUTH).status_code == 200
+    secret = notifier.settings.secret_key.get_secret_value()
+    cookie = issue_admin_session(secret, "accueil@pes21.fr")
+    page = client.get("/admin/emails", cookies={ADMIN_COOKIE: cookie})
+    assert page.status_code == 200 and "<h1>Emails</h1>" in page.text
+    # the surveys' endpoint is for services only
+    body = {"request_id": str(uuid.uuid4())}
+    assert (
+        client.post(
+            "/internal/survey-emails", json=body, cookies={ADMIN_COOKIE: cookie}
+        ).status_code
+        == 401
+    )
 
 
 def test_failure_shown_with_its_reason_then_resent(client, notifier, sender, smtp, directory):
