@@ -18,6 +18,8 @@ class NotifierSettings(BaseServiceSettings):
     # Where contact details and agendas are fetched, at the moment of sending.
     registration_internal_url: str = "http://127.0.0.1:8001"
     scheduler_internal_url: str = "http://127.0.0.1:8002"
+    # Survey invitations: title and a fresh personal link, asked for at send time.
+    surveys_internal_url: str = "http://127.0.0.1:8004"
     http_timeout_s: float = 10.0
 
     # SMTP

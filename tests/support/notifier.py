@@ -99,6 +99,8 @@ class Directory:
 
     participants: dict[str, dict[str, Any]] = field(default_factory=dict)
     agendas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invitations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links_issued: int = 0
     requests: int = 0
 
     def person(
@@ -136,6 +138,18 @@ class Directory:
             "items": items,
         }
 
+    def invitation(self, participant_id: str, *, answered: bool = False, open: bool = True) -> str:
+        """An invitation of the surveys service; returns its id."""
+        invitation_id = str(uuid.uuid4())
+        self.invitations[invitation_id] = {
+            "participant_id": participant_id,
+            "survey_title": "Votre avis sur la journée",
+            "closes_at": "2030-12-05T23:00:00Z",
+            "answered": answered,
+            "open": open,
+        }
+        return invitation_id
+
     def app(self) -> FastAPI:
         app = FastAPI()
 
@@ -157,6 +171,16 @@ class Directory:
             if pid not in self.agendas:
                 raise HTTPException(404)
             return self.agendas[pid]
+
+        @app.get("/internal/invitations/{invitation_id}")
+        def invitation(invitation_id: str, authorization: str | None = Header(default=None)) -> Any:
+            check(authorization)
+            if invitation_id not in self.invitations:
+                raise HTTPException(404)
+            data = dict(self.invitations[invitation_id])
+            self.links_issued += 1  # a fresh token at each call, as the surveys service does
+            data["link"] = f"https://q.example/q/tok{self.links_issued}" if data["open"] else None
+            return data
 
         return app
 

@@ -41,6 +41,16 @@ class Agenda:
     items: list[AgendaItem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SurveyInvitation:
+    participant_id: str
+    survey_title: str
+    link: str | None  # None when the questionnaire is closed
+    closes_at: str | None
+    answered: bool
+    open: bool
+
+
 class InternalApi:
     """GET a JSON document with the service token; 404 means "nothing" (unknown or erased)."""
 
@@ -99,4 +109,19 @@ class Scheduler(InternalApi):
             agenda_url=str(data.get("agenda_url") or ""),
             ics=str(data.get("ics") or ""),
             items=items,
+        )
+
+
+class Surveys(InternalApi):
+    def invitation(self, invitation_id: str) -> SurveyInvitation | None:
+        data = self.get(f"/internal/invitations/{invitation_id}")
+        if data is None:
+            return None
+        return SurveyInvitation(
+            participant_id=str(data.get("participant_id") or ""),
+            survey_title=str(data.get("survey_title") or ""),
+            link=data.get("link") or None,
+            closes_at=data.get("closes_at") or None,
+            answered=bool(data.get("answered")),
+            open=bool(data.get("open", True)),
         )

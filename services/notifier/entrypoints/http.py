@@ -1,7 +1,7 @@
-"""The notifier service's HTTP app: the operator's email log, and the surveys' requests.
+"""The notifier service's HTTP app: the operator's email log and its resend button.
 
 `/admin/emails` takes the shared admin session (the cookie registration issues) or the service
-token for scripts; `/internal/...` is for the other services, with the service token.
+token for scripts.
 """
 
 from __future__ import annotations
@@ -9,23 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from services.notifier.adapters.db import emails
 from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
-from services.notifier.service_layer import requests
+from services.notifier.service_layer import resend as resend_use_case
 from services.notifier.service_layer.dispatch import measure_queue
-from shared.auth import admin_identity, service_token_ok
+from shared.auth import admin_identity
 from shared.db import transaction
 from shared.web import create_app as create_base_app
 
@@ -37,28 +35,6 @@ STATUS_LABELS = {
     "skipped": "non envoyé",
     "cancelled": "annulé",
 }
-
-
-class SurveyRecipientIn(BaseModel):
-    participant_id: uuid.UUID
-    survey_url: str = Field(min_length=1, max_length=2000)
-
-
-class SurveyEmailsIn(BaseModel):
-    """A request of the surveys service: invite, or remind those who have not answered."""
-
-    request_id: uuid.UUID = Field(description="Idempotency key: the same request sends once")
-    edition_id: str
-    survey_id: uuid.UUID
-    kind: requests.SurveyEmailKind
-    survey_title: str = ""
-    closes_at: AwareDatetime | None = None
-    recipients: list[SurveyRecipientIn] = Field(max_length=5000)
-
-
-class SurveyEmailsOut(BaseModel):
-    accepted: int
-    duplicates: int
 
 
 def create_app(notifier: Notifier | None = None) -> FastAPI:
@@ -80,12 +56,6 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
 
     settings = notifier.settings
 
-    def service_caller(authorization: Annotated[str | None, Header()] = None) -> None:
-        if not service_token_ok(authorization, settings.service_token.get_secret_value()):
-            raise HTTPException(
-                401, "Jeton de service manquant ou invalide.", {"WWW-Authenticate": "Bearer"}
-            )
-
     def admin(request: Request) -> str:
         who = admin_identity(request.cookies, request.headers.get("authorization"), settings)
         if who is None:
@@ -94,31 +64,7 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
             )
         return who
 
-    ServiceCaller = Depends(service_caller)
     Admin = Depends(admin)
-
-    @app.post(
-        "/internal/survey-emails",
-        status_code=202,
-        dependencies=[ServiceCaller],
-        response_model=SurveyEmailsOut,
-    )
-    def survey_emails(body: SurveyEmailsIn) -> SurveyEmailsOut:
-        request = requests.SurveyEmailRequest(
-            request_id=body.request_id,
-            edition_id=body.edition_id,
-            survey_id=body.survey_id,
-            kind=body.kind,
-            survey_title=body.survey_title,
-            closes_at=body.closes_at,
-            recipients=[
-                requests.SurveyRecipient(r.participant_id, r.survey_url) for r in body.recipients
-            ],
-        )
-        with transaction(kit.factory) as session:
-            ids, duplicates = requests.request_survey_emails(session, request)
-        notifier.dispatcher.dispatch(ids)
-        return SurveyEmailsOut(accepted=len(ids), duplicates=duplicates)
 
     @app.get("/admin/emails", response_class=HTMLResponse, dependencies=[Admin])
     def email_log(
@@ -149,11 +95,11 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
     def resend(email_id: int) -> RedirectResponse:
         try:
             with transaction(kit.factory) as session:
-                new_id = requests.resend(session, email_id)
+                new_id = resend_use_case.resend(session, email_id)
                 participant = session.execute(
                     select(emails.c.participant_id).where(emails.c.id == new_id)
                 ).scalar_one()
-        except requests.NothingToResend as exc:
+        except resend_use_case.NothingToResend as exc:
             raise HTTPException(409, "rien à renvoyer : email inconnu ou pas encore tenté") from exc
         notifier.dispatcher.dispatch([new_id])
         return RedirectResponse(f"/admin/emails?participant_id={participant}", status_code=303)

@@ -25,6 +25,7 @@ from shared.events import (
     SlotAssigned,
     SlotReleased,
     SurveyAnswered,
+    SurveyInvitationRequested,
 )
 from shared.service import ServiceKit
 
@@ -67,4 +68,5 @@ def subscribe(kit: ServiceKit, dispatcher: Dispatcher | None, rules: intake.Inta
     handle(SchedulePublished, intake.on_published, rules)
     handle(SlotAssigned, intake.on_slot_changed, rules)
     handle(SlotReleased, intake.on_slot_changed, rules)
+    handle(SurveyInvitationRequested, intake.on_survey_invitation_requested)
     handle(SurveyAnswered, intake.on_survey_answered)

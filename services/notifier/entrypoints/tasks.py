@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from services.notifier.adapters.directory import Registration, Scheduler
+from services.notifier.adapters.directory import Registration, Scheduler, Surveys
 from services.notifier.adapters.queue import DISPATCH_TASK, SEND_TASK
 from services.notifier.adapters.rendering import Brand, Renderer
 from services.notifier.adapters.smtp import SmtpConfig, SmtpConnection
@@ -61,6 +61,12 @@ def make_sender(app: Notifier) -> Sender:
             s.service_token.get_secret_value(),
             s.http_timeout_s,
             "le planning",
+        ),
+        surveys=Surveys(
+            s.surveys_internal_url,
+            s.service_token.get_secret_value(),
+            s.http_timeout_s,
+            "le service des questionnaires",
         ),
         smtp=SmtpConnection(
             SmtpConfig(

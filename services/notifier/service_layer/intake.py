@@ -34,6 +34,7 @@ from shared.events import (
     SlotAssigned,
     SlotReleased,
     SurveyAnswered,
+    SurveyInvitationRequested,
     utc_now,
 )
 
@@ -324,6 +325,28 @@ def on_slot_changed(
 
 
 # -- surveys --------------------------------------------------------------------------------
+
+
+def on_survey_invitation_requested(session: Session, event: SurveyInvitationRequested) -> list[int]:
+    """An invitation or a reminder; the link is asked for at send time, never stored."""
+    template = Template.SURVEY_REMINDER if event.reminder else Template.SURVEY_INVITATION
+    context = {
+        "survey_id": str(event.survey_id),
+        "invitation_id": str(event.invitation_id),
+        "kind": str(event.kind),
+    }
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=template,
+                participant_id=event.participant_id,
+                edition_id=event.edition_id,
+                context=context,
+            )
+        ]
+    )
 
 
 def on_survey_answered(session: Session, event: SurveyAnswered) -> list[int]:

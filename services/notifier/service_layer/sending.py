@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
-from services.notifier.adapters.directory import Contact, Registration, Scheduler
+from services.notifier.adapters.directory import Contact, Registration, Scheduler, Surveys
 from services.notifier.adapters.rendering import Renderer, build_message
 from services.notifier.adapters.smtp import SmtpConnection
 from services.notifier.domain.emails import (
@@ -71,6 +71,7 @@ class Sender:
     renderer: Renderer
     registration: Registration
     scheduler: Scheduler
+    surveys: Surveys
     smtp: SmtpConnection
     mail_from: str
     message_id_domain: str
@@ -110,10 +111,20 @@ class Sender:
             if agenda.ics:
                 attachments.append(("agenda.ics", "text/calendar", agenda.ics))
         if template in SURVEY_TEMPLATES:
-            survey = json.loads(row.context)
-            if not survey.get("url"):
-                return self._skip(row, "lien du questionnaire absent")
-            context["survey"] = survey
+            invitation_id = json.loads(row.context).get("invitation_id")
+            invitation = self.surveys.invitation(invitation_id) if invitation_id else None
+            if invitation is None:
+                return self._skip(row, "invitation inconnue ou participant effacé")
+            if not invitation.open or not invitation.link:
+                return self._skip(row, "questionnaire clos")
+            if template == Template.SURVEY_REMINDER and invitation.answered:
+                return self._skip(row, "questionnaire déjà rempli")
+            # The link is a credential: in the message only, never in the log.
+            context["survey"] = {
+                "url": invitation.link,
+                "title": invitation.survey_title,
+                "closes_at": invitation.closes_at,
+            }
         rendered = self.renderer.render(template, context)
         key = idempotency_key(row.cause_id, template, row.participant_id)
         message = build_message(
@@ -149,8 +160,6 @@ class Sender:
 
     def _mark_sent(self, row: Any, template: Template) -> None:
         now = utc_now()
-        context = json.loads(row.context)
-        context.pop("url", None)  # a survey link is a credential: not kept once sent
         with self.factory() as session, session.begin():
             result = session.execute(
                 update(emails)
@@ -161,7 +170,6 @@ class Sender:
                     updated_at=now,
                     smtp_code=250,
                     reason=None,
-                    context=json.dumps(context, sort_keys=True),
                 )
             )
             if email_log.changed(result):

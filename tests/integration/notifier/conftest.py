@@ -61,6 +61,7 @@ def env(database_url, redis_url, bus_prefix, smtp, directory) -> dict[str, str]:
         "SERVICE_TOKEN": TOKEN,
         "REGISTRATION_INTERNAL_URL": directory.url,
         "SCHEDULER_INTERNAL_URL": directory.url,
+        "SURVEYS_INTERNAL_URL": directory.url,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp.port),
         "SMTP_TIMEOUT_S": "20",

@@ -1,0 +1,37 @@
+"""The operator's resend: the same email again, under a new idempotency key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.notifier.adapters import email_log
+from services.notifier.adapters.db import emails
+from services.notifier.domain.emails import EmailStatus, Template
+
+
+class NothingToResend(Exception):
+    """The email does not exist, or is still waiting to be sent (nothing to resend yet)."""
+
+
+def resend(session: Session, email_id: int) -> int:
+    """A new row for the same template and person, sent now; returns its id.
+
+    Contact details, agenda and survey link are fetched again when it is sent.
+    """
+    row = session.execute(select(emails).where(emails.c.id == email_id)).first()
+    if row is None or row.status in (EmailStatus.PENDING, EmailStatus.SENDING):
+        raise NothingToResend
+    new_id = email_log.add_email(
+        session,
+        cause_id=uuid.uuid4(),
+        template=Template(row.template),
+        participant_id=row.participant_id,
+        edition_id=row.edition_id,
+        context=json.loads(row.context),
+    )
+    assert new_id is not None, "a fresh key cannot collide"
+    return new_id
