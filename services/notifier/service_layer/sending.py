@@ -28,7 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
-from services.notifier.adapters.directory import Contact, Registration, Scheduler, Surveys
+from services.notifier.adapters.directory import (
+    Agenda,
+    Contact,
+    Registration,
+    Scheduler,
+    Surveys,
+)
 from services.notifier.adapters.rendering import Renderer, build_message
 from services.notifier.adapters.smtp import SmtpConnection
 from services.notifier.domain.emails import (
@@ -88,6 +94,12 @@ class Sender:
             outcome = self._send(row, template)
         except SendError as error:
             outcome = self._record_failure(row, error)
+        except Exception as exc:
+            # A bug or an outage of our own (template, database): retried, then failed, rather
+            # than left to loop. Only before `sending`: after it, the beat's recovery applies.
+            log.exception("email %s (%s): unexpected %s", row.id, row.template, type(exc).__name__)
+            unexpected = SendError(f"erreur interne : {type(exc).__name__}", permanent=False)
+            outcome = self._record_failure(row, unexpected, before_sending_only=True)
         if outcome is not Outcome.NOTHING:
             EMAILS.labels(template, outcome).inc()
         if outcome is Outcome.SENT:
@@ -105,7 +117,10 @@ class Sender:
         attachments: list[tuple[str, str, str]] = []
         if template in AGENDA_TEMPLATES:
             agenda = self.scheduler.agenda(row.participant_id)
-            if agenda is None or not agenda.items:
+            if template == Template.AGENDA_CHANGE and agenda is None:
+                # Every meeting of theirs was released: that is the change to tell.
+                agenda = Agenda(participant_id=row.participant_id, agenda_url="", ics="")
+            if agenda is None or (not agenda.items and template != Template.AGENDA_CHANGE):
                 return self._skip(row, "aucun rendez-vous")
             context["agenda"] = agenda
             if agenda.ics:
@@ -185,12 +200,19 @@ class Sender:
             )
         return Outcome.SKIPPED if email_log.changed(result) else Outcome.NOTHING
 
-    def _record_failure(self, row: Any, error: SendError) -> Outcome:
+    def _record_failure(
+        self, row: Any, error: SendError, *, before_sending_only: bool = False
+    ) -> Outcome:
         """Temporary: due again after a backoff, up to the limit. Permanent: failed."""
         now = utc_now()
+        allowed = (
+            (EmailStatus.PENDING,)
+            if before_sending_only
+            else (EmailStatus.PENDING, EmailStatus.SENDING)
+        )
         with self.factory() as session, session.begin():
             current = email_log.get(session, row.id)
-            if current is None or current.status not in (EmailStatus.PENDING, EmailStatus.SENDING):
+            if current is None or current.status not in allowed:
                 return Outcome.NOTHING
             attempts = current.attempts + (1 if current.status == EmailStatus.PENDING else 0)
             final = error.permanent or attempts >= self.retry.max_attempts

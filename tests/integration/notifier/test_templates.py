@@ -17,6 +17,7 @@ from shared.events import (
     ParticipantUpdated,
     RegistrationStatus,
     Role,
+    SlotReleased,
 )
 from tests.integration.notifier.conftest import (
     EDITION,
@@ -222,3 +223,37 @@ def test_the_remaining_window_resends_with_the_same_message_id(notifier, sender,
     assert sender.send(row.id) is Outcome.SENT
     first, second = smtp.messages
     assert first["Message-ID"] == second["Message-ID"]
+
+
+def test_a_change_that_removes_every_meeting_is_told(notifier, sender, smtp, directory):
+    holder, expert = directory.person(), directory.person(role="expert")
+    assigned = slot(holder, expert, 9)
+    deliver(notifier, assigned)
+    deliver(notifier, published())
+    released = SlotReleased(
+        **assigned.model_dump(exclude={"event_id", "event_type", "occurred_at"}), reason="manuel"
+    )
+    deliver(notifier, released)  # the scheduler now answers 404: no agenda at all
+    [notice] = rows(notifier, participant_id=holder, template="changement")
+    with notifier.kit.engine.begin() as conn:
+        conn.execute(
+            update(emails).where(emails.c.id == notice.id).values(due_at=notice.created_at)
+        )
+    assert sender.send(notice.id) is Outcome.SENT
+    text = body(smtp.messages[-1])
+    assert "Vos rendez-vous ont été annulés" in text
+    assert not list(smtp.messages[-1].iter_attachments())
+
+
+def test_an_unexpected_error_is_retried_not_lost(notifier, sender, smtp, directory, monkeypatch):
+    deliver(notifier, registered(directory.person()))
+    [row] = rows(notifier)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("template bug")
+
+    monkeypatch.setattr(sender.renderer, "render", broken)
+    assert sender.send(row.id) is Outcome.RETRY
+    [row] = rows(notifier)
+    assert row.status == "pending" and row.attempts == 1
+    assert row.reason == "erreur interne : RuntimeError" and row.claimed_at is None
