@@ -27,16 +27,25 @@ from shared.settings import BaseServiceSettings
 
 
 def processes() -> list[tuple[str, str, str]]:
-    """Each process of the platform: its name, its `rencontres` command, its base URL."""
+    """Each process of the platform: its name, its `rencontres` command, the page to open."""
     notifier = NotifierSettings()
+    registration = RegistrationSettings()
     host = notifier.http_host
     return [
-        ("registration", "registration serve", f"http://{host}:{RegistrationSettings().port}/"),
-        ("scheduler", "scheduler serve", f"http://{host}:{SchedulerSettings().port}/"),
-        ("notifier", "notifier serve", f"http://{host}:{notifier.port}/"),
-        ("surveys", "surveys serve", f"http://{host}:{SurveysSettings().port}/"),
-        ("worker", "notifier worker", f"http://{host}:{notifier.worker_metrics_port}/"),
-        ("beat", "notifier beat", f"http://{host}:{notifier.beat_metrics_port}/"),
+        (
+            "registration",
+            "registration serve",
+            f"http://{host}:{registration.port}/admin/participants",
+        ),
+        (
+            "scheduler",
+            "scheduler serve",
+            f"http://{host}:{SchedulerSettings().port}/admin/planning",
+        ),
+        ("notifier", "notifier serve", f"http://{host}:{notifier.port}/admin/emails"),
+        ("surveys", "surveys serve", f"http://{host}:{SurveysSettings().port}/admin"),
+        ("worker", "notifier worker", f"http://{host}:{notifier.worker_metrics_port}/healthz"),
+        ("beat", "notifier beat", f"http://{host}:{notifier.beat_metrics_port}/healthz"),
     ]
 
 
@@ -105,7 +114,11 @@ def up() -> None:
             manager.add_process(name, f"{sys.executable} -m rencontres.cli {command}", env=env)
         click.echo("Rencontres démarre (Ctrl-C pour tout arrêter) :")
         for name, _command, url in listed:
-            click.echo(f"  {name:<13} {url}  (santé : {url}healthz, métriques : {url}metrics)")
+            click.echo(f"  {name:<13} {url}")
+        click.echo(
+            "Chaque processus répond aussi sur /healthz et /metrics. Premier compte du "
+            "back-office : rencontres registration admin create --email vous@exemple.fr"
+        )
         manager.loop()
         code = manager.returncode or 0
     finally:
