@@ -79,15 +79,15 @@ def effect_count(engine: Engine) -> int:
 
 def _hang_after_commit(consumer: EventConsumer, marker: Path) -> None:
     """Make the process stop between its commit and its ack, as a crash would leave it."""
-    original = consumer.process
+    original = consumer.process_batch
 
-    def process(stream: str, body: bytes | str):
-        outcome = original(stream, body)
+    def process_batch(stream: str, bodies: list[bytes]):
+        outcomes = original(stream, bodies)
         marker.write_text("committed")
         time.sleep(3600)
-        return outcome
+        return outcomes
 
-    consumer.process = process  # type: ignore[method-assign]
+    consumer.process_batch = process_batch  # type: ignore[method-assign]
 
 
 async def _serve(args: argparse.Namespace) -> None:

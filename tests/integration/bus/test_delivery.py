@@ -284,3 +284,21 @@ def test_two_relays_at_once_publish_each_event_exactly_once(engine, redis_url, b
     ]
     assert sorted(map(str, published)) == sorted(str(e.event_id) for e in events)
     assert published == [e.event_id for e in events]  # and in commit order
+
+
+def test_a_batch_with_a_bad_entry_commits_the_others_one_by_one(engine, bus_prefix):
+    consumer = make_consumer(engine, bus_prefix)
+    good = [registered().model_dump_json().encode() for _ in range(3)]
+    poison = registered(commune="poison").model_dump_json().encode()
+    results = consumer.process_batch(STREAM(bus_prefix), [good[0], poison, good[1], good[2]])
+    assert [type(r) for r in results] == [Outcome, ValueError, Outcome, Outcome]
+    assert effect_count(engine) == 3
+
+
+def test_a_batch_holding_the_same_event_twice_has_one_effect(engine, bus_prefix):
+    consumer = make_consumer(engine, bus_prefix)
+    body = registered().model_dump_json().encode()
+    other = registered().model_dump_json().encode()
+    results = consumer.process_batch(STREAM(bus_prefix), [body, other, body])
+    assert results == [Outcome.OK, Outcome.OK, Outcome.DUPLICATE]
+    assert effect_count(engine) == 2
