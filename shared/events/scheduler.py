@@ -40,7 +40,10 @@ class _SlotEvent(_SchedulerEvent):
 
 
 class SlotAssigned(_SlotEvent):
-    """An appointment is in the published schedule (at publication or by a re-plan)."""
+    """An appointment is in the published schedule (at publication or by a re-plan).
+
+    Those sent by a publication carry its SchedulePublished's `event_id` as `correlation_id`.
+    """
 
 
 class SlotReleased(_SlotEvent):

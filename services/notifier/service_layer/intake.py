@@ -293,7 +293,8 @@ def on_slot_changed(
         return []  # not published yet: the agenda email will carry it
     ids: list[int | None] = []
     for pid in (str(event.holder_id), str(event.expert_id)):
-        if event.occurred_at <= publication.published_at:
+        part_of_publication = str(event.correlation_id) == publication.event_id
+        if part_of_publication or event.occurred_at <= publication.published_at:
             # Part of the publication, read after it (streams are not ordered with each
             # other): make sure this person gets the agenda, once.
             if not released:

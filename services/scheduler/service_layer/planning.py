@@ -375,16 +375,18 @@ def publish(session: Session, app: Scheduler, edition_id: str) -> PublishResult:
         .values(status=Status.PUBLISHED, published_at=now)
     )
     holders = len({r.holder_id for r in rows})
-    events.append(
-        SchedulePublished(
-            edition_id=edition_id,
-            schedule_version=draft.number,
-            appointments=len(rows),
-            holders_with_meeting=holders,
-        )
+    publication = SchedulePublished(
+        edition_id=edition_id,
+        schedule_version=draft.number,
+        appointments=len(rows),
+        holders_with_meeting=holders,
     )
+    events.append(publication)
     events.extend(assigned(r, draft.number) for r in rows)
-    app.outbox.add(session, *events)
+    # Streams are not ordered with each other: the publication's id on each of its events lets
+    # a consumer tell them from later changes, whichever it reads first.
+    tagged = [e.model_copy(update={"correlation_id": publication.event_id}) for e in events]
+    app.outbox.add(session, *tagged)
     return PublishResult(
         number=draft.number,
         meetings=len(rows),

@@ -89,6 +89,25 @@ def test_slot_event_read_after_the_publication_it_belongs_to(notifier, directory
     assert len(rows(notifier, participant_id=holder)) == 2
 
 
+def test_slot_events_of_a_publication_read_after_it_are_not_changes(notifier, directory):
+    """The scheduler writes SchedulePublished first, then its SlotAssigned (later timestamps,
+    same correlation id); read in that order, they make agendas, not change notices."""
+    holder, expert = directory.person(), directory.person(role="expert")
+    publication = published()
+    deliver(notifier, publication)
+    assigned = slot(holder, expert, 9).model_copy(
+        update={
+            "occurred_at": publication.occurred_at + dt.timedelta(milliseconds=5),
+            "correlation_id": publication.event_id,
+        }
+    )
+    deliver(notifier, assigned)
+    assert sorted(r.template for r in rows(notifier, participant_id=holder)) == ["agenda", "rappel"]
+    later = slot(holder, expert, 10)  # a change made after the publication
+    deliver(notifier, later)
+    assert "changement" in {r.template for r in rows(notifier, participant_id=holder)}
+
+
 def test_a_new_publication_replaces_waiting_reminders_and_notices(notifier, directory):
     holder, expert = directory.person(), directory.person(role="expert")
     deliver(notifier, slot(holder, expert, 9))

@@ -95,6 +95,8 @@ def test_publish_emits_one_slot_assigned_per_appointment(harness, day, client, r
     assert first["start"].endswith("Z") or first["start"].endswith("+00:00")
     assert first["table"].startswith("T") and len(first["table"]) == 3
     assert {a["schedule_version"] for a in assigned} == {1}
+    # Every event of the publication names it, so consumers tell them from later changes.
+    assert {a["correlation_id"] for a in assigned} == {rows[0]["event_id"]}
 
     # Relayed once to the real streams.
     relayed = harness.app.kit.runtime.relay.publish_all()
