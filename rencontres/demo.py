@@ -449,6 +449,12 @@ class Scenario:
         self.experts.append(email)
         return email
 
+    def present_holders(self) -> list[str]:
+        f = self.figures
+        on_time = [e for e in self.holders[: f.holders_on_time] if e not in self.cancelled]
+        kept = on_time[: len(on_time) - f.no_shows]
+        return kept + self.holders[f.holders_on_time :]
+
     def login(self) -> None:
         password = secrets.token_urlsafe(18)
         self.stack.command(
@@ -562,8 +568,8 @@ class Scenario:
             emails=total - start,
         )
 
-        present = [e for e in self.holders if e not in self.cancelled][: f.holders_present]
-        present += self.experts
+        # The no-shows are holders registered on time, who all have meetings by now.
+        present = self.present_holders() + self.experts
         for email in present:
             pid = self.participant_id(email)
             page = self.admin.get("/admin/accueil", params={"edition": self.edition_id, "q": email})
