@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: up test test-unit test-integration test-e2e lint format bench docs install
+.PHONY: up demo test test-unit test-integration test-e2e lint format bench docs install
 
 $(UV):
 	@echo "uv est absent : installation dans .tools/ / uv is missing: installing it in .tools/"
@@ -14,6 +14,9 @@ install: $(UV)
 
 up: install
 	$(UV) run --frozen rencontres up
+
+demo: install
+	$(UV) run --frozen rencontres demo
 
 test: install
 	$(UV) run --frozen pytest $(PYTEST_ARGS)

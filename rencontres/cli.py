@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from rencontres.demo import demo
 from rencontres.up import up
 from services.notifier.entrypoints.cli import cli as notifier
 from services.registration.entrypoints.cli import cli as registration
@@ -57,6 +58,7 @@ def acl_subscriber(name: str, password: str) -> None:
 
 
 main.add_command(up)
+main.add_command(demo)
 
 if __name__ == "__main__":
     main()

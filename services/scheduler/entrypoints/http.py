@@ -136,6 +136,13 @@ class LockIn(BaseModel):
     locked: bool
 
 
+class NoShowsIn(BaseModel):
+    """Without a body: everyone not checked in whose meeting has started. With ids: those
+    people, whatever the time (they sent word they will not come)."""
+
+    participant_ids: list[str] | None = None
+
+
 class ReplanOut(BaseModel):
     absent: int = 0
     released: int
@@ -485,9 +492,10 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
         return Response(status_code=204)
 
     @app.post("/api/schedule/no-shows", tags=["planning"])
-    def schedule_no_shows(_admin: CurrentAdmin) -> ReplanOut:
+    def schedule_no_shows(_admin: CurrentAdmin, body: NoShowsIn | None = None) -> ReplanOut:
+        only = body.participant_ids if body is not None else None
         with uow() as session:
-            absent, report = planning.mark_no_shows(session, sched, sched.edition_id)
+            absent, report = planning.mark_no_shows(session, sched, sched.edition_id, only=only)
         if report is None:
             return ReplanOut(absent=absent, released=0, moved=0, added=0, kept=0)
         return ReplanOut(

@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -627,17 +627,27 @@ def _release(session: Session, row: Any, reason: ReleaseReason, now: dt.datetime
 
 
 def mark_no_shows(
-    session: Session, app: Scheduler, edition_id: str, started_by: dt.datetime | None = None
+    session: Session,
+    app: Scheduler,
+    edition_id: str,
+    started_by: dt.datetime | None = None,
+    only: Collection[str] | None = None,
 ) -> tuple[int, ReplanReport | None]:
     """Everyone with a published meeting already started who has not checked in is absent:
     their running and later meetings are released and the day is re-planned around them.
+    With `only`, those people (if they have a published meeting and have not checked in) are
+    absent whatever the time: someone who sent word they will not come.
     Returns how many people were marked absent."""
     version = published_version(session, edition_id)
     if version is None:
         return 0, None
     cutoff = started_by or app.clock()
     rows = active_rows(session, version.id)
-    expected = {pid for r in rows if r.start <= cutoff for pid in (r.holder_id, r.expert_id)}
+    if only is not None:
+        named = set(only)
+        expected = {pid for r in rows for pid in (r.holder_id, r.expert_id) if pid in named}
+    else:
+        expected = {pid for r in rows if r.start <= cutoff for pid in (r.holder_id, r.expert_id)}
     if not expected:
         return 0, None
     absent = [

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
 
 from services.surveys.settings import SurveysSettings
 from shared.service import service_commands
+
+
+def parse_now(text: str) -> dt.datetime:
+    """An ISO date or date-time; without a time zone it is Paris time."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"date invalide : {text!r} (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    return moment.astimezone(dt.UTC)
+
 
 cli = service_commands(
     name="surveys",
@@ -17,13 +35,20 @@ cli = service_commands(
 
 
 @cli.command("run-due", help="Fait ce qui est échu (questionnaire de suivi, relances), une fois.")
-def run_due_command() -> None:
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="AAAA-MM-JJ[THH:MM]",
+    help="Fait comme s'il était cette date (heure de Paris si aucun fuseau n'est donné) : "
+    "rattraper un envoi, ou essayer le questionnaire de suivi sans attendre six semaines.",
+)
+def run_due_command(now_text: str | None) -> None:
     """For a cron job when the HTTP process does not run the periodic check itself."""
-    import click
-
     from services.surveys.bootstrap import bootstrap
     from services.surveys.service_layer.surveys import run_due
 
+    now = parse_now(now_text) if now_text else None
     kit = bootstrap()
-    done = run_due(kit.factory, kit.outbox, kit.settings)  # type: ignore[arg-type]
+    done = run_due(kit.factory, kit.outbox, kit.settings, now=now)  # type: ignore[arg-type]
     click.echo(f"surveys: {done} tâche(s) échue(s) faite(s)")
