@@ -60,8 +60,8 @@ def test_a_whole_edition(
     planned = _step(edition, "Planification")
     assert planned["porteurs_avec_rendez_vous"] == f.holders_on_time
     assert planned["rendez_vous"] <= planned["borne"]
-    # Emails received while the agendas go out (counted by template from the log below).
-    assert _step(edition, "Publication et agendas")["agendas_envoyes"] >= (
+    # Everyone planned receives the agenda, and nothing else, when the schedule is published.
+    assert _step(edition, "Publication et agendas")["agendas_envoyes"] == (
         f.experts + f.holders_on_time
     )
     assert _step(edition, "Absents")["absents"] == f.no_shows
@@ -89,9 +89,7 @@ def test_a_whole_edition(
     templates = Counter(template for _pid, template in sent)
     assert templates["inscription-porteur"] == f.holders
     assert templates["inscription-expert"] == f.experts
-    # Known: the publication's SlotAssigned may be read before SchedulePublished, and the
-    # notifier then sends them as changes ('changement') instead of the agenda.
-    assert templates["agenda"] + templates["changement"] >= f.experts + f.holders_on_time
+    assert templates["agenda"] == f.experts + f.holders_on_time
     assert templates["annulation"] == f.cancelled
     per_template = Counter(sent)
     once = {"inscription-porteur", "inscription-expert", "annulation"}
