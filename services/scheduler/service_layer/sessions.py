@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,6 +73,22 @@ def closed_ids(session: Session, edition_id: str) -> dict[str, Any]:
         select(closed_sessions).where(closed_sessions.c.edition_id == edition_id)
     ).all()
     return {r.session_id: r for r in rows}
+
+
+MEETINGS = Counter(
+    "rencontres_scheduler_meetings_total",
+    "Meetings of closed sessions, by outcome (held: both came, missed)",
+    ["outcome"],
+)
+for _outcome in ("held", "missed"):
+    MEETINGS.labels(_outcome)
+
+
+def count_closed(event: SessionClosed | None) -> None:
+    """Count the meetings of a session once its closing is committed."""
+    if event is not None:
+        MEETINGS.labels("held").inc(event.meetings_held)
+        MEETINGS.labels("missed").inc(event.meetings_missed)
 
 
 def close_session(

@@ -281,3 +281,29 @@ def test_caddyfile_is_valid(tmp_path: Path):
         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SITE_ADDRESS": ":80"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("promtool") is None, reason="promtool (Debian's prometheus) absent"
+)
+def test_dashboard_expressions_are_valid_promql(tmp_path: Path):
+    # Each expression as a recording rule: promtool parses it. Grafana's $__range is a duration.
+    rules = [
+        {"record": f"rencontres:check:{n}", "expr": expr.replace("$__range", "1d")}
+        for n, expr in enumerate(
+            target["expr"]
+            for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
+            for panel in json.loads(path.read_text())["panels"]
+            for target in panel["targets"]
+        )
+    ]
+    (tmp_path / "dashboards.yml").write_text(
+        yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]})
+    )
+    result = subprocess.run(
+        ["promtool", "check", "rules", "dashboards.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
