@@ -77,7 +77,8 @@ def closed_ids(session: Session, edition_id: str) -> dict[str, Any]:
 
 MEETINGS = Counter(
     "rencontres_scheduler_meetings_total",
-    "Meetings of closed sessions, by outcome (held: both came, missed)",
+    "Meetings of the meeting windows closed (morning, afternoon), by outcome (held: both "
+    "came, missed)",
     ["outcome"],
 )
 for _outcome in ("held", "missed"):
@@ -85,8 +86,9 @@ for _outcome in ("held", "missed"):
 
 
 def count_closed(event: SessionClosed | None) -> None:
-    """Count the meetings of a session once its closing is committed."""
-    if event is not None:
+    """Count the meetings of a window once its closing is committed. The day's own closing
+    repeats the windows' meetings: not counted again."""
+    if event is not None and event.kind is ClosedSessionKind.WINDOW:
         MEETINGS.labels("held").inc(event.meetings_held)
         MEETINGS.labels("missed").inc(event.meetings_missed)
 
