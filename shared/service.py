@@ -108,6 +108,9 @@ def service_commands(
             host=host or current.http_host,
             port=port or current.port,
             log_level="warning",
+            # Behind the reverse proxy: the client's address, not the proxy's, for rate limits.
+            proxy_headers=True,
+            forwarded_allow_ips=current.forwarded_allow_ips,
         )
 
     return group

@@ -38,6 +38,8 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # 0.0.0.0 in containers; loopback by default so a laptop exposes nothing.
     http_host: str = "127.0.0.1"
+    # Addresses whose X-Forwarded-For is trusted (the reverse proxy): comma-separated, or *.
+    forwarded_allow_ips: str = "127.0.0.1"
     # How long an operator stays logged in to the back-office (one cookie for every service).
     admin_session_hours: int = 12
     # Where the embedded mode keeps its files (SQLite databases, Redis, metrics, beat state).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.notifier.domain.emails import Template
+
 EMAILS = Counter(
     "rencontres_emails_total",
     "Emails handled, by template and outcome (sent, retry, failed, skipped)",
@@ -30,3 +32,9 @@ EMAIL_OLDEST_DUE_REMINDER = Gauge(
     "How long the oldest due and unsent reminder has been waiting (0 when none)",
     multiprocess_mode="mostrecent",
 )
+
+# Every template's series at 0 from the start: alerts see them before the first email.
+for _template in Template:
+    for _outcome in ("sent", "retry", "failed", "skipped"):
+        EMAILS.labels(_template.value, _outcome)
+    EMAIL_SEND_SECONDS.labels(_template.value)

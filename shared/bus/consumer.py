@@ -59,6 +59,15 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def _initialise_metrics(stream: str, group: str) -> None:
+    """Every series of a subscription at 0 from the start: alerts see it before the first use."""
+    for outcome in Outcome:
+        BUS_CONSUMED.labels(stream, group, outcome)
+    BUS_DEAD_LETTERED.labels(stream, group)
+    BUS_RECLAIMED.labels(stream, group)
+    BUS_HANDLER_SECONDS.labels(stream, group)
+
+
 class EventConsumer:
     """The subscriptions of one service, their dedupe table and their reclaimer."""
 
@@ -96,6 +105,7 @@ class EventConsumer:
             if stream in self.subscriptions:
                 raise ValueError(f"{stream} already has a handler in group {self.group}")
             self.subscriptions[stream] = Subscription(event_cls, handler, stream)
+            _initialise_metrics(stream, self.group)
             return handler
 
         return register

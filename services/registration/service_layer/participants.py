@@ -24,6 +24,7 @@ from services.registration.domain.model import (
     resolve_references,
     status_for_new,
 )
+from services.registration.metrics import CHECK_INS, REGISTRATIONS
 from services.registration.service_layer.editions import get_edition, registration_state
 from shared.db import transaction
 from shared.edition import EditionSettings
@@ -239,10 +240,13 @@ def register(
     now = now or utc_now()
     args = (kit, edition_id, profile, source, now, check_dates, check_capacity)
     try:
-        return _register(*args)
+        registration = _register(*args)
     except IntegrityError:
         # The same email committed concurrently: this submission becomes an update.
-        return _register(*args)
+        registration = _register(*args)
+    if registration.created:
+        REGISTRATIONS.labels(profile.role.value, source).inc()
+    return registration
 
 
 def _register(
@@ -435,7 +439,8 @@ def check_in(kit: ServiceKit, participant_id: str, present: bool = True) -> Row[
         )
         fresh = get(session, participant_id)
         assert fresh is not None
-        return fresh
+    CHECK_INS.labels(fresh.role, "arrived" if present else "undone").inc()
+    return fresh
 
 
 PERSONAL_COLUMNS: dict[str, Any] = {
@@ -553,6 +558,7 @@ def import_profiles(
     """
     now = utc_now()
     created: list[str] = []
+    created_roles: list[str] = []
     updated: list[str] = []
     conflicts: list[tuple[int, str]] = []
     unchanged = 0
@@ -602,12 +608,15 @@ def import_profiles(
                     )
                 )
                 created.append(participant_id)
+                created_roles.append(profile.role.value)
             if not conflicts:
                 _publish_import(kit, session, edition_id, created, updated, now)
             if dry_run or conflicts:
                 trans.rollback()
             else:
                 trans.commit()
+                for role in created_roles:
+                    REGISTRATIONS.labels(role, "import").inc()
         except BaseException:
             trans.rollback()
             raise

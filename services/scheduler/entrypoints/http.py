@@ -46,6 +46,7 @@ from services.scheduler.service_layer.sessions import (
     closable_sessions,
     close_session,
     closed_ids,
+    count_closed,
 )
 from shared.db import transaction
 from shared.edition import EditionSettings
@@ -607,6 +608,7 @@ def _close(sched: Scheduler, session_id: str) -> CloseOut:
         raise HTTPException(404, "Cette session n'existe pas dans le programme.") from exc
     except IntegrityError:
         event = None
+    count_closed(event)
     if event is None:
         return CloseOut(session_id=session_id, closed=False)
     return CloseOut(

@@ -13,7 +13,12 @@ from services.scheduler.adapters.db import no_show_checks, participants
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
 from services.scheduler.service_layer.planning import load_day, mark_no_shows
-from services.scheduler.service_layer.sessions import close_session, closed_ids, due_sessions
+from services.scheduler.service_layer.sessions import (
+    close_session,
+    closed_ids,
+    count_closed,
+    due_sessions,
+)
 from shared.db import transaction
 
 log = logging.getLogger(__name__)
@@ -32,8 +37,10 @@ def tick(app: Scheduler) -> list[str]:
             continue
         try:
             with transaction(app.kit.factory) as session:
-                if close_session(session, app, edition_id, session_id) is not None:
-                    closed.append(session_id)
+                event = close_session(session, app, edition_id, session_id)
+            count_closed(event)
+            if event is not None:
+                closed.append(session_id)
         except IntegrityError:  # another process closed it in the meantime
             continue
     if app.settings.auto_no_show:

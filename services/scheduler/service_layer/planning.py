@@ -56,6 +56,8 @@ MEETINGS_CHANGED = Counter(
     "Published meetings changed by live re-plans, by change (released, moved, added)",
     ["change"],
 )
+for _change in ("released", "moved", "added"):
+    MEETINGS_CHANGED.labels(_change)
 
 
 class Status:

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,6 +73,24 @@ def closed_ids(session: Session, edition_id: str) -> dict[str, Any]:
         select(closed_sessions).where(closed_sessions.c.edition_id == edition_id)
     ).all()
     return {r.session_id: r for r in rows}
+
+
+MEETINGS = Counter(
+    "rencontres_scheduler_meetings_total",
+    "Meetings of the meeting windows closed (morning, afternoon), by outcome (held: both "
+    "came, missed)",
+    ["outcome"],
+)
+for _outcome in ("held", "missed"):
+    MEETINGS.labels(_outcome)
+
+
+def count_closed(event: SessionClosed | None) -> None:
+    """Count the meetings of a window once its closing is committed. The day's own closing
+    repeats the windows' meetings: not counted again."""
+    if event is not None and event.kind is ClosedSessionKind.WINDOW:
+        MEETINGS.labels("held").inc(event.meetings_held)
+        MEETINGS.labels("missed").inc(event.meetings_missed)
 
 
 def close_session(

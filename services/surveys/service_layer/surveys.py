@@ -41,6 +41,7 @@ from services.surveys.domain.questions import (
     scores,
     validate,
 )
+from services.surveys.metrics import ANSWERS
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
 from shared.db import transaction
@@ -581,7 +582,14 @@ def submit_with_token(
             )
         return Submitted(Access.OK, result, survey)
 
-    return _retrying(factory, attempt)
+    return _counted(_retrying(factory, attempt), "personal")
+
+
+def _counted(submitted: Submitted, channel: str) -> Submitted:
+    """Count the answers once they are committed."""
+    if submitted.validation is not None and submitted.validation.ok and submitted.survey:
+        ANSWERS.labels(submitted.survey.kind.value, channel).inc()
+    return submitted
 
 
 def submit_anonymous(
@@ -610,7 +618,7 @@ def submit_anonymous(
             _upsert(session, survey, result.answers, now, submission_id=submission_id)
         return Submitted(Access.OK, result, survey)
 
-    return _retrying(factory, attempt)
+    return _counted(_retrying(factory, attempt), "venue")
 
 
 def survey_by_code(session: Session, code: str) -> Survey | None:

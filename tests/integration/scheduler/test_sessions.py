@@ -13,6 +13,7 @@ from services.scheduler.adapters.db import closed_sessions
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
 from services.scheduler.service_layer.clock_tasks import tick
+from services.scheduler.service_layer.sessions import MEETINGS
 from shared.bus.broker import DATA_FIELD
 from shared.db import transaction
 from shared.events import Role, SessionClosed
@@ -99,8 +100,11 @@ def test_the_clock_closes_windows_and_the_day_with_meeting_counts(harness: Harne
     harness.clock.now = at(9, 0)
     assert tick(harness.app) == []
     harness.clock.now = at(12, 31)
+    held, missed = (MEETINGS.labels(o)._value.get() for o in ("held", "missed"))
     assert tick(harness.app) == ["conference-matin", "rendez-vous-matin"]
     assert tick(harness.app) == []  # safe to run twice
+    assert MEETINGS.labels("held")._value.get() == held + len(morning) - expected_missed
+    assert MEETINGS.labels("missed")._value.get() == missed + expected_missed
     window = next(e for e in closed_events(harness) if e["session_id"] == "rendez-vous-matin")
     assert window["kind"] == "window"
     assert window["meetings_held"] == len(morning) - expected_missed
@@ -114,6 +118,10 @@ def test_the_clock_closes_windows_and_the_day_with_meeting_counts(harness: Harne
     assert missing not in day_event["attendee_ids"]
     assert day_event["meetings_held"] + day_event["meetings_missed"] == len(rows)
     assert len(closed_events(harness)) == 5
+    # The day's closing repeats the windows' meetings: counted once, by the windows.
+    assert MEETINGS.labels("held")._value.get() + MEETINGS.labels("missed")._value.get() == (
+        held + missed + len(rows)
+    )
 
 
 def test_an_old_edition_never_closes_itself(harness: Harness):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from services.surveys.adapters.db import responses
 from services.surveys.entrypoints.http import create_app
+from services.surveys.metrics import ANSWERS
 from services.surveys.service_layer import surveys as uc
 from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
@@ -195,10 +196,13 @@ def test_venue_link_and_qr_code(client, admin, kit):
     assert form_page.status_code == 200
     submission = re.search(r'name="submission_id" value="([^"]+)"', form_page.text).group(1)
     data = {**DAY_FORM, "submission_id": submission}
+    answers = ANSWERS.labels("journee", "venue")
+    counted = answers._value.get()
     assert client.post(f"/j/{code}", data=data).status_code == 200
     assert (
         client.post(f"/j/{code}", data={**data, "organisation": "3"}).status_code == 200
     )  # double send
+    assert answers._value.get() == counted + 2  # a correction counts again
     assert client.get("/j/ZZZZZZ").status_code == 404
     with kit.factory() as session:
         survey = uc.list_surveys(session, EDITION)[0]
