@@ -42,6 +42,7 @@ format: install
 docs: install
 	$(UV) run --frozen python -m shared.events.docs
 	$(UV) run --frozen python -m services.registration.entrypoints.openapi
+	$(UV) run --frozen python -m services.scheduler.entrypoints.openapi
 
 bench: install
 	$(UV) run --frozen python -m benchmarks
