@@ -53,7 +53,9 @@ def _default_edition(request: Request) -> str:
 
 
 @router.get("", include_in_schema=False)
+@router.get("/questionnaires", include_in_schema=False)
 def home(request: Request, _admin: CurrentAdmin) -> RedirectResponse:
+    # Behind the proxy, /admin is the operator's home (registration): the menu links here.
     return RedirectResponse(f"/admin/editions/{_default_edition(request)}/surveys", 303)
 
 
