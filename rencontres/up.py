@@ -117,7 +117,7 @@ def up() -> None:
             click.echo(f"  {name:<13} {url}")
         click.echo(
             "Chaque processus répond aussi sur /healthz et /metrics. Premier compte du "
-            "back-office : rencontres registration admin create --email vous@exemple.fr"
+            "back-office : .venv/bin/rencontres registration admin create --email vous@exemple.fr"
         )
         manager.loop()
         code = manager.returncode or 0
