@@ -352,6 +352,9 @@ class Scenario:
     absent: list[str] = field(default_factory=list)
     answered: Counter[str] = field(default_factory=Counter)  # questionnaire kind -> answers
     report_paths: list[Path] = field(default_factory=list)
+    # Called after each step is recorded (the browser test looks at the back-office then).
+    on_step: Callable[[Scenario, Step], None] | None = None
+    admin_password: str = ""
 
     def __post_init__(self) -> None:
         self.admin = httpx.Client(base_url=self.stack.urls["registration"], timeout=30)
@@ -372,6 +375,8 @@ class Scenario:
         self.echo(f"[{len(self.steps):>2}] {name} : {shown}")
         if where:
             self.echo(f"     → {where}")
+        if self.on_step is not None:
+            self.on_step(self, step)
 
     def settle(self, quiet: float = 2.5, timeout: float = 60) -> int:
         """Wait until no email has arrived for `quiet` seconds; returns the total received."""
@@ -456,7 +461,7 @@ class Scenario:
         return kept + self.holders[f.holders_on_time :]
 
     def login(self) -> None:
-        password = secrets.token_urlsafe(18)
+        password = self.admin_password = secrets.token_urlsafe(18)
         self.stack.command(
             "registration", "admin", "create", "--email", ADMIN_EMAIL, "--password", password
         )
@@ -705,6 +710,7 @@ def run_demo(
     bus_prefix: str | None = None,
     figures: Figures | None = None,
     keep: bool = False,
+    on_step: Callable[[Scenario, Step], None] | None = None,
 ) -> Scenario:
     sink = Sink()
     smtp_port = sink.start()
@@ -714,7 +720,7 @@ def run_demo(
     started = time.monotonic()
     stack.start()
     echo(f"Démarrée en {time.monotonic() - started:.0f} s ; SMTP local 127.0.0.1:{smtp_port}")
-    scenario = Scenario(stack, sink, figures or Figures(), echo)
+    scenario = Scenario(stack, sink, figures or Figures(), echo, on_step=on_step)
     try:
         scenario.run()
         echo(

@@ -1,4 +1,4 @@
-"""The back-office: login, participant list, edit, cancel, promote, exports."""
+"""The back-office: login, the day's home page, participant list, edit, cancel, promote, exports."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.registration.adapters.day_status import read_remote
 from services.registration.adapters.exports import export_rows, to_csv, to_xlsx
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import (
@@ -31,7 +33,7 @@ from services.registration.entrypoints.web import (
     read_form,
     settings_of,
 )
-from services.registration.service_layer import participants, queries
+from services.registration.service_layer import day, participants, queries
 from services.registration.service_layer.admins import authenticate
 from services.registration.service_layer.editions import get_edition, known_editions
 from services.registration.service_layer.importing import import_file
@@ -61,7 +63,7 @@ def safe_next(target: str | None) -> str:
     """Where to go after login: a back-office page of this site, never another site."""
     if target and target.startswith("/admin/") and not target.startswith("/admin/login"):
         return target
-    return "/admin/participants"
+    return "/admin"
 
 
 CurrentAdmin = Annotated[str, Depends(current_admin)]
@@ -124,10 +126,40 @@ async def logout(request: Request, _admin: CurrentAdmin) -> Response:
     return response
 
 
-@router.get("")
-@router.get("/")
-def home(_admin: CurrentAdmin) -> Response:
-    return redirect("/admin/participants")
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+async def home(
+    request: Request, _admin: CurrentAdmin, edition: Annotated[str | None, Query()] = None
+) -> HTMLResponse:
+    """The operator's day: each step in order, its state and figures, a link to where it is
+    done. The scheduler and the surveys service are asked server-side (service token)."""
+    settings = settings_of(request)
+    current = await run_in_threadpool(_edition, request, edition)
+
+    def figures() -> day.Local:
+        with kit_of(request).factory() as session:
+            return day.local_figures(session, current.edition_id)
+
+    local = await run_in_threadpool(figures)
+    remote = await read_remote(
+        settings.scheduler_internal_url,
+        settings.surveys_internal_url,
+        current.edition_id,
+        settings.service_token.get_secret_value(),
+        settings.status_timeout_s,
+    )
+    steps = day.steps(
+        local,
+        remote,
+        current.edition_id,
+        settings.scheduler_public_url,
+        settings.surveys_public_url,
+    )
+    return page(
+        request,
+        "admin/home.html",
+        {"title": "La journée pas à pas", "edition": current, "steps": steps},
+    )
 
 
 # -- list and exports --------------------------------------------------------------------------

@@ -160,6 +160,23 @@ class CloseOut(BaseModel):
     meetings_missed: int | None = None
 
 
+class SessionStateOut(BaseModel):
+    session_id: str
+    kind: str
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    closed: bool
+    closed_at: dt.datetime | None = None
+
+
+class DayOut(BaseModel):
+    edition_id: str
+    published_version: int | None
+    present: int
+    sessions: list[SessionStateOut]
+
+
 class EditionIn(BaseModel):
     settings: EditionSettings
     allow_moves: bool | None = None
@@ -505,6 +522,39 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
             moved=report.moved,
             added=report.added,
             kept=report.kept,
+        )
+
+    @app.get("/api/sessions", tags=["sessions"])
+    def sessions_get(_admin: CurrentAdmin) -> DayOut:
+        """The day as the back-office home shows it: the published version, who is present,
+        and each session to close (in time order) with whether it is closed."""
+        with uow() as session:
+            edition = ensure_edition(session, sched.outbox, sched.edition_id, sched.clock())
+            done = closed_ids(session, sched.edition_id)
+            published = planning.published_version(session, sched.edition_id)
+            present = session.execute(
+                select(participants.c.present).where(
+                    participants.c.edition_id == sched.edition_id,
+                    participants.c.erased.is_(False),
+                    participants.c.present.is_(True),
+                )
+            ).all()
+        return DayOut(
+            edition_id=sched.edition_id,
+            published_version=published.number if published else None,
+            present=len(present),
+            sessions=[
+                SessionStateOut(
+                    session_id=c.session_id,
+                    kind=c.kind.value,
+                    title=c.title,
+                    start=c.start,
+                    end=c.end,
+                    closed=c.session_id in done,
+                    closed_at=done[c.session_id].closed_at if c.session_id in done else None,
+                )
+                for c in closable_sessions(edition)
+            ],
         )
 
     @app.post("/api/sessions/{session_id}/close", tags=["sessions"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import segno
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,6 +34,8 @@ from shared.events import SurveyKind, utc_now
 from shared.service import ServiceKit
 
 router = APIRouter(prefix="/admin")
+# The same back-office's state as JSON, for the operator's home page in registration.
+api = APIRouter(prefix="/api")
 
 
 def _kit(request: Request) -> ServiceKit:
@@ -352,3 +356,28 @@ def compare_xlsx(request: Request, _admin: CurrentAdmin) -> Response:
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="evaluation-editions.xlsx"'},
     )
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+@api.get("/editions/{edition_id}/surveys")
+def surveys_json(request: Request, edition_id: str, _admin: CurrentAdmin) -> dict[str, Any]:
+    """The edition's questionnaires: kind, whether open, invitations and answers."""
+    now = utc_now()
+    with _kit(request).factory() as session:
+        rows = []
+        for s in uc.list_surveys(session, edition_id):
+            invited, answered, anonymous = uc.response_counts(session, s.survey_id)
+            rows.append(
+                {
+                    "survey_id": s.survey_id,
+                    "kind": s.kind.value,
+                    "title": s.title,
+                    "opened_at": s.opened_at.isoformat() if s.opened_at else None,
+                    "closes_at": s.closes_at.isoformat() if s.closes_at else None,
+                    "open": s.is_open(now),
+                    "invited": invited,
+                    "answered": answered,
+                    "anonymous": anonymous,
+                }
+            )
+    return {"edition_id": edition_id, "surveys": rows}

@@ -39,6 +39,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
     app.state.kit = kit
     app.include_router(public.router)
     app.include_router(admin.router)
+    app.include_router(admin.api)
 
     base_lifespan = app.router.lifespan_context
     interval = getattr(kit.settings, "due_interval_s", 0.0)

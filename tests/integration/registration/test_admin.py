@@ -78,7 +78,7 @@ def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
     assert read_admin_session(secret, value, 3600) == ADMIN_EMAIL
     assert read_admin_session("another-secret", value, 3600) is None
     assert client.get("/admin/participants").status_code == 200
-    assert answer.headers["location"] == "/admin/participants"
+    assert answer.headers["location"] == "/admin"
 
 
 def test_login_returns_to_the_page_asked_for_and_never_elsewhere(kit, client):
@@ -90,8 +90,8 @@ def test_login_returns_to_the_page_asked_for_and_never_elsewhere(kit, client):
     token = csrf_token(page.text)
     for asked, landing in (
         ("/admin/accueil", "/admin/accueil"),
-        ("https://ailleurs.example/admin/", "/admin/participants"),
-        ("//ailleurs.example", "/admin/participants"),
+        ("https://ailleurs.example/admin/", "/admin"),
+        ("//ailleurs.example", "/admin"),
     ):
         answer = client.post(
             "/admin/login",

@@ -141,3 +141,19 @@ def test_day_page_has_close_buttons(harness: Harness):
     assert "Cl%C3%B4tur%C3%A9e" in done.headers["location"] or "ok=" in done.headers["location"]
     assert "Clôturée" in client.get("/admin/journee").text
     assert client.post("/api/sessions/inconnue/close").status_code == 404
+
+
+def test_sessions_api_lists_each_session_and_whether_it_is_closed(harness: Harness):
+    small_day(harness)
+    harness.clock.now = at(12, 5)
+    client = TestClient(create_app(harness.app), headers={"Authorization": f"Bearer {TOKEN}"})
+    before = client.get("/api/sessions").json()
+    assert before["edition_id"] == EDITION and before["published_version"] is None
+    ids = [s["session_id"] for s in before["sessions"]]
+    assert "conference-matin" in ids and ids[-1] == "journee"
+    assert not any(s["closed"] for s in before["sessions"])
+    client.post("/api/sessions/conference-matin/close").raise_for_status()
+    after = {s["session_id"]: s for s in client.get("/api/sessions").json()["sessions"]}
+    assert after["conference-matin"]["closed"] and after["conference-matin"]["closed_at"]
+    assert not after["journee"]["closed"]
+    assert TestClient(create_app(harness.app)).get("/api/sessions").status_code == 401
