@@ -35,7 +35,7 @@ def processes() -> list[tuple[str, str, str]]:
         (
             "registration",
             "registration serve",
-            f"http://{host}:{registration.port}/admin/participants",
+            f"http://{host}:{registration.port}/admin",
         ),
         (
             "scheduler",

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import AVAILABILITIES, STAGES, forms_for
@@ -118,11 +119,19 @@ def holder_needs(form: dict[str, list[str]]) -> list[str]:
 
 @router.post("/inscription/{edition_id}/{role_slug}", response_class=HTMLResponse)
 async def submit_form(request: Request, edition_id: str, role_slug: str) -> HTMLResponse:
+    form = await read_form(request)
+    # The rest waits on the database and Redis: in a worker thread, so that one commit never
+    # holds up every other request of the event loop.
+    return await run_in_threadpool(_submit, request, edition_id, role_slug, form)
+
+
+def _submit(
+    request: Request, edition_id: str, role_slug: str, form: dict[str, list[str]]
+) -> HTMLResponse:
     role = _role(role_slug)
     edition = _edition(request, edition_id)
     settings = settings_of(request)
     limiter = limiter_of(request)
-    form = await read_form(request)
     if role is Role.HOLDER:
         form["thematiques"] = holder_needs(form)
     values = flat(form)
