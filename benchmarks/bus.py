@@ -8,17 +8,18 @@ default; everything it writes is under a prefix of its own and removed at the en
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import redis
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.orm import Session
 
-from shared.bus.outbox import Outbox
 from shared.db import bus_tables, transaction
 from shared.events import ParticipantRegistered, RegistrationStatus, Role
 from shared.service import make_kit
@@ -64,30 +65,63 @@ def raw_redis(prefix: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def _settings(prefix: str) -> BaseServiceSettings:
+    return BaseServiceSettings(redis_url=REDIS_URL, bus_prefix=prefix, relay_interval_s=0.01)
+
+
+def produce(prefix: str, count: int, database_url: str, ready: Any, go: Any) -> None:
+    """The producing service, in a process of its own as in a deployment: each event committed
+    in its own transaction, while its relay publishes."""
+
+    async def run() -> None:
+        producer = make_kit("producer", _settings(prefix), metadata, database_url)
+        metadata.create_all(producer.engine)
+        await producer.runtime.start()
+        ready.set()  # started: the clock runs from the first event, not from the imports
+        go.wait()
+
+        def write() -> None:
+            for _ in range(count):
+                with transaction(producer.factory) as session:
+                    producer.outbox.add(session, _event())
+
+        await asyncio.to_thread(write)
+        while producer.runtime.relay.publish_all() or _backlog(producer.engine):
+            await asyncio.sleep(0.01)
+        await producer.runtime.stop()
+        producer.engine.dispose()
+
+    asyncio.run(run())
+
+
+def _backlog(engine) -> int:
+    table = metadata.tables["outbox"]
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+            ).scalar_one()
+        )
+
+
 async def through_the_bus(prefix: str, count: int, database_urls: tuple[str, str]) -> float:
-    """Each event committed in its own transaction by a producing service, relayed, and
-    consumed by another service (its own database) with its dedupe row."""
-    settings = BaseServiceSettings(redis_url=REDIS_URL, bus_prefix=prefix, relay_interval_s=0.01)
-    producer = make_kit("producer", settings, metadata, database_urls[0])
-    kit = make_kit("bench", settings, metadata, database_urls[1])
-    metadata.create_all(producer.engine)
+    """Events committed by a producing service (another process), relayed, and consumed by
+    this service (its own database) with their dedupe rows: the rate of the whole path."""
+    kit = make_kit("bench", _settings(prefix), metadata, database_urls[1])
     metadata.create_all(kit.engine)
 
     @kit.consumer.on(ParticipantRegistered)
     def record(session: Session, event: ParticipantRegistered) -> None:
         session.execute(effects.insert().values(event_id=str(event.event_id)))
 
-    await producer.runtime.start()
     await kit.runtime.start()
-    outbox: Outbox = producer.outbox
+    context = multiprocessing.get_context("spawn")
+    ready, go = context.Event(), context.Event()
+    producer = context.Process(target=produce, args=(prefix, count, database_urls[0], ready, go))
+    producer.start()
+    await asyncio.to_thread(ready.wait)
     started = time.perf_counter()
-
-    def produce() -> None:
-        for _ in range(count):
-            with transaction(producer.factory) as session:
-                outbox.add(session, _event())
-
-    await asyncio.to_thread(produce)
+    go.set()
     while True:
         with kit.engine.connect() as conn:
             done = conn.execute(select(func.count()).select_from(effects)).scalar_one()
@@ -95,9 +129,8 @@ async def through_the_bus(prefix: str, count: int, database_urls: tuple[str, str
             break
         await asyncio.sleep(0.02)
     rate = count / (time.perf_counter() - started)
-    await producer.runtime.stop()
+    producer.join()
     await kit.runtime.stop()
-    producer.engine.dispose()
     kit.engine.dispose()
     return rate
 
