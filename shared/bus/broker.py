@@ -42,4 +42,7 @@ class JSONEventFormat(MessageFormat):
 def make_broker(redis_url: str, **kwargs: Any) -> RedisBroker:
     # One log line per message would drown the logs of a busy day: keep them for DEBUG.
     kwargs.setdefault("log_level", logging.DEBUG)
+    # On shutdown, messages being handled get this long to finish; without a limit FastStream
+    # may wait forever. One cut short stays pending and is reclaimed by another process.
+    kwargs.setdefault("graceful_timeout", 5.0)
     return RedisBroker(redis_url, message_format=JSONEventFormat, **kwargs)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.bus.broker import DATA_FIELD
+from shared.bus.loops import stop_requested
 from shared.events import Event, utc_now
 from shared.metrics import (
     BUS_CONSUMED,
@@ -316,10 +317,10 @@ class EventConsumer:
 
     async def run_reclaimer(self, client: aioredis.Redis, interval_s: float = 5.0) -> None:
         """Reclaim forever; survives a Redis restart by retrying."""
-        while True:
+        while not stop_requested():
             try:
                 await self.ensure_groups(client)
-                while True:
+                while not stop_requested():
                     await self.reclaim_once(client)
                     await asyncio.sleep(interval_s)
             except asyncio.CancelledError:

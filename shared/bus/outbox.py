@@ -19,6 +19,7 @@ from sqlalchemy import Engine, Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.bus.broker import entry_fields
+from shared.bus.loops import stop_requested
 from shared.bus.trim import trim_stream
 from shared.db import is_postgresql
 from shared.events import Event, utc_now
@@ -143,7 +144,7 @@ class OutboxRelay:
 
     async def run(self, interval_s: float = 0.2) -> None:
         """Poll until cancelled; survives Redis and database outages, retrying."""
-        while True:
+        while not stop_requested():
             try:
                 published = await asyncio.to_thread(self.publish_all)
                 if time.monotonic() - self._last_trim > self.trim_every_s:

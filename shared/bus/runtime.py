@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import redis
@@ -67,9 +66,10 @@ class BusRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:  # never seen since the loops check stop_requested(): say so
+                log.error("bus task %s did not stop", task.get_coro())
         self._tasks.clear()
         if self.broker:
             await self.broker.stop()

@@ -302,3 +302,24 @@ def test_a_batch_holding_the_same_event_twice_has_one_effect(engine, bus_prefix)
     results = consumer.process_batch(STREAM(bus_prefix), [body, other, body])
     assert results == [Outcome.OK, Outcome.OK, Outcome.DUPLICATE]
     assert effect_count(engine) == 2
+
+
+def test_the_runtime_stops_promptly_right_after_starting(database_url, redis_url, bus_prefix):
+    """Stopping at once used to hang now and then: redis-py may swallow the cancellation of
+    a command, and the reclaimer then went on forever."""
+    from shared.service import make_kit
+    from shared.settings import BaseServiceSettings
+    from tests.integration.bus.app import metadata
+
+    settings = BaseServiceSettings(redis_url=redis_url, bus_prefix=bus_prefix)
+    kit = make_kit("demo", settings, metadata, database_url)
+    metadata.create_all(kit.engine)
+    kit.consumer.on(ParticipantRegistered)(lambda session, event: None)
+
+    async def start_and_stop() -> None:
+        for _ in range(10):
+            await kit.runtime.start()
+            await asyncio.wait_for(kit.runtime.stop(), timeout=15)
+
+    asyncio.run(start_and_stop())
+    kit.engine.dispose()
