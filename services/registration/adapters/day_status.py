@@ -15,7 +15,7 @@ import httpx
 class Remote:
     schedule: dict[str, Any] | None  # scheduler GET /api/schedule
     day: dict[str, Any] | None  # scheduler GET /api/sessions
-    surveys: dict[str, Any] | None  # surveys GET /api/editions/{edition}/surveys
+    surveys: dict[str, Any] | None  # surveys GET /internal/editions/{edition}/surveys
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
@@ -36,6 +36,6 @@ async def read_remote(
         schedule, day, surveys = await asyncio.gather(
             _get(client, f"{scheduler_url.rstrip('/')}/api/schedule"),
             _get(client, f"{scheduler_url.rstrip('/')}/api/sessions"),
-            _get(client, f"{surveys_url.rstrip('/')}/api/editions/{edition_id}/surveys"),
+            _get(client, f"{surveys_url.rstrip('/')}/internal/editions/{edition_id}/surveys"),
         )
     return Remote(schedule, day, surveys)

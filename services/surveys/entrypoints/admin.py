@@ -24,7 +24,7 @@ from services.surveys.domain.questions import (
     remove,
 )
 from services.surveys.domain.report import comparison_row
-from services.surveys.entrypoints.auth import CurrentAdmin
+from services.surveys.entrypoints.auth import CurrentAdmin, ServiceCaller
 from services.surveys.entrypoints.public import venue_url
 from services.surveys.entrypoints.web import form_dict, page
 from services.surveys.service_layer import report as reports
@@ -34,8 +34,9 @@ from shared.events import SurveyKind, utc_now
 from shared.service import ServiceKit
 
 router = APIRouter(prefix="/admin")
-# The same back-office's state as JSON, for the operator's home page in registration.
-api = APIRouter(prefix="/api")
+# The same back-office's state as JSON, for the operator's home page in registration (called
+# server-side with the service token; under /internal, so the proxy never exposes it).
+api = APIRouter(prefix="/internal")
 
 
 def _kit(request: Request) -> ServiceKit:
@@ -360,7 +361,7 @@ def compare_xlsx(request: Request, _admin: CurrentAdmin) -> Response:
 
 # -- JSON ---------------------------------------------------------------------------------------
 @api.get("/editions/{edition_id}/surveys")
-def surveys_json(request: Request, edition_id: str, _admin: CurrentAdmin) -> dict[str, Any]:
+def surveys_json(request: Request, edition_id: str, _caller: ServiceCaller) -> dict[str, Any]:
     """The edition's questionnaires: kind, whether open, invitations and answers."""
     now = utc_now()
     with _kit(request).factory() as session:

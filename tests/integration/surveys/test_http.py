@@ -322,8 +322,8 @@ def test_results_page_shows_rates_and_free_texts(admin, client, kit):
 
 
 def test_surveys_api_gives_each_questionnaire_with_its_counts(client, kit):
-    assert client.get(f"/api/editions/{EDITION}/surveys").status_code == 401
-    assert client.get(f"/api/editions/{EDITION}/surveys", headers=SERVICE).json() == {
+    assert client.get(f"/internal/editions/{EDITION}/surveys").status_code == 401
+    assert client.get(f"/internal/editions/{EDITION}/surveys", headers=SERVICE).json() == {
         "edition_id": EDITION,
         "surveys": [],
     }
@@ -334,7 +334,7 @@ def test_surveys_api_gives_each_questionnaire_with_its_counts(client, kit):
         .replace("http://testserver", "")
     )
     client.post(path, data=DAY_FORM)
-    body = client.get(f"/api/editions/{EDITION}/surveys", headers=SERVICE).json()
+    body = client.get(f"/internal/editions/{EDITION}/surveys", headers=SERVICE).json()
     day = [s for s in body["surveys"] if s["invited"]]
     assert len(day) == 1 and day[0]["open"] and day[0]["opened_at"]
     assert (day[0]["invited"], day[0]["answered"]) == (1, 1)
