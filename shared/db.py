@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,7 @@ def make_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    _serialise_writers(engine)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,6 +73,41 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+# SQL that takes SQLite's write lock: anything but a read.
+_READS = ("SELECT", "PRAGMA", "WITH")
+_WRITING = "rencontres_writing"
+
+
+def _serialise_writers(engine: Engine, timeout_s: float = 30.0) -> None:
+    """One writing transaction at a time per process, handed over as soon as it ends.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
+    100 ms each): under load the lock sits free while writers sleep. A process lock taken at
+    a transaction's first write and released at its end wakes the next writer at once.
+    Writers of other processes still meet SQLite's own busy timeout.
+    """
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _acquire(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get(_WRITING) or statement.lstrip()[:6].upper().startswith(_READS):
+            return
+        if not lock.acquire(timeout=timeout_s):
+            raise TimeoutError("base SQLite occupée : aucune écriture possible depuis 30 s")
+        conn.info[_WRITING] = True
+
+    def _release(info: dict[str, Any] | None) -> None:
+        # A plain Lock, not an RLock: released in whichever thread ends the transaction.
+        if info is not None and info.pop(_WRITING, False):
+            lock.release()
+
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, lambda conn: _release(conn.info))
+    # However a connection goes back to the pool, the lock it held goes with it.
+    for name in ("checkin", "invalidate", "close"):
+        event.listen(engine.pool, name, lambda _dbapi, record, *_: _release(record and record.info))
 
 
 def is_postgresql(engine: Engine) -> bool:
