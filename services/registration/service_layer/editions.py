@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import editions
@@ -13,25 +14,38 @@ from shared.edition import EditionSettings, default_edition
 from shared.events import EditionUpdated, utc_now
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed(stored: str) -> EditionSettings:
+    """Settings are frozen and change rarely: each stored version is validated once, not on
+    every request that reads it."""
+    return EditionSettings.model_validate_json(stored)
+
+
+# Built once: on SQLite, building a statement costs more than running it.
+_SETTINGS = select(editions.c.settings).where(editions.c.edition_id == bindparam("eid"))
+_SETTINGS_FOR_UPDATE = _SETTINGS.with_for_update()
+_TOUCH = (
+    update(editions)
+    .where(editions.c.edition_id == bindparam("eid"))
+    .values(edition_id=editions.c.edition_id)
+)
+
+
 def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> EditionSettings:
     """The stored settings, or the action sheet's defaults for this year's edition.
 
     `lock` serialises the registrations of one edition: places are counted under it.
     """
-    query = select(editions.c.settings).where(editions.c.edition_id == edition_id)
+    query = _SETTINGS
     if lock:
-        query = query.with_for_update()
+        query = _SETTINGS_FOR_UPDATE
         if session.get_bind().dialect.name == "sqlite":
             # SQLite ignores FOR UPDATE and reads outside a transaction until the first write:
             # writing first takes the database's write lock for the whole unit of work.
-            session.execute(
-                update(editions)
-                .where(editions.c.edition_id == edition_id)
-                .values(edition_id=editions.c.edition_id)
-            )
-    stored = session.execute(query).scalar_one_or_none()
+            session.execute(_TOUCH, {"eid": edition_id})
+    stored = session.execute(query, {"eid": edition_id}).scalar_one_or_none()
     if stored is not None:
-        return EditionSettings.model_validate_json(stored)
+        return _parsed(stored)
     default = default_edition()
     if edition_id != default.edition_id:
         raise RegistrationError("unknown_edition")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -11,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,10 +79,28 @@ def self_service_url(kit: ServiceKit, row: Row[Any]) -> str:
 
 
 # -- reading -----------------------------------------------------------------------------------
+# The statements of a registration, built once: on SQLite, building a statement costs more
+# than running it, and a registration runs several.
+_BY_ID = select(participants).where(participants.c.participant_id == bindparam("pid"))
+_BY_EMAIL = select(participants).where(
+    participants.c.edition_id == bindparam("eid"), participants.c.email == bindparam("email")
+)
+_REGISTERED_COUNT = select(func.count()).where(
+    participants.c.edition_id == bindparam("eid"),
+    participants.c.role == bindparam("role"),
+    participants.c.status == RegistrationStatus.REGISTERED.value,
+)
+_WISHES_OF_THE_OTHER_SIDE = select(
+    participants.c.participant_id, participants.c.wants, participants.c.refuses
+).where(
+    participants.c.edition_id == bindparam("eid"),
+    participants.c.role != bindparam("role"),
+    participants.c.erased_at.is_(None),
+)
+
+
 def get(session: Session, participant_id: str | uuid.UUID) -> Row[Any] | None:
-    return session.execute(
-        select(participants).where(participants.c.participant_id == str(participant_id))
-    ).first()
+    return session.execute(_BY_ID, {"pid": str(participant_id)}).first()
 
 
 def by_token(session: Session, token: str) -> Row[Any] | None:
@@ -99,29 +118,38 @@ def _require(session: Session, participant_id: str | uuid.UUID) -> Row[Any]:
     return row
 
 
-def _candidates(session: Session, edition_id: str) -> list[Candidate]:
-    rows = session.execute(
-        select(
-            participants.c.participant_id,
-            participants.c.role,
-            participants.c.email,
-            participants.c.organisation,
-        ).where(participants.c.edition_id == edition_id, participants.c.erased_at.is_(None))
-    ).all()
-    return [
-        Candidate(uuid.UUID(r.participant_id), Role(r.role), r.email, r.organisation) for r in rows
-    ]
+class Candidates:
+    """The edition's participants that wishes and refusals may name: read once, and only if
+    an event has a wish or a refusal to resolve (most have none)."""
+
+    def __init__(self, session: Session, edition_id: str) -> None:
+        self.session = session
+        self.edition_id = edition_id
+
+    @functools.cached_property
+    def all(self) -> list[Candidate]:
+        rows = self.session.execute(
+            select(
+                participants.c.participant_id,
+                participants.c.role,
+                participants.c.email,
+                participants.c.organisation,
+            ).where(
+                participants.c.edition_id == self.edition_id, participants.c.erased_at.is_(None)
+            )
+        ).all()
+        return [
+            Candidate(uuid.UUID(r.participant_id), Role(r.role), r.email, r.organisation)
+            for r in rows
+        ]
+
+    def resolve(self, references: list[str], role: Role) -> list[uuid.UUID]:
+        return resolve_references(references, role, self.all) if references else []
 
 
 def _registered_count(session: Session, edition_id: str, role: Role) -> int:
     return int(
-        session.execute(
-            select(func.count()).where(
-                participants.c.edition_id == edition_id,
-                participants.c.role == role.value,
-                participants.c.status == RegistrationStatus.REGISTERED.value,
-            )
-        ).scalar_one()
+        session.execute(_REGISTERED_COUNT, {"eid": edition_id, "role": role.value}).scalar_one()
     )
 
 
@@ -129,7 +157,7 @@ def _registered_count(session: Session, edition_id: str, role: Role) -> int:
 def profile_event(
     cls: type[ParticipantRegistered] | type[ParticipantUpdated],
     row: Row[Any],
-    candidates: list[Candidate],
+    candidates: Candidates,
 ) -> Event:
     role = Role(row.role)
     return cls(
@@ -142,8 +170,8 @@ def profile_event(
         stage=row.stage,
         commune=row.commune or None,
         tags=list(row.tags),
-        wants=resolve_references(row.wants, role, candidates),
-        refuses=resolve_references(row.refuses, role, candidates),
+        wants=candidates.resolve(row.wants, role),
+        refuses=candidates.resolve(row.refuses, role),
         sessions=list(row.sessions),
         availability=row.availability,
         max_meetings=row.max_meetings,
@@ -202,20 +230,16 @@ def _differs(row: Row[Any], values: dict[str, Any]) -> bool:
 
 def _refresh_referrers(kit: ServiceKit, session: Session, row: Row[Any], now: dt.datetime) -> None:
     """Those whose wishes or refusals name this participant get their ids resolved anew."""
-    candidates = _candidates(session, row.edition_id)
     others = session.execute(
-        select(participants).where(
-            participants.c.edition_id == row.edition_id,
-            participants.c.role != row.role,
-            participants.c.erased_at.is_(None),
-        )
+        _WISHES_OF_THE_OTHER_SIDE, {"eid": row.edition_id, "role": row.role}
     ).all()
+    candidates = Candidates(session, row.edition_id)
     for other in others:
         if references_match([*other.wants, *other.refuses], row.email, row.organisation):
             session.execute(
                 participants.update()
                 .where(participants.c.participant_id == other.participant_id)
-                .values(revision=other.revision + 1, updated_at=now)
+                .values(revision=participants.c.revision + 1, updated_at=now)
             )
             fresh = get(session, other.participant_id)
             assert fresh is not None
@@ -262,11 +286,7 @@ def _register(
         edition = get_edition(session, edition_id, lock=True)
         if check_dates and registration_state(edition, now) != "open":
             raise RegistrationError(f"registration_{registration_state(edition, now)}")
-        existing = session.execute(
-            select(participants).where(
-                participants.c.edition_id == edition_id, participants.c.email == profile.email
-            )
-        ).first()
+        existing = session.execute(_BY_EMAIL, {"eid": edition_id, "email": profile.email}).first()
         values = _profile_values(profile, existing, now)
         if existing is not None:
             if existing.role != profile.role.value:
@@ -285,23 +305,24 @@ def _register(
             kit.settings.secret_key.get_secret_value(), participant_id, nonce
         )
         session.execute(
-            participants.insert().values(
-                participant_id=participant_id,
-                edition_id=edition_id,
-                status=status.value,
-                source=source,
-                revision=1,
-                token_hash=token_hash(token),
-                token_nonce=nonce,
-                created_at=now,
-                updated_at=now,
+            participants.insert(),
+            {
+                "participant_id": participant_id,
+                "edition_id": edition_id,
+                "status": status.value,
+                "source": source,
+                "revision": 1,
+                "token_hash": token_hash(token),
+                "token_nonce": nonce,
+                "created_at": now,
+                "updated_at": now,
                 **values,
-            )
+            },
         )
         row = get(session, participant_id)
         assert row is not None
         kit.outbox.add(
-            session, profile_event(ParticipantRegistered, row, _candidates(session, edition_id))
+            session, profile_event(ParticipantRegistered, row, Candidates(session, edition_id))
         )
         _refresh_referrers(kit, session, row, now)
         return Registration(uuid.UUID(participant_id), status, True, True, token)
@@ -335,7 +356,7 @@ def _update_existing(
         row = get(session, existing.participant_id)
         assert row is not None
         kit.outbox.add(
-            session, profile_event(ParticipantUpdated, row, _candidates(session, row.edition_id))
+            session, profile_event(ParticipantUpdated, row, Candidates(session, row.edition_id))
         )
         if (existing.email, existing.organisation) != (row.email, row.organisation):
             _refresh_referrers(kit, session, row, now)
@@ -395,7 +416,7 @@ def _set_status(
         else:
             kit.outbox.add(
                 session,
-                profile_event(ParticipantUpdated, fresh, _candidates(session, row.edition_id)),
+                profile_event(ParticipantUpdated, fresh, Candidates(session, row.edition_id)),
             )
         return fresh
 
@@ -644,7 +665,7 @@ def _publish_import(
     updated: list[str],
     now: dt.datetime,
 ) -> None:
-    candidates = _candidates(session, edition_id)
+    candidates = Candidates(session, edition_id)
     touched = set(created) | set(updated)
     for cls, ids in ((ParticipantRegistered, created), (ParticipantUpdated, updated)):
         for participant_id in ids:
