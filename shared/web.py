@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import Counter, Histogram
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.bus.runtime import BusRuntime
 from shared.metrics import render_metrics
@@ -25,6 +28,59 @@ HTTP_SECONDS = Histogram(
 )
 
 
+class RequestMetrics:
+    """Counts and times every HTTP request by route template, never by raw path (ids and
+    tokens stay out of the labels). Plain ASGI: Starlette's BaseHTTPMiddleware costs a task
+    and a stream per request, a good share of a small request's time."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, route, method, f"{status // 100}xx").inc()
+            HTTP_SECONDS.labels(self.service, route, method).observe(time.perf_counter() - started)
+
+
+class DefaultHeaders:
+    """Adds headers to every HTTP response that does not set them itself."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(
     *, service: str, title: str, runtime: BusRuntime | None, version: str = "1.0.0"
 ) -> FastAPI:
@@ -34,6 +90,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             await runtime.start()
+        # What is loaded by now lives as long as the process: out of the collector's sight, a
+        # full collection takes a millisecond instead of a request-stalling 100+ ms.
+        gc.freeze()
         try:
             yield
         finally:
@@ -42,19 +101,7 @@ def create_app(
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        # The route template, never the raw path: ids and tokens stay out of the labels.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_REQUESTS.labels(
-            service, route, request.method, f"{response.status_code // 100}xx"
-        ).inc()
-        HTTP_SECONDS.labels(service, route, request.method).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics, service=service)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

@@ -19,9 +19,19 @@ class RateLimiter:
 
     def hit(self, scope: str, value: str, limit: int, window_s: int) -> bool:
         """Count one attempt; False once `limit` attempts were made within the window."""
-        key = self.key(scope, value)
-        pipe = self.client.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window_s, nx=True)
-        count, _ = pipe.execute()
-        return int(count) <= limit
+        return self.hit_all([(scope, value, limit)], window_s)
+
+    def hit_all(self, counters: list[tuple[str, str, int]], window_s: int) -> bool:
+        """Count one attempt on each (scope, value, limit), in one round trip; False if any
+        counter is over its limit."""
+        # No MULTI/EXEC needed: EXPIRE NX only ever sets a counter's first deadline.
+        pipe = self.client.pipeline(transaction=False)
+        for scope, value, _limit in counters:
+            key = self.key(scope, value)
+            pipe.incr(key)
+            pipe.expire(key, window_s, nx=True)
+        replies = pipe.execute()
+        counts = replies[::2]
+        return all(
+            int(count) <= limit for count, (_s, _v, limit) in zip(counts, counters, strict=True)
+        )

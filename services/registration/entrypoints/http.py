@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import redis
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -13,6 +11,7 @@ from services.registration.bootstrap import bootstrap
 from services.registration.entrypoints import admin, checkin, internal, public, selfservice
 from services.registration.entrypoints.web import page
 from shared.service import ServiceKit
+from shared.web import DefaultHeaders
 from shared.web import create_app as create_base_app
 
 
@@ -28,17 +27,16 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         kit.settings.secret_key.get_secret_value(),
     )
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        # No page of this service may be framed (a hidden frame could tap « Arrivé·e »).
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    # No page of this service may be framed (a hidden frame could tap « Arrivé·e »).
+    app.add_middleware(
+        DefaultHeaders,
+        headers={
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": "frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+        },
+    )
 
     app.include_router(public.router)
     app.include_router(internal.router)

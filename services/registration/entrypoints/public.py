@@ -143,28 +143,31 @@ def _submit(
         context = form_context(edition, role, values)
         context["alert"] = error_message("csrf")
         return page(request, "form.html", context, status_code=403)
-    if not limiter.hit(
-        "form-ip", client_ip(request), settings.rate_per_ip, settings.rate_window_seconds
-    ):
+    is_bot = looks_like_a_bot(request, form, elapsed)
+    state = registration_state(edition)
+    profile, errors = None, None
+    if not is_bot and state == "open":
+        try:
+            profile = parse_profile(role, values, edition)
+        except InvalidProfile as exc:
+            errors = exc.errors
+    # Every attempt counts for its address, every valid one for its email: one round trip.
+    limits = [("form-ip", client_ip(request), settings.rate_per_ip)]
+    if profile is not None:
+        limits.append(("form-email", profile.email, settings.rate_per_email))
+    if not limiter.hit_all(limits, settings.rate_window_seconds):
         return _rate_limited(request, edition)
-    if looks_like_a_bot(request, form, elapsed):
+    if is_bot:
         # The same answer as a success: nothing tells a program it was spotted.
         return page(
             request,
             "confirmation.html",
             {"edition": edition, "waiting": False, "created": True},
         )
-    state = registration_state(edition)
     if state != "open":
         return _closed_page(request, edition, state)
-    try:
-        profile = parse_profile(role, values, edition)
-    except InvalidProfile as exc:
-        return page(request, "form.html", form_context(edition, role, values, exc.errors), 422)
-    if not limiter.hit(
-        "form-email", profile.email, settings.rate_per_email, settings.rate_window_seconds
-    ):
-        return _rate_limited(request, edition)
+    if profile is None:
+        return page(request, "form.html", form_context(edition, role, values, errors), 422)
     try:
         result = participants.register(kit_of(request), edition.edition_id, profile)
     except RegistrationError as exc:

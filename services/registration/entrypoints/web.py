@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from pathlib import Path
@@ -17,6 +18,8 @@ from services.registration.settings import RegistrationSettings
 from shared.service import ServiceKit
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Templates change with a new release, never under a running process: no stat() per render.
+templates.env.auto_reload = False
 
 CSRF_COOKIE = "rencontres_csrf"
 CSRF_FIELD = "csrf_token"
@@ -60,8 +63,13 @@ class CsrfToken:
         if self.new_cookie:
             self.cookie = secrets.token_urlsafe(24)
 
+    @functools.cached_property
     def field(self) -> str:
         return _csrf_serializer(self.request).dumps(self.cookie)
+
+    def __str__(self) -> str:
+        # Signed when a template writes it: most pages that have no form never pay for it.
+        return self.field
 
     def attach(self, response: HTMLResponse) -> HTMLResponse:
         if self.new_cookie:
@@ -116,6 +124,6 @@ def page(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     csrf = CsrfToken(request)
-    full = {"csrf_token": csrf.field(), **(context or {})}
+    full = {"csrf_token": csrf, **(context or {})}
     response = templates.TemplateResponse(request, template, full, status_code=status_code)
     return csrf.attach(response)

@@ -37,6 +37,8 @@ def french_number(value: float | int | None, digits: int = 1) -> str:
 
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Templates change with a new release, never under a running process: no stat() per render.
+templates.env.auto_reload = False
 templates.env.globals.update(choices=choices, TYPE_LABELS=TYPE_LABELS)
 templates.env.filters.update(french_datetime=french_datetime, num=french_number, euros=euros)
 
