@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,7 +55,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, shared_by_workers: bool = False) -> Engine:
+    """`shared_by_workers`: several HTTP worker processes write this SQLite file; they queue
+    for it on an flock instead of SQLite's polling (see _WriterTurn)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -60,7 +65,7 @@ def make_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    _serialise_writers(engine)
+    _serialise_writers(engine, parsed.database if shared_by_workers else None)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,32 +85,80 @@ _READS = ("SELECT", "PRAGMA", "WITH")
 _WRITING = "rencontres_writing"
 
 
-def _serialise_writers(engine: Engine, timeout_s: float = 30.0) -> None:
-    """One writing transaction at a time per process, handed over as soon as it ends.
+class _WriterTurn:
+    """One writing transaction at a time on a SQLite file, handed over as soon as it ends.
 
-    SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
-    100 ms each): under load the lock sits free while writers sleep. A process lock taken at
-    a transaction's first write and released at its end wakes the next writer at once.
-    Writers of other processes still meet SQLite's own busy timeout.
+    SQLite lets one writer in and makes the others poll with growing sleeps (1, 2, 5, 10... up
+    to 100 ms): under load its lock sits free while the writers sleep. Here writers queue on a
+    thread lock within a process and, when a service runs several HTTP workers, on an flock()
+    of `<database>.lock` between them, both handed over within a millisecond. Other processes
+    (command line, Celery) keep to SQLite's own lock and busy timeout: measured with the
+    notifier's Celery children on the flock too, confirmation emails left later, not sooner.
     """
-    lock = threading.Lock()
+
+    def __init__(self, lock_path: str | None, timeout_s: float = 30.0) -> None:
+        self.lock_path = lock_path
+        self.timeout_s = timeout_s
+        self._pid = -1
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    def _for_this_process(self) -> None:
+        # A forked child gets its own lock and file description (flock is per description).
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._lock = threading.Lock()
+            self._fd = (
+                os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600) if self.lock_path else None
+            )
+
+    def acquire(self) -> None:
+        self._for_this_process()
+        deadline = time.monotonic() + self.timeout_s
+        if not self._lock.acquire(timeout=self.timeout_s):
+            raise TimeoutError("base SQLite occupée : aucune écriture possible depuis 30 s")
+        if self._fd is None:
+            return
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self._lock.release()
+                    raise TimeoutError(
+                        "base SQLite occupée : aucune écriture possible depuis 30 s"
+                    ) from None
+                time.sleep(0.0005)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
+
+
+def _serialise_writers(engine: Engine, database: str | None) -> None:
+    """Takes the writer's turn at a transaction's first write, gives it back at its end.
+
+    `database`: the file whose writers of other processes queue on `<database>.lock` too."""
+    on_file = database not in (None, "", ":memory:")
+    turn = _WriterTurn(f"{database}.lock" if on_file else None)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _acquire(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if conn.info.get(_WRITING) or statement.lstrip()[:6].upper().startswith(_READS):
             return
-        if not lock.acquire(timeout=timeout_s):
-            raise TimeoutError("base SQLite occupée : aucune écriture possible depuis 30 s")
+        turn.acquire()
         conn.info[_WRITING] = True
 
     def _release(info: dict[str, Any] | None) -> None:
-        # A plain Lock, not an RLock: released in whichever thread ends the transaction.
+        # Released in whichever thread ends the transaction (a plain Lock allows it).
         if info is not None and info.pop(_WRITING, False):
-            lock.release()
+            turn.release()
 
     for name in ("commit", "rollback"):
         event.listen(engine, name, lambda conn: _release(conn.info))
-    # However a connection goes back to the pool, the lock it held goes with it.
+    # However a connection goes back to the pool, the turn it held goes with it.
     for name in ("checkin", "invalidate", "close"):
         event.listen(engine.pool, name, lambda _dbapi, record, *_: _release(record and record.info))
 

@@ -50,13 +50,13 @@ BUS_PENDING = Gauge(
     "rencontres_bus_pending_messages",
     "Messages delivered to a consumer group and not yet acknowledged",
     ["stream", "group"],
-    multiprocess_mode="max",
+    multiprocess_mode="mostrecent",
 )
 OUTBOX_BACKLOG = Gauge(
     "rencontres_outbox_backlog_messages",
     "Committed events not yet published by the relay",
     ["service"],
-    multiprocess_mode="max",
+    multiprocess_mode="mostrecent",
 )
 
 

@@ -37,7 +37,7 @@ class ServiceKit:
 def make_kit(
     name: str, settings: BaseServiceSettings, metadata: MetaData, database_url: str
 ) -> ServiceKit:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, shared_by_workers=settings.http_workers > 1)
     factory = session_factory(engine)
     outbox_table: Table = metadata.tables["outbox"]
     consumer = EventConsumer(
@@ -97,21 +97,38 @@ def service_commands(
     @group.command(help="Lance l'application HTTP et les consommateurs d'événements.")
     @click.option("--host", help="Par défaut HTTP_HOST (127.0.0.1).")
     @click.option("--port", type=int, help=f"Par défaut {name.upper()}_PORT.")
-    def serve(host: str | None, port: int | None) -> None:
+    @click.option("--workers", type=int, help="Processus HTTP ; par défaut HTTP_WORKERS (1).")
+    def serve(host: str | None, port: int | None, workers: int | None) -> None:
+        import os
+        import shutil
+
         import uvicorn
 
         current = settings()
         configure_logging(current.log_level)
-        uvicorn.run(
-            app_factory,
-            factory=True,
-            host=host or current.http_host,
-            port=port or current.port,
-            log_level="warning",
-            # Behind the reverse proxy: the client's address, not the proxy's, for rate limits.
-            proxy_headers=True,
-            forwarded_allow_ips=current.forwarded_allow_ips,
-        )
+        workers = workers or current.http_workers
+        metrics_dir = Path(current.var_dir) / "metrics" / f"{name}-http-{os.getpid()}"
+        if workers > 1:
+            # Each worker counts in its own files; /metrics, answered by any worker, adds them.
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+        try:
+            uvicorn.run(
+                app_factory,
+                factory=True,
+                host=host or current.http_host,
+                port=port or current.port,
+                workers=workers,
+                log_level="warning",
+                # Behind the reverse proxy: the client's address, not the proxy's, for rate
+                # limits.
+                proxy_headers=True,
+                forwarded_allow_ips=current.forwarded_allow_ips,
+            )
+        finally:
+            if workers > 1:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
 
     return group
 

@@ -38,6 +38,8 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # 0.0.0.0 in containers; loopback by default so a laptop exposes nothing.
     http_host: str = "127.0.0.1"
+    # HTTP worker processes of a service: each runs the whole service (pages, relay, consumers).
+    http_workers: int = Field(default=1, ge=1, le=16)
     # Addresses whose X-Forwarded-For is trusted (the reverse proxy): comma-separated, or *.
     forwarded_allow_ips: str = "127.0.0.1"
     # How long an operator stays logged in to the back-office (one cookie for every service).

@@ -1,0 +1,134 @@
+"""SQLite writers take turns: within a process on a thread lock, between the HTTP workers of a
+service on an flock of `<database>.lock`; a failed transaction gives its turn back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+
+from shared.db import _WriterTurn, make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+metadata = MetaData()
+rows = Table(
+    "rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("writer", String(20), nullable=False),
+)
+
+
+def _engine(path: Path, shared_by_workers: bool = False):
+    engine = make_engine(f"sqlite:///{path}", shared_by_workers=shared_by_workers)
+    metadata.create_all(engine)
+    return engine
+
+
+def test_threads_writing_at_once_all_commit(tmp_path: Path):
+    engine = _engine(tmp_path / "t.db")
+    errors: list[BaseException] = []
+
+    def write(name: str) -> None:
+        try:
+            for _ in range(40):
+                with engine.begin() as conn:
+                    # A read first, then the write: the turn is taken at the write.
+                    conn.execute(select(func.count()).select_from(rows)).scalar_one()
+                    conn.execute(rows.insert(), {"writer": name})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(f"t{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(rows)).scalar_one() == 8 * 40
+    engine.dispose()
+
+
+def test_a_failed_transaction_gives_its_turn_back(tmp_path: Path):
+    engine = _engine(tmp_path / "t.db")
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        conn.execute(rows.insert(), {"writer": "abandoned"})
+        raise RuntimeError("the unit of work fails after its first write")
+
+    done = threading.Event()
+
+    def write_elsewhere() -> None:
+        with engine.begin() as conn:
+            conn.execute(rows.insert(), {"writer": "next"})
+        done.set()
+
+    threading.Thread(target=write_elsewhere).start()
+    assert done.wait(timeout=5), "the turn of the failed transaction was never given back"
+    with engine.connect() as conn:
+        writers = conn.execute(select(rows.c.writer)).scalars().all()
+    assert writers == ["next"]
+    engine.dispose()
+
+
+_HOLD_THE_TURN = """
+import sys, time
+from shared.db import _WriterTurn
+turn = _WriterTurn(sys.argv[1])
+turn.acquire()
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+turn.release()
+"""
+
+
+def test_another_process_waits_on_the_lock_file_then_gets_the_turn_at_once(tmp_path: Path):
+    lock = str(tmp_path / "t.db.lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_THE_TURN, lock, "0.6"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        turn = _WriterTurn(lock)
+        turn.acquire()
+        waited = time.monotonic() - started
+        turn.release()
+    finally:
+        holder.wait(timeout=10)
+    # It waited for the other process (0.6 s held), and took over as soon as it was released.
+    assert 0.3 < waited < 2.0
+
+
+def test_workers_sharing_a_file_write_it_together(tmp_path: Path):
+    path = tmp_path / "t.db"
+    _engine(path, shared_by_workers=True).dispose()
+    script = f"""
+import sys
+from sqlalchemy import Column, Integer, MetaData, String, Table
+from shared.db import make_engine
+rows = Table("rows", MetaData(), Column("id", Integer, primary_key=True),
+             Column("writer", String(20), nullable=False))
+engine = make_engine("sqlite:///{path}", shared_by_workers=True)
+for _ in range(100):
+    with engine.begin() as conn:
+        conn.execute(rows.insert(), {{"writer": sys.argv[1]}})
+"""
+    workers = [
+        subprocess.Popen([sys.executable, "-c", script, f"w{i}"], cwd=ROOT) for i in range(3)
+    ]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0, 0]
+    engine = _engine(path)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(rows)).scalar_one() == 300
+    engine.dispose()
+    assert (tmp_path / "t.db.lock").exists()
