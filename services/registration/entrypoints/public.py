@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import AVAILABILITIES, STAGES, forms_for
@@ -31,6 +31,8 @@ from shared.events import RegistrationStatus, Role
 router = APIRouter(include_in_schema=False)
 
 ROLE_SLUGS = {"porteur": Role.HOLDER, "expert": Role.EXPERT}
+
+FORM_THREADS = 4
 
 
 def _edition(request: Request, edition_id: str) -> EditionSettings:
@@ -121,8 +123,15 @@ def holder_needs(form: dict[str, list[str]]) -> list[str]:
 async def submit_form(request: Request, edition_id: str, role_slug: str) -> HTMLResponse:
     form = await read_form(request)
     # The rest waits on the database and Redis: in a worker thread, so that one commit never
-    # holds up every other request of the event loop.
-    return await run_in_threadpool(_submit, request, edition_id, role_slug, form)
+    # holds up every other request of the event loop. A few threads, not anyio's 40:
+    # registrations write one at a time, and more threads only queue for the interpreter
+    # while one of them holds the writer's turn.
+    limiter = getattr(request.app.state, "form_threads", None)
+    if limiter is None:
+        limiter = request.app.state.form_threads = anyio.CapacityLimiter(FORM_THREADS)
+    return await anyio.to_thread.run_sync(
+        _submit, request, edition_id, role_slug, form, limiter=limiter
+    )
 
 
 def _submit(
