@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import tempfile
 import threading
 import time
@@ -27,7 +26,8 @@ import httpx
 import redis
 from aiosmtpd.controller import Controller
 
-from benchmarks.registration import _holder, _quantile
+from benchmarks.load import RawClient, form_tokens, offered, quantile
+from benchmarks.registration import holder
 from rencontres.demo import Stack
 from tests.support.servers import free_port
 
@@ -57,38 +57,25 @@ async def run_rate(
     count = int(rate * seconds)
     form = f"/inscription/{edition}/porteur"
     answered: dict[str, float] = {}
-    failures = 0
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        tokens = []
-        for _ in range(count):
-            page = await client.get(form)
-            match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-            if match is None:
-                raise RuntimeError(f"no CSRF token in {form} ({page.status_code})")
-            tokens.append(match.group(1))
+    cookie, tokens = await form_tokens(base, form, count)
+    raw = RawClient.for_base(base)
+    emails = [f"{tag}-{i}@asso-exemple.fr" for i in range(count)]
+    posts = [
+        raw.post_form(form, {**holder(i, token), "email": emails[i]}, {"Cookie": cookie})
+        for i, token in enumerate(tokens)
+    ]
 
-        async def one(i: int, at: float) -> None:
-            nonlocal failures
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            data = _holder(i, tokens[i])
-            data["email"] = f"{tag}-{i}@asso-exemple.fr"
-            try:
-                answer = await client.post(form, data=data)
-            except httpx.HTTPError:
-                failures += 1
-                return
-            if answer.status_code == 200 and "Merci" in answer.text:
-                answered[data["email"]] = time.perf_counter()
-            else:
-                failures += 1
+    async def register(i: int) -> bool:
+        answer = await raw.send(posts[i])
+        if answer.status == 200 and b"Merci" in answer.body:
+            answered[emails[i]] = time.perf_counter()
+            return True
+        return False
 
-        started = time.perf_counter()
-        tasks = [asyncio.create_task(one(i, started + i / rate)) for i in range(count)]
-        _done, pending = await asyncio.wait(tasks, timeout=seconds + 30)
-        for task in pending:
-            task.cancel()
-        failures += len(pending)
+    try:
+        _latencies, failures, _wall = await offered(rate, seconds, register)
+    finally:
+        await raw.close()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         with sink.lock:
@@ -102,8 +89,8 @@ async def run_rate(
         "registered": len(answered),
         "failures": failures,
         "emails": len(latencies),
-        "p50": _quantile(latencies, 0.50),
-        "p99": _quantile(latencies, 0.99),
+        "p50": quantile(latencies, 0.50),
+        "p99": quantile(latencies, 0.99),
         "max": max(latencies) if latencies else float("nan"),
     }
 

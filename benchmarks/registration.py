@@ -5,38 +5,43 @@ answering /healthz at the same rate.
 Run with `uv run python -m benchmarks.registration [--rate 100] [--seconds 10]`. The server is
 `rencontres registration serve` in a subprocess on a free port, with its own SQLite database
 under a temporary folder and a key prefix of its own on the Redis at REDIS_URL (127.0.0.1:6379
-by default; its keys are removed at the end). The load is open-loop: request i leaves at
-i / rate seconds whether or not the previous ones have answered, so a slow server shows as
-latency, not as a lower offered rate. The CSRF tokens (one per registration, each fetched with
-a GET of the form) are taken before the timed phase.
+by default; its keys are removed at the end). The load is open-loop (`benchmarks.load`):
+request i leaves at i / rate seconds whether or not the previous ones have answered, so a slow
+server shows as latency, not as a lower offered rate. The CSRF tokens (one per registration,
+each fetched with a GET of the form) are taken and the requests prepared before the timed
+phase.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import redis
+import sqlalchemy
 
+from benchmarks.load import RawClient, form_tokens, offered, quantile
+from shared.db import normalise_url
 from shared.edition import default_edition
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 EDITION = default_edition().edition_id
 
 
-def _holder(i: int, token: str) -> dict[str, str]:
+def holder(i: int, token: str) -> dict[str, str]:
     return {
         "csrf_token": token,
         "site_web": "",
@@ -53,7 +58,9 @@ def _holder(i: int, token: str) -> dict[str, str]:
     }
 
 
-def start_server(scratch: Path, prefix: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    scratch: Path, prefix: str, workers: int = 1, database_url: str | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -61,12 +68,13 @@ def start_server(scratch: Path, prefix: str) -> tuple[subprocess.Popen[bytes], s
         "REDIS_URL": REDIS_URL,
         "BUS_PREFIX": prefix,
         "VAR_DIR": str(scratch),
-        "REGISTRATION_DATABASE_URL": f"sqlite:///{scratch / 'registration.db'}",
+        "REGISTRATION_DATABASE_URL": database_url or f"sqlite:///{scratch / 'registration.db'}",
         "REGISTRATION_PORT": str(port),
         "REGISTRATION_FORM_MIN_FILL_SECONDS": "0",
         "REGISTRATION_RATE_PER_IP": "1000000",
         "REGISTRATION_RATE_PER_EMAIL": "1000000",
         "LOG_LEVEL": "WARNING",
+        "HTTP_WORKERS": str(workers),
     }
     cli = [sys.executable, "-m", "rencontres.cli", "registration"]
     subprocess.run([*cli, "migrate"], env=env, cwd=scratch, check=True, capture_output=True)
@@ -87,91 +95,67 @@ def start_server(scratch: Path, prefix: str) -> tuple[subprocess.Popen[bytes], s
         time.sleep(0.1)
 
 
-async def offered(
-    rate: float, seconds: float, request: Callable[[int], Awaitable[bool]]
-) -> tuple[list[float], int, float]:
-    """Open loop: `rate * seconds` requests, request i at i / rate; latencies (s) of the
-    successful ones, the failures, and the wall time until the last answer."""
-    count = int(rate * seconds)
-    latencies: list[float] = []
-    failures = 0
-
-    async def one(i: int, at: float) -> None:
-        nonlocal failures
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        sent = time.perf_counter()
-        try:
-            ok = await request(i)
-        except httpx.HTTPError:
-            ok = False
-        if ok:
-            latencies.append(time.perf_counter() - sent)
-        else:
-            failures += 1
-
-    started = time.perf_counter()
-    tasks = [asyncio.create_task(one(i, started + i / rate)) for i in range(count)]
-    # Bounded in time as in count: whatever has not answered 30 s after the end is a failure.
-    _done, pending = await asyncio.wait(tasks, timeout=seconds + 30)
-    for task in pending:
-        task.cancel()
-    return latencies, failures + len(pending), time.perf_counter() - started
-
-
-def _quantile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def measure(base: str, rate: float, seconds: float) -> list[tuple[str, dict[str, float]]]:
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        form = f"/inscription/{EDITION}/porteur"
-        tokens = []
-        for _ in range(int(rate * seconds)):
-            page = await client.get(form)
-            match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-            if match is None:
-                raise RuntimeError(f"no CSRF token in {form} ({page.status_code})")
-            tokens.append(match.group(1))
+    form = f"/inscription/{EDITION}/porteur"
+    cookie, tokens = await form_tokens(base, form, int(rate * seconds))
+    raw = RawClient.for_base(base)
+    healthz = raw.get("/healthz")
+    posts = [raw.post_form(form, holder(i, t), {"Cookie": cookie}) for i, t in enumerate(tokens)]
 
-        async def healthz(_i: int) -> bool:
-            return (await client.get("/healthz")).status_code == 200
+    async def check(_i: int) -> bool:
+        return (await raw.send(healthz)).status == 200
 
-        async def register(i: int) -> bool:
-            answer = await client.post(form, data=_holder(i, tokens[i]))
-            return answer.status_code == 200 and "Merci" in answer.text
+    async def register(i: int) -> bool:
+        answer = await raw.send(posts[i])
+        return answer.status == 200 and b"Merci" in answer.body
 
-        rows = []
-        for name, request in (("GET /healthz", healthz), (f"POST {form}", register)):
+    rows = []
+    try:
+        for name, request in (("GET /healthz", check), (f"POST {form}", register)):
             latencies, failures, wall = await offered(rate, seconds, request)
+            values = list(latencies.values())
             rows.append(
                 (
                     name,
                     {
-                        "done": len(latencies),
+                        "done": len(values),
                         "failures": failures,
-                        "rate": len(latencies) / wall,
-                        "p50": _quantile(latencies, 0.50) * 1000,
-                        "p99": _quantile(latencies, 0.99) * 1000,
+                        "rate": len(values) / wall,
+                        "p50": quantile(values, 0.50) * 1000,
+                        "p99": quantile(values, 0.99) * 1000,
                     },
                 )
             )
+    finally:
+        await raw.close()
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=float, default=100.0, help="requests offered per second")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def database(kind: str, scratch: Path) -> Iterator[str]:
+    """A database of its own: a SQLite file, or a PostgreSQL database dropped at the end."""
+    if kind == "sqlite":
+        yield f"sqlite:///{scratch / 'registration.db'}"
+        return
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sqlalchemy.engine.make_url(POSTGRES_URL).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(kind: str, workers: int, rate: float, seconds: float) -> list[tuple[str, dict[str, float]]]:
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
-    with tempfile.TemporaryDirectory() as scratch:
-        process, base = start_server(Path(scratch), prefix)
+    with tempfile.TemporaryDirectory() as scratch, database(kind, Path(scratch)) as url:
+        process, base = start_server(Path(scratch), prefix, workers, url)
         try:
-            rows = asyncio.run(measure(base, args.rate, args.seconds))
+            return asyncio.run(measure(base, rate, seconds))
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -179,23 +163,45 @@ def main() -> None:
             keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
             if keys:
                 client.delete(*keys)
-    print(
-        f"{args.rate:.0f} requests/s offered for {args.seconds:.0f} s, one uvicorn process, "
-        f"SQLite, {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=100.0, help="requests offered per second")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--databases",
+        nargs="+",
+        choices=["sqlite", "postgresql"],
+        default=["sqlite"],
+        help="postgresql: a database created on TEST_POSTGRES_URL's server, dropped after",
     )
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="HTTP worker processes (HTTP_WORKERS)"
+    )
+    args = parser.parse_args()
+    results = [
+        (kind, workers, run(kind, workers, args.rate, args.seconds))
+        for kind in args.databases
+        for workers in args.workers
+    ]
+    print(f"{args.rate:.0f} requests/s offered for {args.seconds:.0f} s, {os.cpu_count()} cores")
     print()
     header = (
-        f"{'request':<32} | {'ok':>5} | {'failed':>6} | {'done/s':>6} | {'p50 ms':>7} | "
-        f"{'p99 ms':>7} | {'p99 / healthz':>13}"
+        f"{'database':<10} | {'workers':>7} | {'request':<32} | {'ok':>5} | {'failed':>6} | "
+        f"{'done/s':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'p99 / healthz':>13}"
     )
     print(header)
     print("-" * len(header))
-    reference = rows[0][1]["p99"]
-    for name, r in rows:
-        print(
-            f"{name:<32} | {r['done']:>5.0f} | {r['failures']:>6.0f} | {r['rate']:>6.1f} | "
-            f"{r['p50']:>7.1f} | {r['p99']:>7.1f} | {r['p99'] / reference:>13.1f}"
-        )
+    for kind, workers, rows in results:
+        reference = rows[0][1]["p99"]
+        for name, r in rows:
+            print(
+                f"{kind:<10} | {workers:>7} | {name:<32} | {r['done']:>5.0f} | "
+                f"{r['failures']:>6.0f} | "
+                f"{r['rate']:>6.1f} | {r['p50']:>7.1f} | {r['p99']:>7.1f} | "
+                f"{r['p99'] / reference:>13.1f}"
+            )
 
 
 if __name__ == "__main__":
