@@ -82,7 +82,6 @@ def make_engine(url: str, *, shared_by_workers: bool = False) -> Engine:
 
 # SQL that takes SQLite's write lock: anything but a read.
 _READS = ("SELECT", "PRAGMA", "WITH")
-_WRITING = "rencontres_writing"
 
 
 class _WriterTurn:
@@ -144,23 +143,46 @@ def _serialise_writers(engine: Engine, database: str | None) -> None:
     on_file = database not in (None, "", ":memory:")
     turn = _WriterTurn(f"{database}.lock" if on_file else None)
 
+    writing: set[int] = set()  # the DBAPI connections holding the turn, by id
+
     @event.listens_for(engine, "before_cursor_execute")
     def _acquire(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.info.get(_WRITING) or statement.lstrip()[:6].upper().startswith(_READS):
+        key = id(conn.connection.dbapi_connection)
+        if key in writing or statement.lstrip()[:6].upper().startswith(_READS):
             return
         turn.acquire()
-        conn.info[_WRITING] = True
+        writing.add(key)
 
-    def _release(info: dict[str, Any] | None) -> None:
-        # Released in whichever thread ends the transaction (a plain Lock allows it).
-        if info is not None and info.pop(_WRITING, False):
+    def _release(connection: Any) -> None:
+        # The pool's proxy or the sqlite3 connection itself; released in whichever thread
+        # ends the transaction (a plain Lock allows it).
+        key = id(getattr(connection, "dbapi_connection", connection))
+        if key in writing:
+            writing.discard(key)
             turn.release()
 
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, lambda conn: _release(conn.info))
+    # Given back once the COMMIT or ROLLBACK is done, not before (SQLAlchemy's commit event
+    # comes before): the next writer would find SQLite's lock still taken and sleep.
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(connection: Any) -> None:
+        try:
+            commit(connection)
+        finally:
+            _release(connection)
+
+    def do_rollback(connection: Any) -> None:
+        try:
+            rollback(connection)
+        finally:
+            _release(connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
     # However a connection goes back to the pool, the turn it held goes with it.
     for name in ("checkin", "invalidate", "close"):
-        event.listen(engine.pool, name, lambda _dbapi, record, *_: _release(record and record.info))
+        event.listen(engine.pool, name, lambda dbapi_connection, *_: _release(dbapi_connection))
 
 
 def is_postgresql(engine: Engine) -> bool:
