@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,8 @@ def make_kit(
         prefix=settings.bus_prefix,
         max_deliveries=settings.max_deliveries,
         reclaim_idle_ms=settings.reclaim_idle_ms,
+        # The process id too: the HTTP workers of one host are consumers of their own.
+        consumer_name=f"{settings.consumer_name or socket.gethostname()}-{os.getpid()}",
     )
     runtime = BusRuntime(
         settings, service=name, engine=engine, outbox_table=outbox_table, consumer=consumer

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -28,7 +27,8 @@ class BaseServiceSettings(BaseSettings):
     bus_prefix: str = ""
     secret_key: SecretStr = SecretStr(INSECURE_SECRET)
     service_token: SecretStr = SecretStr(INSECURE_SECRET)
-    consumer_name: str = Field(default_factory=socket.gethostname)
+    # Name of this process in the consumer groups, followed by its pid; the host name if empty.
+    consumer_name: str = ""
     # A message delivered this many times without success goes to the dead-letter stream.
     max_deliveries: int = 5
     # A pending message idle this long (ms) is reclaimed from a consumer presumed dead.

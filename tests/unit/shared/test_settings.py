@@ -40,3 +40,20 @@ def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     monkeypatch.setenv("SERVICE_TOKEN", "t" * 40)
     assert RegistrationSettings().environment == "production"
+
+
+@pytest.mark.parametrize(("configured", "prefix"), [("salle-a", "salle-a-"), ("", None)])
+def test_the_consumer_name_is_the_configured_host_then_the_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, configured, prefix
+):
+    import os
+    import socket
+
+    from services.registration.adapters.db import metadata
+    from shared.service import make_kit
+
+    monkeypatch.setenv("CONSUMER_NAME", configured)
+    kit = make_kit("registration", RegistrationSettings(), metadata, f"sqlite:///{tmp_path}/r.db")
+    expected = f"{prefix or socket.gethostname() + '-'}{os.getpid()}"
+    assert kit.consumer.consumer_name == expected
+    kit.engine.dispose()
