@@ -53,9 +53,12 @@ async def _register_all(base: str, form: str) -> list[int]:
 def _requests_counted(metrics: str, route: str) -> float:
     total = 0.0
     for line in metrics.splitlines():
-        if line.startswith("rencontres_http_requests_total{") and f'route="{route}"' in line:
-            if 'method="POST"' in line:
-                total += float(line.rsplit(" ", 1)[1])
+        if (
+            line.startswith("rencontres_http_requests_total{")
+            and f'route="{route}"' in line
+            and 'method="POST"' in line
+        ):
+            total += float(line.rsplit(" ", 1)[1])
     return total
 
 
