@@ -103,7 +103,6 @@ def service_commands(
     @click.option("--port", type=int, help=f"Par défaut {name.upper()}_PORT.")
     @click.option("--workers", type=int, help="Processus HTTP ; par défaut HTTP_WORKERS (1).")
     def serve(host: str | None, port: int | None, workers: int | None) -> None:
-        import os
         import shutil
 
         import uvicorn
@@ -117,6 +116,8 @@ def service_commands(
             shutil.rmtree(metrics_dir, ignore_errors=True)
             metrics_dir.mkdir(parents=True)
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+            # The workers read their settings from the environment: --workers reaches them too.
+            os.environ["HTTP_WORKERS"] = str(workers)
         try:
             uvicorn.run(
                 app_factory,

@@ -74,13 +74,16 @@ def test_two_workers_store_every_registration_and_publish_each_event_once(tmp_pa
         "REGISTRATION_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'registration.db'}",
         "REGISTRATION_PORT": str(port),
         "REGISTRATION_FORM_MIN_FILL_SECONDS": "0",
-        "HTTP_WORKERS": "2",
     }
     cli = [sys.executable, "-m", "rencontres.cli", "registration"]
     subprocess.run([*cli, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [*cli, "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+        [*cli, "serve", "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     client = redis.Redis.from_url(REDIS_URL)
     base = f"http://127.0.0.1:{port}"
@@ -95,7 +98,7 @@ def test_two_workers_store_every_registration_and_publish_each_event_once(tmp_pa
         def registered_on_stream() -> list[bytes]:
             return [fields[b"event_type"] for _id, fields in client.xrange(stream)]
 
-        wait_until(lambda: len(registered_on_stream()) >= COUNT, timeout=30, what="relays")
+        wait_until(lambda: len(registered_on_stream()) >= COUNT, timeout=60, what="relays")
         assert len(registered_on_stream()) == COUNT
 
         route = "/inscription/{edition_id}/{role_slug}"
@@ -109,5 +112,6 @@ def test_two_workers_store_every_registration_and_publish_each_event_once(tmp_pa
         if keys:
             client.delete(*keys)
         client.close()
-    # The metrics files of the workers are removed with them.
+    # The workers' writers queued on the lock file; their metrics files are removed with them.
+    assert (tmp_path / "var" / "registration.db.lock").exists()
     assert not list((tmp_path / "var" / "metrics").glob("registration-http-*"))
