@@ -23,6 +23,9 @@ from tests.support.servers import create_test_database
 
 SERVICES = ("registration", "scheduler", "notifier", "surveys")
 
+# A whole edition: about 100 s on 2 cores, more when the machine is slow.
+pytestmark = pytest.mark.timeout(300)
+
 
 @pytest.fixture
 def databases(tmp_path: Path) -> Iterator[dict[str, str]]:

@@ -36,7 +36,11 @@ FIGURES = Figures(
     ex_post_answers=3,
 )
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
+    # A whole edition in a browser: about 100 s on 2 cores, more when the machine is slow.
+    pytest.mark.timeout(300),
+]
 
 
 @pytest.fixture
