@@ -23,8 +23,9 @@ from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import Redis, RedisBatchStreamMessage
 from redis.exceptions import ResponseError
-from sqlalchemy import Table, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.bus.broker import DATA_FIELD
@@ -96,6 +97,7 @@ class EventConsumer:
         self.batch_size = batch_size
         self.subscriptions: dict[str, Subscription] = {}
         self._attached: set[str] = set()
+        self._claims: dict[str, Any] = {}
 
     # -- declaring --------------------------------------------------------------------------
     def on(self, event_cls: type[Event]) -> Callable[[Handler], Handler]:
@@ -157,40 +159,37 @@ class EventConsumer:
                 results.append(exc)
         return results
 
-    def _seen(self, session: Session, event_id: str) -> bool:
-        return (
-            session.execute(
-                select(self.processed.c.event_id).where(
-                    self.processed.c.consumer == self.group,
-                    self.processed.c.event_id == event_id,
-                )
-            ).first()
-            is not None
+    def _claim(self, session: Session, event_id: str) -> bool:
+        """Insert the dedupe row first; False when it exists: the event was handled before.
+
+        On PostgreSQL a concurrent transaction inserting the same row waits for this one and
+        then finds it, so the handler never runs twice; on SQLite writers take turns.
+        """
+        dialect = session.get_bind().dialect.name
+        statement = self._claims.get(dialect)
+        if statement is None:  # built once per dialect: this runs for every event
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            statement = self._claims[dialect] = (
+                insert(self.processed)
+                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+                .returning(self.processed.c.event_id)
+            )
+        result = session.execute(
+            statement, {"consumer": self.group, "event_id": event_id, "processed_at": utc_now()}
         )
+        # RETURNING rather than rowcount, which psycopg leaves at -1 for this statement.
+        return result.first() is not None
 
     def _apply_in(self, session: Session, sub: Subscription, event: Event) -> Outcome:
-        """The handler's effect and the dedupe row, in the caller's transaction."""
-        event_id = str(event.event_id)
-        if self._seen(session, event_id):
+        """The dedupe row and the handler's effect, in the caller's transaction."""
+        if not self._claim(session, str(event.event_id)):
             return Outcome.DUPLICATE
         sub.handler(session, event)
-        session.execute(
-            self.processed.insert().values(
-                consumer=self.group, event_id=event_id, processed_at=utc_now()
-            )
-        )
         return Outcome.OK
 
     def _apply(self, sub: Subscription, event: Event) -> Outcome:
-        try:
-            with self.factory() as session, session.begin():
-                return self._apply_in(session, sub, event)
-        except IntegrityError:
-            # Another process committed the same event in the meantime: its effect stands.
-            with self.factory() as session:
-                if self._seen(session, str(event.event_id)):
-                    return Outcome.DUPLICATE
-            raise
+        with self.factory() as session, session.begin():
+            return self._apply_in(session, sub, event)
 
     # -- wiring to FastStream ---------------------------------------------------------------
     async def ensure_groups(self, client: aioredis.Redis) -> None:

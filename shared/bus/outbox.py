@@ -39,19 +39,18 @@ class Outbox:
         if not events:
             return
         now = utc_now()
-        session.execute(
-            self.table.insert(),
-            [
-                {
-                    "event_id": str(event.event_id),
-                    "stream": event.stream(self.prefix),
-                    "event_type": event.event_type,
-                    "payload": event.model_dump_json(),
-                    "created_at": now,
-                }
-                for event in events
-            ],
-        )
+        rows = [
+            {
+                "event_id": str(event.event_id),
+                "stream": event.stream(self.prefix),
+                "event_type": event.event_type,
+                "payload": event.model_dump_json(),
+                "created_at": now,
+            }
+            for event in events
+        ]
+        # One row (the usual case) as a plain execute: executemany costs more for a single row.
+        session.execute(self.table.insert(), rows[0] if len(rows) == 1 else rows)
 
 
 class OutboxRelay:
@@ -123,9 +122,14 @@ class OutboxRelay:
                     for row, entry_id in zip(rows, entry_ids, strict=True)
                 ],
             )
-            backlog = conn.execute(
-                select(func.count()).where(self.table.c.published_at.is_(None))
-            ).scalar_one()
+            # A batch not full took every row committed when it read: nothing to count.
+            backlog = (
+                conn.execute(
+                    select(func.count()).where(self.table.c.published_at.is_(None))
+                ).scalar_one()
+                if len(rows) == self.batch_size
+                else 0
+            )
         for row in rows:
             BUS_PUBLISHED.labels(row.stream).inc()
             self._streams.add(row.stream)
