@@ -1,7 +1,11 @@
 """Renders the French HTML and text templates and builds the MIME message.
 
-Every header value built from data goes through `header_safe` and a policy that refuses CR/LF,
-so a name like "Alice\\r\\nBcc: x" can never add a header.
+Every header value built from data goes through `header_safe`, and `_header` refuses any CR or
+LF left, so a name like "Alice\\r\\nBcc: x" can never add a header.
+
+The message is built with the email package's compat32 classes (`email.mime`): the
+`EmailMessage` API parses and refolds every header it is given, which took 7 ms of an agenda
+email's ~20 ms; these take ~1 ms for the same bytes as far as a reader can tell.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ import datetime as dt
 import email.policy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.charset import BASE64, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,8 +30,11 @@ from services.notifier.domain.emails import SendError, header_safe
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
-# Refuses CR/LF in header values (raises) instead of folding them in.
-POLICY = email.policy.SMTP.clone(raise_on_defect=True)
+# Lines end in CRLF as SMTP wants; header values are written as given (checked by _header).
+POLICY = email.policy.compat32.clone(linesep="\r\n")
+# Bodies in base64: 7-bit safe for any server, and encoded in C.
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = BASE64
 
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -88,6 +98,42 @@ class Renderer:
         )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for SMTP: its envelope and its bytes."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+
+def _one_line(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise SendError("en-tête invalide (saut de ligne)", permanent=True)
+    return value
+
+
+def _header(name: str, value: str) -> str:
+    """A header value as written: non-ASCII as RFC 2047 words, never a line break."""
+    value = _one_line(value)
+    return value if value.isascii() else Header(value, UTF8, header_name=name).encode()
+
+
+def _mailbox(name: str, display_name: str, address: str) -> str:
+    """`Name <address>`: an ASCII name quoted as needed, any other encoded word by word."""
+    if display_name.isascii():
+        return _header(name, formataddr((display_name, address)))
+    header = Header(_one_line(display_name), UTF8, header_name=name)
+    header.append(f"<{_one_line(address)}>", "us-ascii")
+    return header.encode()
+
+
+def _text(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype, policy=POLICY)
+    part.set_payload(text, UTF8)
+    return part
+
+
 def build_message(
     *,
     sender: str,
@@ -96,30 +142,39 @@ def build_message(
     rendered: Rendered,
     message_id: str,
     attachments: Sequence[tuple[str, str, str]] = (),
-) -> EmailMessage:
+) -> Outgoing:
     """The message to send; raises SendError (permanent) for an address that cannot be used."""
     address = to_email.strip()
-    if not address or header_safe(address) != address or "@" not in parseaddr(address)[1]:
+    if (
+        not address
+        or header_safe(address) != address
+        or any(c.isspace() for c in address)
+        or "@" not in parseaddr(address)[1]
+    ):
         raise SendError("adresse email absente ou invalide", permanent=True)
     local, _, domain = address.rpartition("@")
-    message = EmailMessage(policy=POLICY)
-    sender_name, sender_address = parseaddr(sender)
-    message["From"] = Address(
-        display_name=header_safe(sender_name), addr_spec=header_safe(sender_address)
-    )
     try:
-        message["To"] = Address(display_name=header_safe(to_name), username=local, domain=domain)
+        Address(username=local, domain=domain)  # refuses what a mailbox cannot hold
     except (ValueError, IndexError) as exc:
         raise SendError("adresse email invalide", permanent=True) from exc
-    message["Subject"] = rendered.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
+    sender_name, sender_address = parseaddr(sender)
+    sender_address = header_safe(sender_address)
+    body = MIMEMultipart("alternative", policy=POLICY)
+    body.attach(_text(rendered.text, "plain"))
+    body.attach(_text(rendered.html, "html"))
+    message = body
+    if attachments:
+        message = MIMEMultipart("mixed", policy=POLICY)
+        message.attach(body)
     for filename, mime, text in attachments:
         # Text attachments (the agenda's ICS) in UTF-8, so accents survive.
-        message.add_attachment(
-            text, subtype=mime.partition("/")[2], charset="utf-8", filename=header_safe(filename)
-        )
-    return message
+        part = _text(text, mime.partition("/")[2])
+        part.add_header("Content-Disposition", "attachment", filename=header_safe(filename))
+        message.attach(part)
+    message["From"] = _mailbox("From", header_safe(sender_name), sender_address)
+    message["To"] = _mailbox("To", header_safe(to_name), address)
+    message["Subject"] = _header("Subject", rendered.subject)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = _header("Message-ID", message_id)
+    message["Auto-Submitted"] = "auto-generated"
+    return Outgoing(sender=sender_address, recipient=address, data=message.as_bytes())

@@ -150,11 +150,11 @@ class Sender:
             message_id=message_id(key, self.message_id_domain),
             attachments=attachments,
         )
-        self.smtp.open(message["From"].addresses[0].addr_spec, contact.email.strip())
+        self.smtp.open(message.sender, message.recipient)
         if not self._mark_sending(row.id):
             self.smtp.abandon()  # another worker took it in the meantime
             return Outcome.NOTHING
-        self.smtp.deliver(message.as_bytes())
+        self.smtp.deliver(message.data)
         self._mark_sent(row, template)
         return Outcome.SENT
 
