@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -27,6 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from shared.bus.loops import stop_requested
+
+log = logging.getLogger(__name__)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -183,6 +189,34 @@ def _serialise_writers(engine: Engine, database: str | None) -> None:
     # However a connection goes back to the pool, the turn it held goes with it.
     for name in ("checkin", "invalidate", "close"):
         event.listen(engine.pool, name, lambda dbapi_connection, *_: _release(dbapi_connection))
+
+
+def checkpoint_wal(engine: Engine) -> int:
+    """Copy what the SQLite WAL holds into the database file; returns the frames it holds
+    that are in the file now (0 when busy).
+
+    PASSIVE: it waits for no reader or writer. Run in the background (`run_checkpoints`), so
+    that a request's COMMIT never has to: SQLite checkpoints in the committing connection once
+    the WAL reaches 1,000 pages, and that commit then took ~25 ms (an fsync included) while
+    every other writer waited its turn.
+    """
+    with engine.connect() as conn:
+        busy, _log, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    return 0 if busy else int(copied)
+
+
+async def run_checkpoints(engine: Engine, interval_s: float = 0.2) -> None:
+    """Checkpoint a SQLite file until cancelled; SQLite's own checkpoint stays as a fallback."""
+    while not stop_requested():
+        try:
+            await asyncio.to_thread(checkpoint_wal, engine)
+        except Exception as exc:  # a busy or locked file: next time
+            log.debug("checkpoint SQLite : %s", type(exc).__name__)
+        await asyncio.sleep(interval_s)
+
+
+def is_file_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
 
 
 def is_postgresql(engine: Engine) -> bool:

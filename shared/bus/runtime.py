@@ -1,4 +1,5 @@
-"""Runs a service's bus machinery inside its process: outbox relay, subscribers, reclaimer."""
+"""Runs a service's background machinery inside its process: outbox relay, subscribers,
+reclaimer and, on a SQLite file, the WAL checkpoints."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from sqlalchemy import Engine, Table
 from shared.bus.broker import make_broker
 from shared.bus.consumer import EventConsumer
 from shared.bus.outbox import OutboxRelay
+from shared.db import is_file_sqlite, run_checkpoints
 from shared.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
 
 
 class BusRuntime:
-    """Start and stop, with the process, what moves events in and out of one service."""
+    """Start and stop, with the process, what moves events in and out of one service (and
+    keeps its SQLite file checkpointed)."""
 
     def __init__(
         self,
@@ -32,6 +35,7 @@ class BusRuntime:
         self.settings = settings
         self.service = service
         self.consumer = consumer
+        self.engine = engine
         self.sync_redis = redis.Redis.from_url(settings.redis_url)
         self.async_redis = aioredis.Redis.from_url(settings.redis_url)
         self.relay = OutboxRelay(engine, outbox_table, self.sync_redis, service)
@@ -40,6 +44,8 @@ class BusRuntime:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(self.settings.relay_interval_s)))
+        if is_file_sqlite(self.engine):
+            self._tasks.append(asyncio.create_task(run_checkpoints(self.engine)))
         if self.consumer and self.consumer.subscriptions and self.broker:
             # Subscriptions are read now, so handlers registered after bootstrap count too.
             self.consumer.attach(self.broker)

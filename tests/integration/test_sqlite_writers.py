@@ -1,8 +1,12 @@
 """SQLite writers take turns: within a process on a thread lock, between the HTTP workers of a
-service on an flock of `<database>.lock`; a failed transaction gives its turn back."""
+service on an flock of `<database>.lock`; a failed transaction gives its turn back. A service
+checkpoints its WAL in the background, so no request's commit has to."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -12,7 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
-from shared.db import _WriterTurn, make_engine
+from shared.bus.runtime import BusRuntime
+from shared.db import _WriterTurn, bus_tables, checkpoint_wal, make_engine
+from shared.settings import BaseServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,3 +138,58 @@ for _ in range(100):
         assert conn.execute(select(func.count()).select_from(rows)).scalar_one() == 300
     engine.dispose()
     assert (tmp_path / "t.db.lock").exists()
+
+
+def _wal_frames(engine) -> int:
+    """Frames in the WAL now; a checkpoint that finds nothing new copies nothing."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()[1]
+
+
+def _write(engine, count: int) -> None:
+    for _ in range(count):
+        with engine.begin() as conn:
+            conn.execute(rows.insert(), {"writer": "w"})
+
+
+def test_a_checkpoint_lets_the_wal_start_over(tmp_path: Path):
+    engine = _engine(tmp_path / "t.db")
+    _write(engine, 100)
+    assert checkpoint_wal(engine) >= 100  # every commit's frames copied to the file
+    _write(engine, 1)  # the next writer finds the WAL copied and starts it over
+    assert _wal_frames(engine) < 10
+    engine.dispose()
+
+
+def _rows_in_the_database_file(path: Path) -> int:
+    """Rows the file itself holds, without its WAL: what checkpoints have copied there."""
+    copy = path.with_name("copy.db")
+    shutil.copyfile(path, copy)
+    with sqlite3.connect(copy) as conn:
+        return conn.execute("SELECT count(*) FROM rows").fetchone()[0]
+
+
+def test_a_service_checkpoints_its_sqlite_file_in_the_background(tmp_path: Path, redis_url):
+    path = tmp_path / "t.db"
+    engine = _engine(path)
+    outbox, _processed = bus_tables(MetaData())
+    outbox.create(engine)
+    settings = BaseServiceSettings(redis_url=redis_url, bus_prefix="test-ckpt:")
+
+    async def write_while_the_service_runs() -> int:
+        runtime = BusRuntime(settings, service="ckpt", engine=engine, outbox_table=outbox)
+        await runtime.start()
+        try:
+            await asyncio.to_thread(_write, engine, 100)  # far from SQLite's own 1,000 pages
+            for _ in range(50):
+                await asyncio.sleep(0.1)
+                if _rows_in_the_database_file(path) == 100:
+                    break
+            return _rows_in_the_database_file(path)
+        finally:
+            await runtime.stop()
+
+    try:
+        assert asyncio.run(write_while_the_service_runs()) == 100
+    finally:
+        engine.dispose()
