@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -67,6 +68,9 @@ participants = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("edition_id", "email", name="uq_participants_edition_email"),
+    # One side of an edition (the other side's wishes, the places taken) without reading the
+    # whole edition: a registration asks both while it holds the edition's lock.
+    Index("ix_participants_edition_role_status", "edition_id", "role", "status"),
 )
 
 # What was erased and why, without any personal data: the proof that erasure happened.

@@ -94,7 +94,7 @@ _WISHES_OF_THE_OTHER_SIDE = select(
     participants.c.participant_id, participants.c.wants, participants.c.refuses
 ).where(
     participants.c.edition_id == bindparam("eid"),
-    participants.c.role != bindparam("role"),
+    participants.c.role == bindparam("other_role"),
     participants.c.erased_at.is_(None),
 )
 
@@ -230,8 +230,9 @@ def _differs(row: Row[Any], values: dict[str, Any]) -> bool:
 
 def _refresh_referrers(kit: ServiceKit, session: Session, row: Row[Any], now: dt.datetime) -> None:
     """Those whose wishes or refusals name this participant get their ids resolved anew."""
+    other_role = Role.EXPERT if row.role == Role.HOLDER else Role.HOLDER
     others = session.execute(
-        _WISHES_OF_THE_OTHER_SIDE, {"eid": row.edition_id, "role": row.role}
+        _WISHES_OF_THE_OTHER_SIDE, {"eid": row.edition_id, "other_role": other_role.value}
     ).all()
     candidates = Candidates(session, row.edition_id)
     for other in others:
