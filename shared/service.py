@@ -172,9 +172,12 @@ def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[
         raise SystemExit(code)
 
     @group.command(help="Lance le worker Celery (envois).")
-    @click.option("--concurrency", default=2, show_default=True, type=int)
-    def worker(concurrency: int) -> None:
-        extra = [f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+    @click.option(
+        "--concurrency", type=int, help="Processus d'envoi ; par défaut WORKER_CONCURRENCY (4)."
+    )
+    def worker(concurrency: int | None) -> None:
+        processes = concurrency or settings().worker_concurrency
+        extra = [f"--concurrency={processes}", "--without-gossip", "--without-mingle"]
         run("worker", settings().worker_metrics_port, extra)
 
     @group.command(help="Lance le planificateur Celery beat (tâches périodiques).")

@@ -40,6 +40,9 @@ class BaseServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     # HTTP worker processes of a service: each runs the whole service (pages, relay, consumers).
     http_workers: int = Field(default=1, ge=1, le=16)
+    # Celery worker processes (`<service> worker`). Sending mostly waits on SMTP and on the
+    # other services' internal APIs, so more processes than cores keep the cores busy.
+    worker_concurrency: int = Field(default=4, ge=1, le=32)
     # Addresses whose X-Forwarded-For is trusted (the reverse proxy): comma-separated, or *.
     forwarded_allow_ips: str = "127.0.0.1"
     # How long an operator stays logged in to the back-office (one cookie for every service).
