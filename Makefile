@@ -33,7 +33,7 @@ test-e2e: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy shared rencontres
+	$(UV) run --frozen mypy shared rencontres services benchmarks
 
 format: install
 	$(UV) run --frozen ruff format .

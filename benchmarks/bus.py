@@ -14,7 +14,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
@@ -58,7 +58,10 @@ def raw_redis(prefix: str, count: int) -> float:
         client.xadd(stream, {"__data__": body})
     handled = 0
     while handled < count:
-        for _, entries in client.xreadgroup("bench", "c", {stream: ">"}, count=100, block=1000):
+        replies = cast(
+            "list[Any]", client.xreadgroup("bench", "c", {stream: ">"}, count=100, block=1000)
+        )
+        for _, entries in replies:
             for entry_id, _fields in entries:
                 client.xack(stream, "bench", entry_id)
                 handled += 1
@@ -148,13 +151,11 @@ def main() -> None:
         prefix = f"bench-{uuid.uuid4().hex[:6]}:"
         try:
             raw = raw_redis(prefix, EVENTS)
-            databases = [
-                ("SQLite", tuple(f"sqlite:///{Path(scratch) / f'{n}.db'}" for n in ("p", "c")))
-            ]
+            sqlite = (f"sqlite:///{Path(scratch) / 'p.db'}", f"sqlite:///{Path(scratch) / 'c.db'}")
+            databases = [("SQLite", sqlite)]
             if os.environ.get("BENCH_POSTGRES_URLS"):  # two URLs, comma-separated
-                databases.append(
-                    ("PostgreSQL", tuple(os.environ["BENCH_POSTGRES_URLS"].split(",")))
-                )
+                producer_url, consumer_url = os.environ["BENCH_POSTGRES_URLS"].split(",")
+                databases.append(("PostgreSQL", (producer_url, consumer_url)))
             rows.append(("redis-py XADD + XREADGROUP + XACK", raw, 1.0))
             for name, url in databases:
                 rate = asyncio.run(through_the_bus(prefix + name + ":", EVENTS, url))

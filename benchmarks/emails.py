@@ -1,6 +1,6 @@
 """Email benchmark: 1,000 agendas sent to a local SMTP sink by Celery worker processes.
 
-Run with `uv run python -m benchmarks.emails [--people 1000] [--concurrency 2 ...]`. Needs the
+Run with `uv run python -m benchmarks.emails [--people 1000] [--concurrency 2 4]`. Needs the
 Redis at REDIS_URL (127.0.0.1:6379 by default); everything is written under a unique prefix,
 removed afterwards, and to a temporary SQLite database.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 import redis
 import uvicorn
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from services.notifier.adapters.db import emails
@@ -93,7 +94,7 @@ def run(people: int, concurrency: int, redis_url: str, scratch: Path) -> dict[st
         database_url=database_url,
         redis_url=redis_url,
         bus_prefix=prefix,
-        service_token=TOKEN,
+        service_token=SecretStr(TOKEN),
     )
     notifier = bootstrap(settings)
     workers = Workers({**env, "LOG_LEVEL": "WARNING"}, scratch)
@@ -179,7 +180,9 @@ def run(people: int, concurrency: int, redis_url: str, scratch: Path) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=1000, help="participants with an agenda")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[2], help="worker processes")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[2, 4], help="worker processes"
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     print(f"Agendas sent to a local SMTP sink ({args.people} participants, SQLite, local Redis)")

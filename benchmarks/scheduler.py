@@ -177,7 +177,7 @@ def service_late_registration(holders: int = 50, experts: int = 15) -> tuple[flo
         url = f"sqlite:///{Path(folder) / 'scheduler.db'}"
         package = Path(__file__).resolve().parents[1] / "services" / "scheduler"
         upgrade(package, url)
-        settings = SchedulerSettings(SCHEDULER_DATABASE_URL=url, SCHEDULER_EDITION_ID="2030")
+        settings = SchedulerSettings(database_url=url, edition_id="2030")
         app = bootstrap(settings, directory=NoDirectory())
 
         def deliver(role: Role, tags: list[str]) -> None:
@@ -205,6 +205,7 @@ def service_late_registration(holders: int = 50, experts: int = 15) -> tuple[flo
         seconds = time.perf_counter() - start
         with transaction(app.kit.factory) as session:
             version = planning.published_version(session, "2030")
+            assert version is not None  # published just above
             after = len(planning.active_rows(session, version.id))
         app.kit.engine.dispose()
     return seconds, after - before
