@@ -6,7 +6,7 @@ import email
 import email.policy
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.notifier.adapters.rendering import Rendered, build_message
@@ -31,6 +31,10 @@ def _read(data: bytes) -> email.message.EmailMessage:
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert all(not part.defects for part in message.walk())
     return message
+
+
+def _without_blanks(text: str) -> str:
+    return "".join(text.split())
 
 
 def test_agenda_message_reads_back_with_its_attachment():
@@ -69,15 +73,17 @@ def test_seven_bit_lines_within_the_smtp_limit():
 
 @settings(max_examples=200)
 @given(name=st.text(max_size=120), subject=st.text(max_size=250))
+@example(name="0 \xa00", subject="")  # a no-break space next to a space, read back as one
 def test_any_name_and_subject_read_back_on_one_header_each(name, subject):
     name, subject = header_safe(name), header_safe(subject, limit=250)
     message = _read(_build(name=name, subject=subject).data)
     # RFC 2047 readers join the encoded words of a long name; Python's parser puts a space
-    # between them, hence the comparison without spaces.
-    assert str(message["Subject"]).replace(" ", "") == subject.replace(" ", "")
+    # between them and reads a run of blanks in a name (a no-break space included) as one
+    # space, hence the comparison without blanks.
+    assert _without_blanks(str(message["Subject"])) == _without_blanks(subject)
     [address] = message["To"].addresses
     assert address.addr_spec == "elodie@exemple.org"
-    assert address.display_name.replace(" ", "") == name.replace(" ", "")
+    assert _without_blanks(address.display_name) == _without_blanks(name)
     assert message["Bcc"] is None
 
 
