@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import fcntl
 import logging
@@ -12,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import (
     Column,
@@ -29,8 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-
-from shared.bus.loops import stop_requested
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +65,7 @@ def make_engine(url: str, *, shared_by_workers: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    if parsed.database and parsed.database != ":memory:":
+    if _is_file(parsed.database):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     _serialise_writers(engine, parsed.database if shared_by_workers else None)
@@ -146,8 +143,7 @@ def _serialise_writers(engine: Engine, database: str | None) -> None:
     """Takes the writer's turn at a transaction's first write, gives it back at its end.
 
     `database`: the file whose writers of other processes queue on `<database>.lock` too."""
-    on_file = database not in (None, "", ":memory:")
-    turn = _WriterTurn(f"{database}.lock" if on_file else None)
+    turn = _WriterTurn(f"{database}.lock" if _is_file(database) else None)
 
     writing: set[int] = set()  # the DBAPI connections holding the turn, by id
 
@@ -195,7 +191,7 @@ def checkpoint_wal(engine: Engine) -> int:
     """Copy what the SQLite WAL holds into the database file; returns the frames it holds
     that are in the file now (0 when busy).
 
-    PASSIVE: it waits for no reader or writer. Run in the background (`run_checkpoints`), so
+    PASSIVE: it waits for no reader or writer. Run in the background (by `BusRuntime`), so
     that a request's COMMIT never has to: SQLite checkpoints in the committing connection once
     the WAL reaches 1,000 pages, and that commit then took ~25 ms (an fsync included) while
     every other writer waited its turn.
@@ -205,18 +201,13 @@ def checkpoint_wal(engine: Engine) -> int:
     return 0 if busy else int(copied)
 
 
-async def run_checkpoints(engine: Engine, interval_s: float = 0.2) -> None:
-    """Checkpoint a SQLite file until cancelled; SQLite's own checkpoint stays as a fallback."""
-    while not stop_requested():
-        try:
-            await asyncio.to_thread(checkpoint_wal, engine)
-        except Exception as exc:  # a busy or locked file: next time
-            log.debug("checkpoint SQLite : %s", type(exc).__name__)
-        await asyncio.sleep(interval_s)
+def _is_file(database: str | None) -> TypeGuard[str]:
+    """A SQLite database kept in a file (not in memory)."""
+    return database not in (None, "", ":memory:")
 
 
 def is_file_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+    return engine.dialect.name == "sqlite" and _is_file(engine.url.database)
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -12,8 +12,9 @@ from sqlalchemy import Engine, Table
 
 from shared.bus.broker import make_broker
 from shared.bus.consumer import EventConsumer
+from shared.bus.loops import stop_requested
 from shared.bus.outbox import OutboxRelay
-from shared.db import is_file_sqlite, run_checkpoints
+from shared.db import checkpoint_wal, is_file_sqlite
 from shared.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class BusRuntime:
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(self.settings.relay_interval_s)))
         if is_file_sqlite(self.engine):
-            self._tasks.append(asyncio.create_task(run_checkpoints(self.engine)))
+            self._tasks.append(asyncio.create_task(self._checkpoints()))
         if self.consumer and self.consumer.subscriptions and self.broker:
             # Subscriptions are read now, so handlers registered after bootstrap count too.
             self.consumer.attach(self.broker)
@@ -57,6 +58,15 @@ class BusRuntime:
                     self.consumer.run_reclaimer(self.async_redis, self.settings.reclaim_interval_s)
                 )
             )
+
+    async def _checkpoints(self, interval_s: float = 0.2) -> None:
+        """Checkpoint the SQLite file until stopped; SQLite's own checkpoint stays as fallback."""
+        while not stop_requested():
+            try:
+                await asyncio.to_thread(checkpoint_wal, self.engine)
+            except Exception as exc:  # a busy or locked file: next time
+                log.debug("checkpoint SQLite : %s", type(exc).__name__)
+            await asyncio.sleep(interval_s)
 
     async def _wait_for_redis(self, attempts: int = 60) -> None:
         for attempt in range(attempts):
