@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-# Libraries that log every request at INFO: one line per internal call would bury what
-# matters. Their failures reach our own code, which logs them; LOG_LEVEL=DEBUG shows all.
-CHATTY = ("httpx", "httpcore")
+# Loggers that write a line per HTTP call between the services, per task received and per
+# task done: thousands of lines on the day, burying what matters. Their failures still show
+# (HTTP errors reach our code, which logs them; a failed task is logged at ERROR), and
+# LOG_LEVEL=DEBUG shows every line.
+CHATTY = ("httpx", "httpcore", "celery.worker.strategy", "celery.app.trace")
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -15,6 +17,11 @@ def configure_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    quiet_chatty_loggers()
+
+
+def quiet_chatty_loggers() -> None:
+    """Warnings and errors only from CHATTY, unless the root logger is at DEBUG."""
     debug = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.WARNING)

@@ -162,7 +162,16 @@ def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[
         directory.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
         child = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", celery_app, kind, "--loglevel=INFO", *extra]
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                celery_app,
+                kind,
+                f"--loglevel={settings().log_level.upper()}",
+                *extra,
+            ]
         )
         serve_metrics(port, healthy=lambda: child.poll() is None, host=settings().http_host)
         for sig in (signal.SIGINT, signal.SIGTERM):

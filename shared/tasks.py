@@ -11,9 +11,10 @@ import time
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import worker_init
+from celery.signals import after_setup_logger, worker_init
 from prometheus_client import Counter, Histogram
 
+from shared.logging import quiet_chatty_loggers
 from shared.settings import BaseServiceSettings
 
 TASK_RUNS = Counter(
@@ -63,6 +64,10 @@ def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
     def _on_worker_init(sender: Any = None, **_kwargs: Any) -> None:
         if getattr(sender, "app", None) is app:
             initialise_task_metrics(app)
+
+    @after_setup_logger.connect(weak=False)
+    def _after_logging(**_kwargs: Any) -> None:
+        quiet_chatty_loggers()  # set up by Celery from --loglevel (LOG_LEVEL)
 
     queue = f"{settings.bus_prefix}{name}"
     app.conf.update(

@@ -154,3 +154,19 @@ def test_a_burst_of_changes_makes_one_email(notifier, smtp, directory, workers):
     # a later change opens a new window
     deliver(notifier, slot(holder, experts[0], 15, appointment_id=uuid.uuid4()))
     assert len(change_rows()) == 2
+
+
+def test_the_worker_logs_no_line_per_task(notifier, smtp, directory, workers, tmp_path):
+    workers.start(beat=False)
+    for _ in range(3):
+        deliver(notifier, registered(directory.person()))
+    wait_until(lambda: statuses(notifier) == ["sent"] * 3, timeout=45, what="3 emails sent")
+    # Acked once done (late acks), after the task's own "succeeded" line would be written.
+    broker = notifier.kit.runtime.sync_redis
+    wait_until(
+        lambda: not broker.hlen(f"{notifier.settings.bus_prefix}unacked"),
+        what="the tasks acknowledged",
+    )
+    log = (tmp_path / "worker-0.log").read_text()
+    assert " ready." in log
+    assert "Task notifier.send_email[" not in log  # neither "received" nor "succeeded"
