@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -26,6 +26,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -208,6 +210,15 @@ def _is_file(database: str | None) -> TypeGuard[str]:
 
 def is_file_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and _is_file(engine.url.database)
+
+
+def insert_or_nothing(
+    table: Table, dialect: str, index_elements: Sequence[str] | None = None
+) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` on PostgreSQL or SQLite (`dialect`); the caller adds
+    the values, or binds them when it runs the statement."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def is_postgresql(engine: Engine) -> bool:

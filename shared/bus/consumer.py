@@ -24,12 +24,11 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import Redis, RedisBatchStreamMessage
 from redis.exceptions import ResponseError
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.bus.broker import DATA_FIELD
 from shared.bus.loops import stop_requested
+from shared.db import insert_or_nothing
 from shared.events import Event, utc_now
 from shared.metrics import (
     BUS_CONSUMED,
@@ -168,12 +167,9 @@ class EventConsumer:
         dialect = session.get_bind().dialect.name
         statement = self._claims.get(dialect)
         if statement is None:  # built once per dialect: this runs for every event
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            statement = self._claims[dialect] = (
-                insert(self.processed)
-                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-                .returning(self.processed.c.event_id)
-            )
+            statement = self._claims[dialect] = insert_or_nothing(
+                self.processed, dialect, ["consumer", "event_id"]
+            ).returning(self.processed.c.event_id)
         result = session.execute(
             statement, {"consumer": self.group, "event_id": event_id, "processed_at": utc_now()}
         )

@@ -8,12 +8,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, Row, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters.db import emails
 from services.notifier.domain.emails import EmailStatus, Template
+from shared.db import insert_or_nothing
 from shared.events import utc_now
 
 
@@ -41,12 +40,11 @@ def add_email(
         "created_at": now,
         "updated_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert(emails)
+        insert_or_nothing(
+            emails, session.get_bind().dialect.name, ["cause_id", "template", "participant_id"]
+        )
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["cause_id", "template", "participant_id"])
         .returning(emails.c.id)
     )
     return session.execute(stmt).scalar_one_or_none()

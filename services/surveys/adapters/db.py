@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -161,18 +159,3 @@ budget_actuals = Table(
     Column("amount_cents", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
-
-
-def insert_ignore(table: Table, dialect: str, **values: object) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL.
-
-    Handlers of different streams run concurrently: two of them may create the same row (a
-    check-in arriving with the registration). The loser does nothing, then updates.
-    """
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).values(**values).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).values(**values).on_conflict_do_nothing()

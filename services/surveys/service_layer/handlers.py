@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from services.surveys.adapters.db import (
     closed_sessions,
     editions,
-    insert_ignore,
     meetings,
     participants,
 )
 from services.surveys.service_layer import surveys as uc
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
+from shared.db import insert_or_nothing
 from shared.events import (
     ClosedSessionKind,
     EditionUpdated,
@@ -219,4 +219,7 @@ class Handlers:
 
 
 def _ignore(session: Session, table: Table, **values: object) -> Any:
-    return insert_ignore(table, session.get_bind().dialect.name, **values)
+    """INSERT ... ON CONFLICT DO NOTHING: handlers of different streams run concurrently, and
+    two of them may create the same row (a check-in arriving with the registration). The
+    loser does nothing, then updates."""
+    return insert_or_nothing(table, session.get_bind().dialect.name).values(**values)
