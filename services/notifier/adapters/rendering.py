@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.notifier.domain.emails import SendError, header_safe
+from shared.french import french_date
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -35,12 +36,6 @@ POLICY = email.policy.compat32.clone(linesep="\r\n")
 # Bodies in base64: 7-bit safe for any server, and encoded in C.
 UTF8 = Charset("utf-8")
 UTF8.body_encoding = BASE64
-
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 @dataclass(frozen=True)
@@ -84,8 +79,7 @@ class Renderer:
         return f"{local.hour} h {local.minute:02d}"
 
     def long_date(self, value: str | dt.datetime) -> str:
-        local = self._local(value)
-        return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+        return french_date(self._local(value).date(), weekday=True)
 
     def render(self, template: str, context: dict[str, Any]) -> Rendered:
         variables = {"brand": self.brand, **context}

@@ -11,6 +11,7 @@ import segno
 from fpdf import FPDF
 
 from services.scheduler.service_layer.agenda import Agenda
+from shared.french import french_date
 
 PRODID = "-//PES 21//Rencontres du financement de l'ESS//FR"
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -97,7 +98,7 @@ def agenda_pdf(agenda: Agenda, url: str) -> bytes:
     pdf.set_xy(15, 15)
     pdf.set_right_margin(55)
     pdf.write_line(edition.title, size=15, bold=True, height=7)
-    pdf.write_line(f"{_french_date(edition.date)} – {edition.venue}", size=10)
+    pdf.write_line(f"{french_date(edition.date, weekday=True)} – {edition.venue}", size=10)
     who = "Porteur de projet" if agenda.role.value == "porteur" else "Expert / financeur"
     if agenda.contact is not None:
         name = agenda.contact.name
@@ -135,24 +136,3 @@ def _fit(pdf: _Pdf, text: str, width: float) -> str:
     while safe and pdf.get_string_width(safe) > width:
         safe = safe[:-2] + "…" if pdf.unicode else safe[:-4] + "..."
     return safe
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
-
-def _french_date(date: dt.date) -> str:
-    return f"{DAYS[date.weekday()]} {date.day} {MONTHS[date.month - 1]} {date.year}"
