@@ -126,10 +126,7 @@ def service_commands(
                 port=port or current.port,
                 workers=workers,
                 log_level="warning",
-                # Behind the reverse proxy: the client's address, not the proxy's, for rate
-                # limits.
-                proxy_headers=True,
-                forwarded_allow_ips=current.forwarded_allow_ips,
+                **proxy_options(current),
             )
         finally:
             if workers > 1:
@@ -139,6 +136,14 @@ def service_commands(
 
 
 AppFactory = Callable[[], FastAPI]
+
+
+def proxy_options(settings: BaseServiceSettings) -> dict[str, Any]:
+    """uvicorn's reading of X-Forwarded-For: only from the proxy's addresses
+    (FORWARDED_ALLOW_IPS), so that the address rate limits count is the visitor's and nobody
+    else can choose it; with none given (`make up`), the peer's own address."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[[], Any]) -> None:

@@ -43,16 +43,39 @@ class BaseServiceSettings(BaseSettings):
     # Celery worker processes (`<service> worker`). Sending mostly waits on SMTP and on the
     # other services' internal APIs, so more processes than cores keep the cores busy.
     worker_concurrency: int = Field(default=4, ge=1, le=32)
-    # Addresses whose X-Forwarded-For is trusted (the reverse proxy): comma-separated, or *.
-    forwarded_allow_ips: str = "127.0.0.1"
-    # How long an operator stays logged in to the back-office (one cookie for every service).
-    admin_session_hours: int = 12
+    # Addresses whose X-Forwarded-For is trusted (the reverse proxy), comma-separated. Empty:
+    # no proxy, the peer's own address counts (`make up`); never `*`, which would let anyone
+    # choose the address that rate limits and login throttling count.
+    forwarded_allow_ips: str = ""
+    # How long an operator stays logged in to the back-office (one session for every service).
+    admin_session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    # Where people's browsers reach each service: the back-office menu and the links in
+    # emails are built from them. Under the compose proxy all four are the one public address.
+    registration_public_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="REGISTRATION_PUBLIC_URL"
+    )
+    scheduler_public_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias="SCHEDULER_PUBLIC_URL"
+    )
+    notifier_public_url: str = Field(
+        default="http://127.0.0.1:8003", validation_alias="NOTIFIER_PUBLIC_URL"
+    )
+    surveys_public_url: str = Field(
+        default="http://127.0.0.1:8004", validation_alias="SURVEYS_PUBLIC_URL"
+    )
+    # Largest request body a service reads (a spreadsheet import is the largest legitimate one).
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # Where the embedded mode keeps its files (SQLite databases, Redis, metrics, beat state).
     var_dir: str = "var"
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> BaseServiceSettings:
         if self.environment == "production":
+            if self.forwarded_allow_ips.strip() == "*":
+                raise InsecureConfiguration(
+                    "FORWARDED_ALLOW_IPS=* ferait confiance à n'importe qui : indiquez l'adresse "
+                    "du proxy / FORWARDED_ALLOW_IPS=* would trust anyone: give the proxy's address"
+                )
             for name in ("secret_key", "service_token"):
                 value = getattr(self, name).get_secret_value()
                 if value == INSECURE_SECRET or len(value) < 32:
@@ -62,3 +85,12 @@ class BaseServiceSettings(BaseSettings):
                         "in production"
                     )
         return self
+
+    def public_urls(self) -> dict[str, str]:
+        """Each service's public address, without a trailing slash, by service name."""
+        return {
+            "registration": self.registration_public_url.rstrip("/"),
+            "scheduler": self.scheduler_public_url.rstrip("/"),
+            "notifier": self.notifier_public_url.rstrip("/"),
+            "surveys": self.surveys_public_url.rstrip("/"),
+        }
