@@ -1,6 +1,7 @@
 """What the other services say about the day, read for the back-office home page: the
-scheduler's planning and sessions, the surveys service's questionnaires. Each call carries the
-service token and a short timeout; a service that does not answer is None, never an error."""
+scheduler's planning and sessions, the notifier's emails, the surveys service's
+questionnaires. Each call carries the service token and a short timeout; a service that does
+not answer is None, never an error."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class Remote:
     schedule: dict[str, Any] | None  # scheduler GET /api/schedule
     day: dict[str, Any] | None  # scheduler GET /api/sessions
     surveys: dict[str, Any] | None  # surveys GET /internal/editions/{edition}/surveys
+    emails: dict[str, Any] | None  # notifier GET /internal/editions/{edition}/emails
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
@@ -29,13 +31,18 @@ async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
 
 
 async def read_remote(
-    scheduler_url: str, surveys_url: str, edition_id: str, token: str, timeout_s: float
+    urls: dict[str, str], edition_id: str, token: str, timeout_s: float
 ) -> Remote:
+    """`urls`: the internal address of the scheduler, notifier and surveys services."""
     headers = {"Authorization": f"Bearer {token}"}
+    scheduler, notifier, surveys = (
+        urls[s].rstrip("/") for s in ("scheduler", "notifier", "surveys")
+    )
     async with httpx.AsyncClient(headers=headers, timeout=timeout_s) as client:
-        schedule, day, surveys = await asyncio.gather(
-            _get(client, f"{scheduler_url.rstrip('/')}/api/schedule"),
-            _get(client, f"{scheduler_url.rstrip('/')}/api/sessions"),
-            _get(client, f"{surveys_url.rstrip('/')}/internal/editions/{edition_id}/surveys"),
+        schedule, day, questionnaires, emails = await asyncio.gather(
+            _get(client, f"{scheduler}/api/schedule"),
+            _get(client, f"{scheduler}/api/sessions"),
+            _get(client, f"{surveys}/internal/editions/{edition_id}/surveys"),
+            _get(client, f"{notifier}/internal/editions/{edition_id}/emails"),
         )
-    return Remote(schedule, day, surveys)
+    return Remote(schedule, day, questionnaires, emails)

@@ -92,4 +92,6 @@ admins = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # A disabled account cannot log in and has no session left.
+    Column("disabled_at", UTCDateTime(), nullable=True),
 )

@@ -17,6 +17,11 @@ class RateLimiter:
         digest = hashlib.sha256(f"{self.secret}:{scope}:{value}".encode()).hexdigest()[:32]
         return f"{self.prefix}registration:rate:{scope}:{digest}"
 
+    def over(self, scope: str, value: str, limit: int) -> bool:
+        """Whether `limit` attempts were already counted in the current window (counts none)."""
+        count = self.client.get(self.key(scope, value))
+        return count is not None and int(count) >= limit
+
     def hit(self, scope: str, value: str, limit: int, window_s: int) -> bool:
         """Count one attempt; False once `limit` attempts were made within the window."""
         return self.hit_all([(scope, value, limit)], window_s)

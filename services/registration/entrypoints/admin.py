@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,105 +23,103 @@ from services.registration.domain.vocabulary import (
 )
 from services.registration.entrypoints.messages import error_message
 from services.registration.entrypoints.public import form_context, holder_needs
-from services.registration.entrypoints.web import (
-    check_csrf,
-    client_ip,
-    flat,
-    kit_of,
-    limiter_of,
-    page,
-    read_form,
-    settings_of,
-)
+from services.registration.entrypoints.web import client_ip, kit_of, limiter_of, settings_of
 from services.registration.service_layer import day, participants, queries
-from services.registration.service_layer.admins import authenticate
+from services.registration.service_layer.admins import authenticate, login_key
 from services.registration.service_layer.editions import get_edition, known_editions
 from services.registration.service_layer.importing import import_file
-from shared.auth import ADMIN_COOKIE, admin_cookie_options, issue_admin_session, read_admin_session
 from shared.db import transaction
 from shared.edition import EditionSettings, default_edition
-from shared.events import Role
+from shared.events import Role, utc_now
+from shared.web import CurrentAdmin, confirm, first, flat, form_lists, redirect, render
+from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
-def current_admin(request: Request) -> str:
-    settings = settings_of(request)
-    email = read_admin_session(
-        settings.secret_key.get_secret_value(),
-        request.cookies.get(ADMIN_COOKIE),
-        settings.admin_session_hours * 3600,
-    )
-    if email is None:
-        target = request.url.path if request.method == "GET" else "/admin/participants"
-        location = "/admin/login?" + urlencode({"suite": target})
-        raise HTTPException(303, "Connexion requise", headers={"Location": location})
-    return email
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after login: a back-office page of this site, never another site."""
-    if target and target.startswith("/admin/") and not target.startswith("/admin/login"):
+def safe_next(request: Request, target: str | None) -> str:
+    """Where to go after login: a back-office page of one of the platform's services, never
+    another site."""
+    home = "/admin"
+    if not target:
+        return home
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc:
+        ok = target.startswith("/admin") and not target.startswith(("/admin/login", "//"))
+        return target if ok else home
+    ours = request.app.state.web.settings.public_urls().values()
+    base = f"{parts.scheme}://{parts.netloc}"
+    if base in ours and parts.path.startswith("/admin") and parts.path != "/admin/login":
         return target
-    return "/admin"
+    return home
 
 
-CurrentAdmin = Annotated[str, Depends(current_admin)]
-
-
-async def checked_form(request: Request) -> dict[str, list[str]]:
-    """The posted form of a back-office action, once its CSRF token is verified."""
-    form = await read_form(request)
-    if check_csrf(request, form) is None:
-        raise HTTPException(403, error_message("csrf"))
-    return form
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+def _sessions(request: Request) -> AdminSessions:
+    sessions: AdminSessions = request.app.state.web.sessions
+    return sessions
 
 
 # -- login -------------------------------------------------------------------------------------
+def _login_page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    return render(request, "admin/login.html", {"title": "Connexion", **context}, status_code)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, suite: str = "") -> HTMLResponse:
-    return page(request, "admin/login.html", {"title": "Connexion", "suite": safe_next(suite)})
+    return _login_page(request, {"suite": safe_next(request, suite)})
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     settings = settings_of(request)
-    limiter = limiter_of(request)
-    form = await read_form(request)
-    email = (form.get("email") or [""])[0].strip().lower()
+    form = await form_lists(request)
+    typed = first(form, "email")
     password = (form.get("password") or [""])[0]
-    target = safe_next((form.get("suite") or [""])[0])
-    context: dict[str, Any] = {"title": "Connexion", "email": email, "suite": target}
-    if check_csrf(request, form) is None:
-        return page(request, "admin/login.html", {**context, "alert": error_message("csrf")}, 403)
+    target = safe_next(request, first(form, "suite"))
+    context: dict[str, Any] = {"email": typed, "suite": target}
     window = settings.login_window_seconds
-    if not limiter.hit("login-ip", client_ip(request), settings.login_per_ip, window) or (
-        not limiter.hit("login-email", email, settings.login_per_email, window)
-    ):
-        return page(
-            request, "admin/login.html", {**context, "alert": error_message("rate_limited")}, 429
+    # Failed attempts are counted, per client address and per account (on the address as
+    # accounts compare it: another spelling of it is the same account).
+    limiter, ip, account = limiter_of(request), client_ip(request), login_key(typed)
+    limits = (
+        ("login-ip", ip, settings.login_per_ip),
+        ("login-email", account, settings.login_per_email),
+    )
+    locked = [scope for scope, key, limit in limits if limiter.over(scope, key, limit)]
+    admin = (
+        None if locked else await run_in_threadpool(authenticate, kit_of(request), typed, password)
+    )
+    if admin is None and not locked:
+        for scope, key, limit in limits:
+            if not limiter.hit(scope, key, limit, window):
+                locked.append(scope)
+    if locked:
+        minutes = max(1, round(window / 60))
+        who = "ce compte" if "login-email" in locked else "cette adresse réseau"
+        context["alert"] = (
+            f"Trop de tentatives de connexion pour {who} : la connexion est bloquée pendant "
+            f"{minutes} minutes au plus. Réessayez ensuite, ou demandez à un autre membre de "
+            "l'équipe de changer votre mot de passe."
         )
-    admin = authenticate(kit_of(request), email, password)
+        return _login_page(request, context, 429)
     if admin is None:
         context["alert"] = "Adresse email ou mot de passe incorrect."
-        return page(request, "admin/login.html", context, 401)
-    response = redirect(target)
-    max_age = settings.admin_session_hours * 3600
+        return _login_page(request, context, 401)
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        value=issue_admin_session(settings.secret_key.get_secret_value(), admin),
-        **admin_cookie_options(settings.environment == "production", max_age),
+        value=_sessions(request).open(admin),
+        **admin_cookie_options(
+            settings.environment == "production", settings.admin_session_hours * 3600
+        ),
     )
     return response
 
 
 @router.post("/logout")
-async def logout(request: Request, _admin: CurrentAdmin) -> Response:
-    await checked_form(request)
-    response = redirect("/admin/login")
+def logout(request: Request) -> Response:
+    """Ends the session on every service at once (the cookie alone would open nothing now)."""
+    _sessions(request).end(request.cookies.get(ADMIN_COOKIE))
+    response = redirect(request, "/admin/login", ok="Vous êtes déconnecté·e.")
     response.delete_cookie(ADMIN_COOKIE, path="/")
     return response
 
@@ -142,23 +140,21 @@ async def home(
 
     local = await run_in_threadpool(figures)
     remote = await read_remote(
-        settings.scheduler_internal_url,
-        settings.surveys_internal_url,
+        {
+            "scheduler": settings.scheduler_internal_url,
+            "notifier": settings.notifier_internal_url,
+            "surveys": settings.surveys_internal_url,
+        },
         current.edition_id,
         settings.service_token.get_secret_value(),
         settings.status_timeout_s,
     )
-    steps = day.steps(
-        local,
-        remote,
-        current.edition_id,
-        settings.scheduler_public_url,
-        settings.surveys_public_url,
-    )
-    return page(
+    steps = day.steps(current, local, remote, settings.public_urls(), utc_now().date())
+    return render(
         request,
         "admin/home.html",
         {"title": "La journée pas à pas", "edition": current, "steps": steps},
+        section="journee",
     )
 
 
@@ -185,7 +181,6 @@ def participant_list(
     _admin: CurrentAdmin,
     filters: FilterParams,
     edition: Annotated[str | None, Query()] = None,
-    notice: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     settings = _edition(request, edition)
     rows = _listing(request, settings, filters)
@@ -193,7 +188,7 @@ def participant_list(
         editions = known_editions(session)
         communes = queries.communes(session, settings.edition_id)
     query = urlencode({"edition": settings.edition_id, **filters.__dict__})
-    return page(
+    return render(
         request,
         "admin/participants.html",
         {
@@ -211,8 +206,8 @@ def participant_list(
             "forms_for": forms_for,
             "Role": Role,
             "query": query,
-            "notice": notice,
         },
+        section="participants",
     )
 
 
@@ -304,7 +299,7 @@ def _edit_page(
             "submit_label": "Enregistrer les modifications",
         }
     )
-    return page(request, "admin/participant.html", context, status_code)
+    return render(request, "admin/participant.html", context, status_code, section="participants")
 
 
 @router.get("/participants/{participant_id}", response_class=HTMLResponse)
@@ -316,7 +311,7 @@ def participant_page(request: Request, participant_id: str, _admin: CurrentAdmin
 @router.post("/participants/{participant_id}", response_class=HTMLResponse)
 async def participant_edit(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
     row = _row(request, participant_id)
-    form = await checked_form(request)
+    form = await form_lists(request)
     if row.role == Role.HOLDER.value:
         form["thematiques"] = holder_needs(form)
     values = flat(form)
@@ -330,66 +325,91 @@ async def participant_edit(request: Request, participant_id: str, _admin: Curren
         return _edit_page(request, row, values, exc.errors, 422)
     except RegistrationError as exc:
         return _edit_page(request, row, values, {"email": error_message(exc.code)}, 422)
-    return redirect(f"/admin/participants?edition={row.edition_id}&notice=modifie")
+    return redirect(
+        request, f"/admin/participants?edition={row.edition_id}", ok="Modifications enregistrées."
+    )
+
+
+@router.get("/participants/{participant_id}/annuler", response_class=HTMLResponse)
+def participant_cancel_page(
+    request: Request, participant_id: str, _admin: CurrentAdmin
+) -> HTMLResponse:
+    row = _row(request, participant_id)
+    name = f"{row.first_name} {row.last_name}".strip()
+    return confirm(
+        request,
+        title=f"Annuler l'inscription de {name}",
+        lines=[
+            f"{name} ({row.organisation or 'sans structure'}) ne sera plus inscrit·e à "
+            f"l'édition {row.edition_id}.",
+            "Ses rendez-vous seront libérés et proposés à d'autres au prochain planning ; "
+            "si le planning est publié, les personnes concernées recevront leur agenda modifié.",
+            "Un email lui confirmera l'annulation. Ses données restent conservées (pour les "
+            "effacer, utilisez l'effacement RGPD).",
+        ],
+        action=f"/admin/participants/{participant_id}/annuler",
+        button="Annuler l'inscription",
+        cancel=f"/admin/participants/{participant_id}",
+        section="participants",
+    )
 
 
 @router.post("/participants/{participant_id}/annuler")
-async def participant_cancel(
-    request: Request, participant_id: str, _admin: CurrentAdmin
-) -> Response:
-    await checked_form(request)
+def participant_cancel(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
     try:
         row = participants.cancel(kit_of(request), participant_id)
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
-    return redirect(f"/admin/participants?edition={row.edition_id}&notice=annule")
+    return redirect(
+        request, f"/admin/participants?edition={row.edition_id}", ok="Inscription annulée."
+    )
 
 
 @router.post("/participants/{participant_id}/promouvoir")
-async def participant_promote(
-    request: Request, participant_id: str, _admin: CurrentAdmin
-) -> Response:
-    await checked_form(request)
+def participant_promote(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
     try:
         row = participants.promote(kit_of(request), participant_id)
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
-    return redirect(f"/admin/participants?edition={row.edition_id}&notice=promu")
+    return redirect(
+        request,
+        f"/admin/participants?edition={row.edition_id}",
+        ok="Personne inscrite depuis la liste d'attente.",
+    )
 
 
 # -- spreadsheet import ------------------------------------------------------------------------
+def _import_page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    with kit_of(request).factory() as session:
+        editions = known_editions(session)
+    full = {"title": "Import", "report": None, "editions": editions, **context}
+    return render(request, "admin/import.html", full, status_code, section="import")
+
+
 @router.get("/import", response_class=HTMLResponse)
 def import_page(
     request: Request, _admin: CurrentAdmin, edition: Annotated[str | None, Query()] = None
 ) -> HTMLResponse:
-    settings = _edition(request, edition)
-    with kit_of(request).factory() as session:
-        editions = known_editions(session)
-    return page(
-        request,
-        "admin/import.html",
-        {"title": "Import", "edition": settings, "editions": editions, "report": None},
-    )
+    return _import_page(request, {"edition": _edition(request, edition)})
 
 
 @router.post("/import", response_class=HTMLResponse)
 async def import_upload(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
     data = await request.form()
-    fields = {k: [v] for k, v in data.items() if isinstance(v, str)}
-    if check_csrf(request, fields) is None:
-        raise HTTPException(403, error_message("csrf"))
     settings = _edition(request, str(data.get("edition") or ""))
     upload = data.get("fichier")
     dry_run = data.get("action") != "importer"
-    context: dict[str, Any] = {"title": "Import", "edition": settings, "report": None}
-    with kit_of(request).factory() as session:
-        context["editions"] = known_editions(session)
     if upload is None or isinstance(upload, str) or not upload.filename:
-        context["alert"] = "Choisissez un fichier CSV ou Excel (.xlsx)."
-        return page(request, "admin/import.html", context, 422)
+        context = {"edition": settings, "alert": "Choisissez un fichier CSV ou Excel (.xlsx)."}
+        return _import_page(request, context, 422)
     content = await upload.read()
     report = import_file(
         kit_of(request), settings.edition_id, content, upload.filename, dry_run=dry_run
     )
-    context.update({"report": report, "dry_run": dry_run, "filename": upload.filename})
-    return page(request, "admin/import.html", context, 200 if report.ok else 422)
+    context = {
+        "edition": settings,
+        "report": report,
+        "dry_run": dry_run,
+        "filename": upload.filename,
+    }
+    return _import_page(request, context, 200 if report.ok else 422)

@@ -19,17 +19,13 @@ from services.registration.domain.vocabulary import (
     forms_for,
     label,
 )
-from services.registration.entrypoints.admin import (
-    CurrentAdmin,
-    _edition,
-    checked_form,
-    redirect,
-)
+from services.registration.entrypoints.admin import _edition
 from services.registration.entrypoints.messages import FIELD_LABELS, error_message
-from services.registration.entrypoints.web import flat, kit_of, page
+from services.registration.entrypoints.web import kit_of
 from services.registration.service_layer import participants, queries
 from shared.edition import EditionSettings
 from shared.events import Role
+from shared.web import CurrentAdmin, flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/admin/accueil", include_in_schema=False)
 
@@ -68,24 +64,24 @@ def desk(
 ) -> HTMLResponse:
     settings = _edition(request, edition)
     template = "admin/_accueil_results.html" if partial else "admin/accueil.html"
-    return page(request, template, _context(request, settings, q))
+    return render(request, template, _context(request, settings, q), section="accueil")
 
 
 @router.post("/{participant_id}/presence")
 async def presence(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
-    form = await checked_form(request)
+    form = await form_lists(request)
     present = (form.get("present") or ["1"])[0] == "1"
     try:
         row = participants.check_in(kit_of(request), participant_id, present)
     except RegistrationError as exc:
         raise HTTPException(404, error_message(exc.code)) from exc
     query = urlencode({"edition": row.edition_id, "q": (form.get("q") or [""])[0]})
-    return redirect(f"/admin/accueil?{query}#p-{participant_id}")
+    return redirect(request, f"/admin/accueil?{query}#p-{participant_id}")
 
 
 @router.post("/sur-place", response_class=HTMLResponse)
 async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
-    form = await checked_form(request)
+    form = await form_lists(request)
     edition = _edition(request, (form.get("edition") or [""])[0])
     values = flat(form)
     role_value = values.get("role", "")
@@ -105,13 +101,13 @@ async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
     except InvalidProfile as exc:
         context = _context(request, edition, "")
         context.update({"values": values, "errors": exc.errors, "walk_in_open": True})
-        return page(request, "admin/accueil.html", context, 422)
+        return render(request, "admin/accueil.html", context, 422, section="accueil")
     except RegistrationError as exc:
         context = _context(request, edition, "")
         context.update(
             {"values": values, "errors": {"email": error_message(exc.code)}, "walk_in_open": True}
         )
-        return page(request, "admin/accueil.html", context, 422)
+        return render(request, "admin/accueil.html", context, 422, section="accueil")
     participants.check_in(kit_of(request), str(result.participant_id), True)
     query = urlencode({"edition": edition.edition_id, "q": profile.email})
-    return redirect(f"/admin/accueil?{query}")
+    return redirect(request, f"/admin/accueil?{query}")

@@ -23,7 +23,10 @@ def admin() -> None:
     pass
 
 
-@admin.command("create", help="Crée un compte du back-office (ou change son mot de passe).")
+@admin.command(
+    "create",
+    help="Crée un compte du back-office, ou change son mot de passe (ce qui ferme ses sessions).",
+)
 @click.option("--email", required=True, help="Adresse email de connexion.")
 @click.password_option("--password", help="Demandé s'il n'est pas donné (recommandé).")
 def admin_create(email: str, password: str) -> None:
@@ -35,7 +38,24 @@ def admin_create(email: str, password: str) -> None:
         created = create_admin(kit, email, password)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Compte {'créé' if created else 'mis à jour'} : {email}")
+    if created:
+        click.echo(f"Compte créé : {email}")
+    else:
+        click.echo(f"Mot de passe changé : {email} (ses sessions ouvertes sont fermées)")
+
+
+@admin.command("disable", help="Désactive un compte du back-office et ferme ses sessions.")
+@click.option("--email", required=True, help="Adresse email de connexion.")
+def admin_disable(email: str) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.service_layer.admins import UnknownAccount, disable_admin
+
+    kit = bootstrap()
+    try:
+        ended = disable_admin(kit, email)
+    except UnknownAccount as exc:
+        raise click.ClickException(f"aucun compte pour {email}") from exc
+    click.echo(f"Compte désactivé : {email} ({ended} session(s) fermée(s))")
 
 
 @cli.command(help="Efface les coordonnées des éditions passées, sauf accord pour être recontacté.")

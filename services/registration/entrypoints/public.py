@@ -12,14 +12,11 @@ from services.registration.domain.model import InvalidProfile, RegistrationError
 from services.registration.domain.vocabulary import AVAILABILITIES, STAGES, forms_for
 from services.registration.entrypoints.messages import FIELD_LABELS, error_message
 from services.registration.entrypoints.web import (
-    check_csrf,
     client_ip,
-    flat,
+    form_expired,
     kit_of,
     limiter_of,
     looks_like_a_bot,
-    page,
-    read_form,
     settings_of,
 )
 from services.registration.service_layer import participants
@@ -27,6 +24,7 @@ from services.registration.service_layer.editions import get_edition, registrati
 from shared.db import transaction
 from shared.edition import EditionSettings
 from shared.events import RegistrationStatus, Role
+from shared.web import flat, form_lists, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +79,7 @@ def form_context(
 
 
 def _closed_page(request: Request, edition: EditionSettings, state: str) -> HTMLResponse:
-    return page(
+    return render(
         request,
         "message.html",
         {
@@ -96,7 +94,7 @@ def _closed_page(request: Request, edition: EditionSettings, state: str) -> HTML
 @router.get("/inscription/{edition_id}", response_class=HTMLResponse)
 def choose(request: Request, edition_id: str) -> HTMLResponse:
     edition = _edition(request, edition_id)
-    return page(request, "choose.html", {"edition": edition})
+    return render(request, "choose.html", {"edition": edition})
 
 
 @router.get("/inscription/{edition_id}/{role_slug}", response_class=HTMLResponse)
@@ -106,7 +104,7 @@ def show_form(request: Request, edition_id: str, role_slug: str) -> HTMLResponse
     state = registration_state(edition)
     if state != "open":
         return _closed_page(request, edition, state)
-    return page(request, "form.html", form_context(edition, role))
+    return render(request, "form.html", form_context(edition, role))
 
 
 def holder_needs(form: dict[str, list[str]]) -> list[str]:
@@ -121,7 +119,7 @@ def holder_needs(form: dict[str, list[str]]) -> list[str]:
 
 @router.post("/inscription/{edition_id}/{role_slug}", response_class=HTMLResponse)
 async def submit_form(request: Request, edition_id: str, role_slug: str) -> HTMLResponse:
-    form = await read_form(request)
+    form = await form_lists(request)
     # The rest waits on the database and Redis: in a worker thread, so that one commit never
     # holds up every other request of the event loop. A few threads, not anyio's 40:
     # registrations write one at a time, and more threads only queue for the interpreter
@@ -147,12 +145,11 @@ def _submit(
     values["thematiques"] = form.get("thematiques", [])
     values["conferences"] = form.get("conferences", [])
 
-    elapsed = check_csrf(request, form)
-    if elapsed is None:
+    if form_expired(request):
         context = form_context(edition, role, values)
         context["alert"] = error_message("csrf")
-        return page(request, "form.html", context, status_code=403)
-    is_bot = looks_like_a_bot(request, form, elapsed)
+        return render(request, "form.html", context, status_code=403)
+    is_bot = looks_like_a_bot(request, form)
     state = registration_state(edition)
     profile, errors = None, None
     if not is_bot and state == "open":
@@ -168,7 +165,7 @@ def _submit(
         return _rate_limited(request, edition)
     if is_bot:
         # The same answer as a success: nothing tells a program it was spotted.
-        return page(
+        return render(
             request,
             "confirmation.html",
             {"edition": edition, "waiting": False, "created": True},
@@ -176,17 +173,17 @@ def _submit(
     if state != "open":
         return _closed_page(request, edition, state)
     if profile is None:
-        return page(request, "form.html", form_context(edition, role, values, errors), 422)
+        return render(request, "form.html", form_context(edition, role, values, errors), 422)
     try:
         result = participants.register(kit_of(request), edition.edition_id, profile)
     except RegistrationError as exc:
         if exc.code == "role_conflict":
             errors = {"email": error_message(exc.code)}
-            return page(request, "form.html", form_context(edition, role, values, errors), 422)
+            return render(request, "form.html", form_context(edition, role, values, errors), 422)
         if exc.code.startswith("registration_"):
             return _closed_page(request, edition, exc.code.removeprefix("registration_"))
         raise
-    return page(
+    return render(
         request,
         "confirmation.html",
         {
@@ -198,7 +195,7 @@ def _submit(
 
 
 def _rate_limited(request: Request, edition: EditionSettings) -> HTMLResponse:
-    return page(
+    return render(
         request,
         "message.html",
         {

@@ -11,18 +11,19 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import STATUSES
-from services.registration.entrypoints.admin import profile_values, redirect
+from services.registration.entrypoints.admin import profile_values
 from services.registration.entrypoints.messages import error_message
 from services.registration.entrypoints.public import form_context, holder_needs
-from services.registration.entrypoints.web import check_csrf, flat, kit_of, page, read_form
+from services.registration.entrypoints.web import kit_of
 from services.registration.service_layer import participants
 from services.registration.service_layer.editions import get_edition
 from shared.events import Role
+from shared.web import flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/mon-inscription", include_in_schema=False)
 
-# The token is in the address: it must not leak to other sites or stay in caches.
-PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+# The token is in the address: not even our origin goes to another site from here.
+PRIVATE = {"Referrer-Policy": "no-referrer"}
 
 
 def _row(request: Request, token: str) -> Any:
@@ -40,7 +41,6 @@ def _page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-    notice: str = "",
     erase_errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     with kit_of(request).factory() as session:
@@ -54,38 +54,23 @@ def _page(
             "statuses": STATUSES,
             "form_action": f"/mon-inscription/{token}",
             "submit_label": "Enregistrer mes corrections",
-            "notice": notice,
             "erase_errors": erase_errors or {},
         }
     )
-    response = page(request, "selfservice.html", context, status_code)
+    response = render(request, "selfservice.html", context, status_code)
     response.headers.update(PRIVATE)
     return response
 
 
-async def _checked(request: Request) -> dict[str, list[str]]:
-    form = await read_form(request)
-    if check_csrf(request, form) is None:
-        raise HTTPException(403, error_message("csrf"))
-    return form
-
-
-NOTICES = {
-    "corrige": "Vos corrections sont enregistrées.",
-    "annule": "Votre inscription est annulée. Vous pouvez vous réinscrire tant que les "
-    "inscriptions sont ouvertes.",
-}
-
-
 @router.get("/{token}", response_class=HTMLResponse)
-def show(request: Request, token: str, notice: str = "") -> HTMLResponse:
-    return _page(request, token, _row(request, token), notice=NOTICES.get(notice, ""))
+def show(request: Request, token: str) -> HTMLResponse:
+    return _page(request, token, _row(request, token))
 
 
 @router.post("/{token}", response_class=HTMLResponse)
 async def correct(request: Request, token: str) -> Response:
     row = _row(request, token)
-    form = await _checked(request)
+    form = await form_lists(request)
     if row.role == Role.HOLDER.value:
         form["thematiques"] = holder_needs(form)
     values = flat(form)
@@ -100,7 +85,7 @@ async def correct(request: Request, token: str) -> Response:
         return _page(request, token, row, values, exc.errors, 422)
     except RegistrationError as exc:
         return _page(request, token, row, values, {"email": error_message(exc.code)}, 422)
-    return redirect(f"/mon-inscription/{token}?notice=corrige")
+    return redirect(request, f"/mon-inscription/{token}", ok="Vos corrections sont enregistrées.")
 
 
 @router.get("/{token}/donnees.json")
@@ -117,23 +102,27 @@ def download(request: Request, token: str) -> Response:
 @router.post("/{token}/annuler")
 async def cancel(request: Request, token: str) -> Response:
     row = _row(request, token)
-    await _checked(request)
     try:
         participants.cancel(kit_of(request), row.participant_id)
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
-    return redirect(f"/mon-inscription/{token}?notice=annule")
+    return redirect(
+        request,
+        f"/mon-inscription/{token}",
+        ok="Votre inscription est annulée. Vous pouvez vous réinscrire tant que les "
+        "inscriptions sont ouvertes.",
+    )
 
 
 @router.post("/{token}/effacer", response_class=HTMLResponse)
 async def erase(request: Request, token: str) -> Response:
     row = _row(request, token)
-    form = await _checked(request)
+    form = await form_lists(request)
     if (form.get("confirmer") or [""])[0] != "oui":
         errors = {"confirmer": "Cochez la case pour confirmer l'effacement."}
         return _page(request, token, row, status_code=422, erase_errors=errors)
     participants.erase(kit_of(request), row.participant_id, "demande de la personne")
-    response = page(
+    response = render(
         request,
         "message.html",
         {

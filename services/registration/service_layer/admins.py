@@ -1,4 +1,5 @@
-"""Back-office accounts: argon2 password hashes, checked in constant-ish time."""
+"""Back-office accounts: argon2 password hashes, checked in constant-ish time. Changing a
+password or disabling an account ends every session of that account, on every service."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.registration.domain.model import normalise_email
 from shared.db import transaction
 from shared.events import utc_now
 from shared.service import ServiceKit
+from shared.web.auth import AdminSessions
 
 _hasher = PasswordHasher()
 
@@ -26,8 +28,22 @@ def _dummy_hash() -> str:
 MIN_PASSWORD_LENGTH = 12
 
 
+class UnknownAccount(LookupError):
+    """No back-office account has this email."""
+
+
+def login_key(email: str) -> str:
+    """The form an address is compared in, for accounts and for login throttling alike: any
+    spelling of one address (case, full-width letters, Unicode forms) counts as that one."""
+    try:
+        return normalise_email(email)
+    except ValueError:
+        return email.strip().casefold()
+
+
 def create_admin(kit: ServiceKit, email: str, password: str) -> bool:
-    """Create the account, or set a new password if it exists; True when created."""
+    """Create the account, or set a new password (and end its sessions) if it exists; True
+    when created. A disabled account is enabled again."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
     email = normalise_email(email)
@@ -45,21 +61,35 @@ def create_admin(kit: ServiceKit, email: str, password: str) -> bool:
         session.execute(
             admins.update()
             .where(admins.c.admin_id == existing)
-            .values(password_hash=_hasher.hash(password))
+            .values(password_hash=_hasher.hash(password), disabled_at=None)
         )
-        return False
+    AdminSessions.for_settings(kit.settings).end_all(email)
+    return False
+
+
+def disable_admin(kit: ServiceKit, email: str) -> int:
+    """Disable the account and end its sessions: how many were open."""
+    email = login_key(email)
+    with transaction(kit.factory) as session:
+        found = session.execute(
+            admins.update()
+            .where(admins.c.email == email)
+            .values(disabled_at=utc_now())
+            .returning(admins.c.admin_id)
+        ).first()
+    if found is None:
+        raise UnknownAccount(email)
+    return AdminSessions.for_settings(kit.settings).end_all(email)
 
 
 def authenticate(kit: ServiceKit, email: str, password: str) -> str | None:
-    """The admin's normalised email when the password is right, else None."""
-    try:
-        email = normalise_email(email)
-    except ValueError:
-        email = ""
+    """The account's email when the password is right and the account enabled, else None."""
+    email = login_key(email)
     with kit.factory() as session:
-        stored = session.execute(
-            select(admins.c.password_hash).where(admins.c.email == email)
-        ).scalar_one_or_none()
+        row = session.execute(
+            select(admins.c.password_hash, admins.c.disabled_at).where(admins.c.email == email)
+        ).first()
+    stored = row.password_hash if row is not None and row.disabled_at is None else None
     try:
         _hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):

@@ -1,8 +1,10 @@
-"""The operator's day, step by step: import, plan, review, publish, check-in, close sessions,
-surveys, report; each with its state, its figures and where it is done."""
+"""The operator's day, step by step: programme, opening registrations, import, plan, review,
+publish, emails, check-in, close sessions, surveys, report; each with its state, its figures
+and where it is done."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,7 +13,10 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.day_status import Remote
 from services.registration.adapters.db import participants
+from services.registration.service_layer.editions import registration_state
+from shared.edition import EditionSettings
 from shared.events import RegistrationStatus, Role
+from shared.french import french_date, french_datetime
 
 TODO, WAITING, DOING, DONE, UNREACHABLE = "a-faire", "en-attente", "en-cours", "fait", "injoignable"
 STATE_LABELS = {
@@ -75,6 +80,9 @@ class Step:
     figures: list[str] = field(default_factory=list)
     link: str = ""
     link_label: str = ""
+    share: str = ""  # a public address to copy and send
+    alert_link: str = ""  # where to look at what went wrong
+    alert_label: str = ""
 
     @property
     def state_label(self) -> str:
@@ -85,11 +93,103 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n <= 1 else (many or one + 's')}"
 
 
+REGISTRATION_LABELS = {
+    "open": "Les inscriptions sont ouvertes.",
+    "not_yet": "Les inscriptions ne sont pas encore ouvertes.",
+    "closed": "Les inscriptions sont closes.",
+}
+
+
+def _programme(edition: EditionSettings, sched: str, today: dt.date) -> Step:
+    conferences = edition.conferences()
+    figures = [
+        f"{french_date(edition.date, weekday=True)}, {edition.venue}",
+        f"{_plural(len(edition.windows), 'fenêtre')} de rendez-vous, créneaux de "
+        f"{edition.slot_minutes} minutes, {_plural(len(conferences), 'conférence')}",
+    ]
+    # The programme always exists (the action sheet's defaults); a past date needs attention.
+    state = DONE
+    if edition.date < today:
+        figures.append("Cette date est passée : préparez le programme de l'édition suivante.")
+        state = TODO
+    return Step(
+        "programme",
+        "Programme de l'édition",
+        state,
+        figures,
+        f"{sched}/admin/edition",
+        "Modifier le programme",
+    )
+
+
+def _registrations(edition: EditionSettings, public_link: str, sched: str) -> Step:
+    state_code = registration_state(edition)
+    figures = [REGISTRATION_LABELS[state_code]]
+    if edition.registration_opens:
+        figures.append(f"Ouverture : {french_datetime(edition.registration_opens)}")
+    if edition.registration_closes:
+        figures.append(f"Clôture : {french_datetime(edition.registration_closes)}")
+    else:
+        figures.append("Pas de date de clôture : fixez-la dans le programme.")
+    state = {"open": DOING, "not_yet": TODO, "closed": DONE}[state_code]
+    step = Step(
+        "ouverture",
+        "Ouverture des inscriptions",
+        state,
+        figures,
+        f"{sched}/admin/edition",
+        "Changer les dates",
+    )
+    step.share = public_link
+    return step
+
+
+def _emails(remote: Remote, notifier: str) -> Step:
+    if remote.emails is None:
+        return Step(
+            "emails",
+            "Emails",
+            UNREACHABLE,
+            ["Le service des emails ne répond pas : réessayez dans un instant."],
+            f"{notifier}/admin/emails",
+            "Ouvrir le journal des emails",
+        )
+    counts = remote.emails.get("counts", {})
+    sent, failed = counts.get("sent", 0), counts.get("failed", 0)
+    waiting = counts.get("pending", 0) + counts.get("sending", 0)
+    figures = [
+        f"{_plural(sent, 'email envoyé', 'emails envoyés')}, {waiting} en attente",
+        f"{_plural(failed, 'échec', 'échecs')}" + (" : à regarder" if failed else ""),
+    ]
+    state = DOING if waiting else (DONE if sent else TODO)
+    step = Step(
+        "emails",
+        "Emails",
+        state,
+        figures,
+        f"{notifier}/admin/emails",
+        "Ouvrir le journal des emails",
+    )
+    if failed:
+        step.alert_link = f"{notifier}/admin/emails?status=failed"
+        step.alert_label = f"Voir les {_plural(failed, 'échec', 'échecs')}"
+    return step
+
+
 def steps(
-    local: Local, remote: Remote, edition_id: str, scheduler_url: str, surveys_url: str
+    edition: EditionSettings,
+    local: Local,
+    remote: Remote,
+    urls: dict[str, str],
+    today: dt.date,
 ) -> list[Step]:
-    sched, surv = scheduler_url.rstrip("/"), surveys_url.rstrip("/")
-    out: list[Step] = []
+    """`urls`: each service's public address, for the links."""
+    edition_id = edition.edition_id
+    sched, surv = urls["scheduler"], urls["surveys"]
+    out: list[Step] = [
+        _programme(edition, sched, today),
+        _registrations(edition, f"{urls['registration']}/inscription/{edition_id}", sched),
+    ]
 
     out.append(
         Step(
@@ -163,6 +263,7 @@ def steps(
         )
     publish.link, publish.link_label = grid, "Publier depuis la grille"
     out.append(publish)
+    out.append(_emails(remote, urls["notifier"]))
 
     out.append(
         Step(
