@@ -14,10 +14,6 @@ class SchedulerSettings(BaseServiceSettings):
     port: int = Field(default=8002, validation_alias="SCHEDULER_PORT")
     # The edition the back-office works on; empty: this year's (the action sheet's default).
     edition_id: str = Field(default="", validation_alias="SCHEDULER_EDITION_ID")
-    # Where participants open their agenda (links in emails and QR codes).
-    public_url: str = Field(
-        default="http://127.0.0.1:8002", validation_alias="SCHEDULER_PUBLIC_URL"
-    )
     # Registration's internal API: contact details are fetched there at the moment of use.
     registration_internal_url: str = Field(
         default="http://127.0.0.1:8001", validation_alias="REGISTRATION_INTERNAL_URL"
@@ -30,3 +26,8 @@ class SchedulerSettings(BaseServiceSettings):
     no_show_grace_minutes: int = Field(
         default=10, validation_alias="SCHEDULER_NO_SHOW_GRACE_MINUTES"
     )
+
+    @property
+    def public_url(self) -> str:
+        """Where participants open their agendas (links in emails, QR codes)."""
+        return self.scheduler_public_url

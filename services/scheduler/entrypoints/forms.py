@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -12,6 +13,7 @@ from services.scheduler.adapters.registration import DirectoryUnavailable
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.planning import Day, ReplanReport
 from shared.edition import (
+    TIMEZONE,
     EditionSettings,
     Session,
     SessionKind,
@@ -20,6 +22,7 @@ from shared.edition import (
     half_day_of,
 )
 from shared.formats.schedule import table_label
+from shared.french import local_time
 
 KIND_LABELS = {
     SessionKind.CONFERENCE: "conference",
@@ -58,7 +61,25 @@ def edition_fields(edition: EditionSettings) -> dict[str, str]:
             for s in edition.sessions
         ),
         "tags": "\n".join(f"{t.code} | {t.label}" for t in edition.tags),
+        "registration_opens": _local_input(edition.registration_opens),
+        "registration_closes": _local_input(edition.registration_closes),
     }
+
+
+def _local_input(moment: dt.datetime | None) -> str:
+    """A moment as a `datetime-local` field shows it, in the edition's zone."""
+    return "" if moment is None else local_time(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def _moment(form: dict[str, str], name: str, label: str) -> dt.datetime | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise FormError(f"{label} : indiquez une date et une heure (AAAA-MM-JJ HH:MM).") from exc
+    return moment.replace(tzinfo=ZoneInfo(TIMEZONE)) if moment.tzinfo is None else moment
 
 
 def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> EditionSettings:
@@ -104,6 +125,10 @@ def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> Editio
         )
     if len({s.session_id for s in sessions}) != len(sessions):
         raise FormError("Deux sessions ont le même identifiant.")
+    opens = _moment(form, "registration_opens", "Ouverture des inscriptions")
+    closes = _moment(form, "registration_closes", "Clôture des inscriptions")
+    if opens and closes and closes <= opens:
+        raise FormError("La clôture des inscriptions doit suivre leur ouverture.")
     tags = []
     for line in lines("tags"):
         code, _, label = (p.strip() for p in line.partition("|"))
@@ -123,6 +148,8 @@ def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> Editio
                 "windows": windows,
                 "sessions": sessions,
                 "tags": tags or current.tags,
+                "registration_opens": opens,
+                "registration_closes": closes,
             }
         )
     except (ValueError, ValidationError) as exc:

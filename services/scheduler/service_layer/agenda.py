@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.scheduler.adapters.db import appointments, participants
 from services.scheduler.adapters.registration import Contact, DirectoryUnavailable
 from services.scheduler.service_layer.context import Scheduler
-from services.scheduler.service_layer.editions import ensure_edition
+from services.scheduler.service_layer.editions import current_edition
 from services.scheduler.service_layer.planning import local, published_version
 from shared.edition import EditionSettings, SessionKind
 from shared.events import RegistrationStatus, Role
@@ -67,7 +67,7 @@ def agenda_for(session: Session, app: Scheduler, participant_id: str) -> Agenda 
     version = published_version(session, person.edition_id)
     if version is None:
         return None
-    edition = ensure_edition(session, app.outbox, person.edition_id, app.clock())
+    edition = current_edition(session, person.edition_id)
     zone = local(edition, dt.time(0)).tzinfo
     rows = session.execute(
         select(appointments)

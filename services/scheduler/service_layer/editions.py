@@ -37,6 +37,12 @@ def load_edition(session: Session, edition_id: str) -> EditionSettings | None:
     return None if row is None else EditionSettings.model_validate(row.settings)
 
 
+def current_edition(session: Session, edition_id: str) -> EditionSettings:
+    """The stored programme, or the defaults it will be created with: reads, never writes
+    (the service creates and announces the edition when it starts)."""
+    return load_edition(session, edition_id) or _default_for(edition_id)
+
+
 def allow_moves(session: Session, edition_id: str) -> bool:
     value = session.execute(
         select(editions.c.allow_moves).where(editions.c.edition_id == edition_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.db import participants
@@ -174,3 +174,16 @@ def on_checked_in(session: Session, app: Scheduler, event: ParticipantCheckedIn)
     )
     if event.present and current.absent:
         live_replan(session, app, current.edition_id)
+
+
+def present_count(session: Session, edition_id: str) -> int:
+    """People checked in at the welcome desk (and not erased since)."""
+    return int(
+        session.execute(
+            select(func.count()).where(
+                participants.c.edition_id == edition_id,
+                participants.c.erased.is_(False),
+                participants.c.present.is_(True),
+            )
+        ).scalar_one()
+    )

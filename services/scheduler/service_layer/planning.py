@@ -337,6 +337,87 @@ class PublishResult:
     released: int
 
 
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing the draft would do, for the confirmation page."""
+
+    number: int
+    meetings: int
+    people: int  # with at least one meeting: each receives their agenda
+    holders_with_meeting: int
+    replaced: int | None  # the published version it replaces, if any
+    released: int  # meetings of that version the draft does not repeat
+
+
+def publish_preview(session: Session, edition_id: str) -> PublishPreview | None:
+    """None when there is no draft to publish."""
+    draft = latest_version(session, edition_id, Status.DRAFT)
+    if draft is None:
+        return None
+    rows = active_rows(session, draft.id)
+    old = published_version(session, edition_id)
+    released_count = 0
+    if old is not None:
+        kept = {(r.appointment_id, r.start, r.table_number) for r in rows}
+        released_count = sum(
+            (r.appointment_id, r.start, r.table_number) not in kept
+            for r in active_rows(session, old.id)
+        )
+    return PublishPreview(
+        number=draft.number,
+        meetings=len(rows),
+        people=len({p for r in rows for p in (r.holder_id, r.expert_id)}),
+        holders_with_meeting=len({r.holder_id for r in rows}),
+        replaced=old.number if old is not None else None,
+        released=released_count,
+    )
+
+
+@dataclass(frozen=True)
+class NoShowPreview:
+    """Who would be marked absent now, and their meetings from now on (to be released)."""
+
+    holders: int
+    experts: int
+    meetings: int
+
+    @property
+    def people(self) -> int:
+        return self.holders + self.experts
+
+
+def no_show_preview(session: Session, app: Scheduler, edition_id: str) -> NoShowPreview | None:
+    """What « absents » would mark (everyone with a published meeting already started who has
+    not checked in); None before a publication. Read only."""
+    version = published_version(session, edition_id)
+    if version is None:
+        return None
+    now = app.clock()
+    rows = active_rows(session, version.id)
+    expected = {pid for r in rows if r.start <= now for pid in (r.holder_id, r.expert_id)}
+    if not expected:
+        return NoShowPreview(0, 0, 0)
+    absent = {
+        p.participant_id: p.role
+        for p in session.execute(
+            select(participants.c.participant_id, participants.c.role).where(
+                participants.c.participant_id.in_(sorted(expected)),
+                participants.c.present.is_(False),
+                participants.c.absent.is_(False),
+            )
+        ).all()
+    }
+    meetings = sum(
+        1 for r in rows if r.end > now and (r.holder_id in absent or r.expert_id in absent)
+    )
+    roles = list(absent.values())
+    return NoShowPreview(
+        holders=roles.count(Role.HOLDER.value),
+        experts=roles.count(Role.EXPERT.value),
+        meetings=meetings,
+    )
+
+
 def publish(session: Session, app: Scheduler, edition_id: str) -> PublishResult:
     """The draft becomes the schedule: SchedulePublished, then one SlotAssigned per meeting.
     Meetings of a previous publication that the new one does not repeat are released."""

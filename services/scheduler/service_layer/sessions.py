@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.db import appointments, closed_sessions, participants
 from services.scheduler.service_layer.context import Scheduler
-from services.scheduler.service_layer.editions import ensure_edition
+from services.scheduler.service_layer.editions import current_edition, ensure_edition
 from services.scheduler.service_layer.planning import local, published_version
 from shared.edition import EditionSettings, half_day_of
 from shared.events import ClosedSessionKind, ReleaseReason, SessionClosed
 
 DAY_SESSION = "journee"
+HALF_DAY_LABELS = {"matin": "matin", "apres-midi": "après-midi"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def closable_sessions(edition: EditionSettings) -> tuple[Closable, ...]:
             Closable(
                 f"rendez-vous-{half}",
                 ClosedSessionKind.WINDOW,
-                f"Rendez-vous ({half.replace('-', ' ')})",
+                f"Rendez-vous ({HALF_DAY_LABELS.get(half, half)})",
                 local(edition, w.start),
                 local(edition, w.end),
             )
@@ -93,13 +94,20 @@ def count_closed(event: SessionClosed | None) -> None:
         MEETINGS.labels("missed").inc(event.meetings_missed)
 
 
-def close_session(
-    session: Session, app: Scheduler, edition_id: str, session_id: str
-) -> SessionClosed | None:
-    """Close it now; None when it was already closed. The unique row and the event commit
-    together, so a second close (a double click, two processes) never publishes twice."""
-    now = app.clock().astimezone(dt.UTC)
-    edition = ensure_edition(session, app.outbox, edition_id, now)
+@dataclass(frozen=True)
+class Closing:
+    """What closing a session records: who attended, meetings held and missed."""
+
+    target: Closable
+    attendees: list[str]
+    meetings_held: int
+    meetings_missed: int
+
+
+def closing(session: Session, edition_id: str, session_id: str) -> Closing | None:
+    """The figures of closing `session_id` now (read only: the confirmation page shows them
+    before anything is closed); None when it is already closed. KeyError: no such session."""
+    edition = current_edition(session, edition_id)
     found = {c.session_id: c for c in closable_sessions(edition)}
     if session_id not in found:
         raise KeyError(session_id)
@@ -121,6 +129,21 @@ def close_session(
         attendees = sorted(met)
     else:
         attendees = sorted(present)
+    return Closing(target, attendees, held, missed)
+
+
+def close_session(
+    session: Session, app: Scheduler, edition_id: str, session_id: str
+) -> SessionClosed | None:
+    """Close it now; None when it was already closed. The unique row and the event commit
+    together, so a second close (a double click, two processes) never publishes twice."""
+    now = app.clock().astimezone(dt.UTC)
+    ensure_edition(session, app.outbox, edition_id, now)
+    figures = closing(session, edition_id, session_id)
+    if figures is None:
+        return None
+    target, attendees = figures.target, figures.attendees
+    held, missed = figures.meetings_held, figures.meetings_missed
     event = SessionClosed(
         edition_id=edition_id,
         session_id=session_id,

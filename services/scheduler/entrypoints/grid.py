@@ -1,0 +1,246 @@
+"""The planning grid in the back-office: plan, review, move, swap, lock, publish, release
+no-shows, export, and each expert's table sheet."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import IntegrityError
+
+from services.scheduler.adapters.registration import DirectoryUnavailable
+from services.scheduler.domain.live import SchedulingError
+from services.scheduler.entrypoints import forms
+from services.scheduler.entrypoints.web import BUSY, SchedulerDep, unit_of_work
+from services.scheduler.service_layer import planning
+from services.scheduler.service_layer.agenda import agenda_for
+from services.scheduler.service_layer.editions import (
+    allow_moves,
+    current_edition,
+    set_allow_moves,
+)
+from services.scheduler.service_layer.exports import schedule_rows
+from shared.formats.schedule import write_schedule
+from shared.web import CurrentAdmin, confirm, redirect, render
+
+router = APIRouter(tags=["back-office"])
+GRID = "/admin/planning"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n <= 1 else (many or one + 's')}"
+
+
+@router.get(GRID, response_class=HTMLResponse)
+def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HTMLResponse:
+    with sched.kit.factory() as session:
+        edition = current_edition(session, sched.edition_id)
+        day = planning.load_day(session, edition)
+        version = planning.working_version(session, sched.edition_id)
+        published = planning.published_version(session, sched.edition_id)
+        rows = planning.active_rows(session, version.id) if version else []
+        moves_allowed = allow_moves(session, sched.edition_id)
+    grid = forms.build_grid(sched, day, rows)
+    context = {
+        "edition": edition,
+        "version": version,
+        "published": published,
+        "grid": grid,
+        "slots": planning.slot_choices(day),
+        "allow_moves": moves_allowed,
+    }
+    return render(request, "grid.html", context, section="planning")
+
+
+@router.post(f"{GRID}/plan")
+def grid_plan(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    try:
+        with unit_of_work(sched) as session:
+            result = planning.plan_draft(session, sched, sched.edition_id)
+    except IntegrityError:
+        return redirect(request, GRID, error=BUSY)
+    bound = f" (borne {result.bound})" if result.bound is not None else ""
+    return redirect(
+        request,
+        GRID,
+        ok=f"Brouillon n° {result.number} : {result.meetings} rendez-vous{bound}, "
+        f"{result.holders_with_meeting}/{result.holders} porteurs avec au moins un "
+        f"rendez-vous, calculé en {result.seconds:.2f} s.",
+    )
+
+
+@router.get(f"{GRID}/publish", response_class=HTMLResponse)
+def grid_publish_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HTMLResponse:
+    with sched.kit.factory() as session:
+        preview = planning.publish_preview(session, sched.edition_id)
+    if preview is None:
+        raise HTTPException(409, "Aucun brouillon à publier : lancez d'abord la planification.")
+    lines = [
+        f"{_plural(preview.people, 'agenda sera envoyé', 'agendas seront envoyés')} "
+        f"par email ({_plural(preview.meetings, 'rendez-vous', 'rendez-vous')}, "
+        f"{_plural(preview.holders_with_meeting, 'porteur')} avec au moins un rendez-vous).",
+    ]
+    if preview.replaced is not None:
+        lines.append(
+            f"Il remplace le planning n° {preview.replaced} publié : "
+            f"{_plural(preview.released, 'rendez-vous sera annulé', 'rendez-vous seront annulés')}"
+            " ou déplacé(s), et les personnes concernées en seront prévenues."
+        )
+    lines.append("Les emails partent aussitôt : la publication ne se reprend pas.")
+    return confirm(
+        request,
+        title=f"Publier le brouillon n° {preview.number} ?",
+        lines=lines,
+        action=f"{GRID}/publish",
+        button="Publier et envoyer les agendas",
+        cancel=GRID,
+        section="planning",
+    )
+
+
+@router.post(f"{GRID}/publish")
+def grid_publish(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    try:
+        with unit_of_work(sched) as session:
+            result = planning.publish(session, sched, sched.edition_id)
+    except SchedulingError as exc:
+        return redirect(request, GRID, error=str(exc))
+    return redirect(
+        request,
+        GRID,
+        ok=f"Planning n° {result.number} publié : {result.meetings} rendez-vous envoyés.",
+    )
+
+
+@router.post(f"{GRID}/move")
+def grid_move(
+    request: Request,
+    sched: SchedulerDep,
+    _admin: CurrentAdmin,
+    appointment_id: Annotated[str, Form(max_length=64)],
+    slot: Annotated[int, Form(ge=0, le=1000)],
+    table: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    try:
+        number = forms.table_number(table)
+        with unit_of_work(sched) as session:
+            planning.move_appointment(
+                session, sched, sched.edition_id, appointment_id, slot, number
+            )
+    except (SchedulingError, forms.FormError) as exc:
+        return redirect(request, GRID, error=str(exc))
+    return redirect(request, GRID, ok="Rendez-vous déplacé.")
+
+
+@router.post(f"{GRID}/swap")
+def grid_swap(
+    request: Request,
+    sched: SchedulerDep,
+    _admin: CurrentAdmin,
+    first: Annotated[str, Form(max_length=64)],
+    second: Annotated[str, Form(max_length=64)],
+) -> Response:
+    try:
+        with unit_of_work(sched) as session:
+            planning.swap_appointments(session, sched, sched.edition_id, first, second)
+    except SchedulingError as exc:
+        return redirect(request, GRID, error=str(exc))
+    return redirect(request, GRID, ok="Rendez-vous échangés.")
+
+
+@router.post(f"{GRID}/lock")
+def grid_lock(
+    request: Request,
+    sched: SchedulerDep,
+    _admin: CurrentAdmin,
+    appointment_id: Annotated[str, Form(max_length=64)],
+    locked: Annotated[str, Form(max_length=1)] = "1",
+) -> Response:
+    try:
+        with unit_of_work(sched) as session:
+            planning.lock_appointment(
+                session, sched, sched.edition_id, appointment_id, locked == "1"
+            )
+    except SchedulingError as exc:
+        return redirect(request, GRID, error=str(exc))
+    done = "Rendez-vous verrouillé." if locked == "1" else "Rendez-vous déverrouillé."
+    return redirect(request, GRID, ok=done)
+
+
+@router.post(f"{GRID}/options")
+def grid_options(
+    request: Request,
+    sched: SchedulerDep,
+    _admin: CurrentAdmin,
+    allow: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    with unit_of_work(sched) as session:
+        set_allow_moves(session, sched.outbox, sched.edition_id, allow == "1", sched.clock())
+    return redirect(
+        request,
+        GRID,
+        ok="Les re-planifications pourront déplacer les rendez-vous non verrouillés."
+        if allow == "1"
+        else "Les re-planifications garderont tous les rendez-vous publiés à leur place.",
+    )
+
+
+@router.get(f"{GRID}/absents", response_class=HTMLResponse)
+def grid_absents_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    with sched.kit.factory() as session:
+        preview = planning.no_show_preview(session, sched, sched.edition_id)
+    if preview is None:
+        return redirect(request, GRID, error="Rien n'est publié : il n'y a pas encore d'absents.")
+    if preview.people == 0:
+        return redirect(request, GRID, ok="Personne n'est absent à un rendez-vous commencé.")
+    return confirm(
+        request,
+        title="Libérer les rendez-vous des absents ?",
+        lines=[
+            f"{_plural(preview.holders, 'porteur absent', 'porteurs absents')} et "
+            f"{_plural(preview.experts, 'expert absent', 'experts absents')} : personne "
+            "pointé·e à l'accueil alors que son premier rendez-vous a commencé.",
+            f"{_plural(preview.meetings, 'rendez-vous libéré', 'rendez-vous libérés')} "
+            "(en cours et à venir), puis la suite de la journée est re-planifiée : les "
+            "personnes dont l'agenda change reçoivent un email.",
+        ],
+        action=f"{GRID}/absents",
+        button="Marquer absents et libérer",
+        cancel=GRID,
+        section="planning",
+    )
+
+
+@router.post(f"{GRID}/absents")
+def grid_absents(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    with unit_of_work(sched) as session:
+        absent, report = planning.mark_no_shows(session, sched, sched.edition_id)
+    if report is None:
+        return redirect(request, GRID, ok="Aucun rendez-vous commencé : rien à faire.")
+    return redirect(request, GRID, ok=forms.replan_message(absent, report))
+
+
+@router.get(f"{GRID}/export.csv")
+def grid_export(sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    try:
+        with sched.kit.factory() as session:
+            rows = schedule_rows(session, sched)
+    except DirectoryUnavailable as exc:
+        raise HTTPException(503, "Les inscriptions ne répondent pas : réessayez.") from exc
+    return Response(
+        write_schedule(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="planning-{sched.edition_id}.csv"'},
+    )
+
+
+@router.get("/admin/tables/{expert_id}", response_class=HTMLResponse)
+def table_sheet(
+    request: Request, expert_id: str, sched: SchedulerDep, _admin: CurrentAdmin
+) -> HTMLResponse:
+    with sched.kit.factory() as session:
+        agenda = agenda_for(session, sched, expert_id)
+    if agenda is None or agenda.role.value != "expert":
+        raise HTTPException(404, "Aucune fiche de table publiée pour cet expert.")
+    return render(request, "table_sheet.html", {"agenda": agenda}, section="planning")

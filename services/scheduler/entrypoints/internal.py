@@ -1,0 +1,55 @@
+"""The scheduler's internal API: what the notifier fetches at send time (service token)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from services.scheduler.adapters.documents import agenda_ics
+from services.scheduler.entrypoints.web import SchedulerDep
+from services.scheduler.service_layer.agenda import agenda_for, agenda_url
+from shared.web import ServiceCaller
+
+router = APIRouter(prefix="/internal", tags=["internal"])
+
+
+class AgendaItemOut(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    table: str
+    counterpart_organisation: str
+
+
+class InternalAgenda(BaseModel):
+    participant_id: str
+    agenda_url: str
+    ics: str
+    items: list[AgendaItemOut]
+
+
+@router.get("/agendas/{participant_id}")
+def internal_agenda(
+    participant_id: str, sched: SchedulerDep, _caller: ServiceCaller
+) -> InternalAgenda:
+    with sched.kit.factory() as session:
+        agenda = agenda_for(session, sched, participant_id)
+    if agenda is None:
+        raise HTTPException(404, "Aucun agenda publié pour cette personne.")
+    return InternalAgenda(
+        participant_id=participant_id,
+        agenda_url=agenda_url(sched, participant_id, agenda.edition.edition_id),
+        ics=agenda_ics(agenda, sched.clock()),
+        items=[
+            AgendaItemOut(
+                start=i.start,
+                end=i.end,
+                title=i.title,
+                table=i.table,
+                counterpart_organisation=i.counterpart_organisation,
+            )
+            for i in agenda.items
+        ],
+    )
