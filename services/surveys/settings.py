@@ -12,8 +12,6 @@ class SurveysSettings(BaseServiceSettings):
         default="sqlite:///var/surveys.db", validation_alias="SURVEYS_DATABASE_URL"
     )
     port: int = Field(default=8004, validation_alias="SURVEYS_PORT")
-    # The address participants reach the questionnaires at (links in emails, QR code).
-    public_url: str = Field(default="http://127.0.0.1:8004", validation_alias="SURVEYS_PUBLIC_URL")
     conference_open_days: int = Field(default=14, validation_alias="SURVEYS_CONFERENCE_OPEN_DAYS")
     day_open_days: int = Field(default=21, validation_alias="SURVEYS_DAY_OPEN_DAYS")
     ex_post_after_days: int = Field(default=42, validation_alias="SURVEYS_EX_POST_AFTER_DAYS")
@@ -23,3 +21,8 @@ class SurveysSettings(BaseServiceSettings):
     token_ttl_days: int = Field(default=90, validation_alias="SURVEYS_TOKEN_TTL_DAYS")
     # How often the service process looks for due work (ex-post opening, reminders); 0: never.
     due_interval_s: float = Field(default=60.0, validation_alias="SURVEYS_DUE_INTERVAL_S")
+
+    @property
+    def public_url(self) -> str:
+        """Where participants open the questionnaires (links in emails, QR code at the venue)."""
+        return self.surveys_public_url

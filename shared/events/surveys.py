@@ -43,7 +43,7 @@ class SurveyInvitationRequested(_SurveyEvent):
     """Please email this participant an invitation (or a reminder) to answer a questionnaire.
 
     Carries no link: the sender asks the surveys service for the title and a fresh personal
-    link at send time (`GET /internal/invitations/{invitation_id}`).
+    link at send time (`POST /internal/invitations/{invitation_id}/link`).
     """
 
     invitation_id: uuid.UUID

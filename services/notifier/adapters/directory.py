@@ -63,8 +63,12 @@ class InternalApi:
         self.what = what
 
     def get(self, path: str) -> dict[str, Any] | None:
+        return self.call("GET", path)
+
+    def call(self, method: str, path: str) -> dict[str, Any] | None:
+        """The JSON answer; None for 404; a temporary SendError when the service is away."""
         try:
-            response = self.client.get(path)
+            response = self.client.request(method, path)
         except httpx.HTTPError as exc:
             raise SendError(
                 f"{self.what} injoignable ({type(exc).__name__})", permanent=False
@@ -114,7 +118,8 @@ class Scheduler(InternalApi):
 
 class Surveys(InternalApi):
     def invitation(self, invitation_id: str) -> SurveyInvitation | None:
-        data = self.get(f"/internal/invitations/{invitation_id}")
+        # A POST: each call issues a new personal link (its hash is stored).
+        data = self.call("POST", f"/internal/invitations/{invitation_id}/link")
         if data is None:
             return None
         return SurveyInvitation(

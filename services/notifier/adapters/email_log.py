@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, Row, and_, or_, select, update
+from sqlalchemy import CursorResult, Engine, Result, Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters.db import emails
@@ -175,3 +175,14 @@ def changed(result: Result[Any]) -> int:
 
 def get(session: Session, email_id: int) -> Row[Any] | None:
     return session.execute(select(emails).where(emails.c.id == email_id)).first()
+
+
+def counts_by_status(session: Session, edition_id: str) -> dict[str, int]:
+    """How many emails of the edition are in each state (every state listed, 0 included)."""
+    rows = session.execute(
+        select(emails.c.status, func.count())
+        .where(emails.c.edition_id == edition_id)
+        .group_by(emails.c.status)
+    ).all()
+    found = {str(status): int(n) for status, n in rows}
+    return {status.value: found.get(status.value, 0) for status in EmailStatus}

@@ -1,7 +1,6 @@
 """The notifier service's HTTP app: the operator's email log and its resend button.
 
-`/admin/emails` takes the shared admin session (the cookie registration issues) or the service
-token for scripts.
+`/admin/emails` takes the shared admin session or the service token for scripts.
 """
 
 from __future__ import annotations
@@ -13,18 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from services.notifier.adapters.db import emails
+from services.notifier.adapters.email_log import counts_by_status
 from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.service_layer import resend as resend_use_case
 from services.notifier.service_layer.dispatch import measure_queue
-from shared.auth import admin_identity
 from shared.db import transaction
+from shared.web import CurrentAdmin, Pages, ServiceCaller, redirect, render
 from shared.web import create_app as create_base_app
 
 STATUS_LABELS = {
@@ -40,9 +39,15 @@ STATUS_LABELS = {
 def create_app(notifier: Notifier | None = None) -> FastAPI:
     notifier = notifier or bootstrap()
     kit = notifier.kit
-    app = create_base_app(service="notifier", title="Rencontres – notifier", runtime=kit.runtime)
+    app = create_base_app(
+        service="notifier",
+        title="Rencontres – notifier",
+        settings=kit.settings,
+        pages=Pages(kit.settings, TEMPLATES / "admin"),
+        runtime=kit.runtime,
+        home=f"{kit.settings.public_urls()['registration']}/admin",
+    )
     app.state.notifier = notifier
-    pages = Jinja2Templates(directory=TEMPLATES / "admin")
 
     @app.middleware("http")
     async def refresh_queue_gauges(
@@ -54,21 +59,10 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
                 await asyncio.to_thread(measure_queue, kit.engine)
         return await call_next(request)
 
-    settings = notifier.settings
-
-    def admin(request: Request) -> str:
-        who = admin_identity(request.cookies, request.headers.get("authorization"), settings)
-        if who is None:
-            raise HTTPException(
-                401, "Connexion administrateur requise.", {"WWW-Authenticate": "Bearer"}
-            )
-        return who
-
-    Admin = Depends(admin)
-
-    @app.get("/admin/emails", response_class=HTMLResponse, dependencies=[Admin])
+    @app.get("/admin/emails", response_class=HTMLResponse)
     def email_log(
         request: Request,
+        _admin: CurrentAdmin,
         participant_id: Annotated[str | None, Query(max_length=36)] = None,
         status: Annotated[str | None, Query(max_length=16)] = None,
     ) -> HTMLResponse:
@@ -79,20 +73,18 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
             query = query.where(emails.c.status == status)
         with kit.factory() as session:
             found = session.execute(query).all()
-        return pages.TemplateResponse(
-            request,
-            "emails.html",
-            {
-                "rows": found,
-                "participant_id": participant_id or "",
-                "status": status or "",
-                "labels": STATUS_LABELS,
-                "local": _local,
-            },
-        )
+        context = {
+            "title": "Emails",
+            "rows": found,
+            "participant_id": participant_id or "",
+            "status": status or "",
+            "labels": STATUS_LABELS,
+            "local": _local,
+        }
+        return render(request, "emails.html", context, section="emails")
 
-    @app.post("/admin/emails/{email_id}/resend", dependencies=[Admin])
-    def resend(email_id: int) -> RedirectResponse:
+    @app.post("/admin/emails/{email_id}/resend")
+    def resend(request: Request, email_id: int, _admin: CurrentAdmin) -> Response:
         try:
             with transaction(kit.factory) as session:
                 new_id = resend_use_case.resend(session, email_id)
@@ -102,7 +94,18 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
         except resend_use_case.NothingToResend as exc:
             raise HTTPException(409, "rien à renvoyer : email inconnu ou pas encore tenté") from exc
         notifier.dispatcher.dispatch([new_id])
-        return RedirectResponse(f"/admin/emails?participant_id={participant}", status_code=303)
+        return redirect(
+            request, f"/admin/emails?participant_id={participant}", ok="Email remis en envoi."
+        )
+
+    @app.get("/internal/editions/{edition_id}/emails")
+    def email_counts(edition_id: str, _caller: ServiceCaller) -> dict[str, Any]:
+        """How many emails of the edition are sent, waiting, failed...: the back-office home."""
+        with kit.factory() as session:
+            return {
+                "edition_id": edition_id,
+                "counts": counts_by_status(session, edition_id),
+            }
 
     return app
 

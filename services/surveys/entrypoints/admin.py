@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import segno
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from services.surveys.adapters.report_pdf import report_pdf
 from services.surveys.adapters.report_xlsx import comparison_xlsx, report_xlsx
@@ -24,14 +26,13 @@ from services.surveys.domain.questions import (
     remove,
 )
 from services.surveys.domain.report import comparison_row
-from services.surveys.entrypoints.auth import CurrentAdmin, ServiceCaller
 from services.surveys.entrypoints.public import venue_url
-from services.surveys.entrypoints.web import form_dict, page
+from services.surveys.entrypoints.web import kit_of
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import SurveyKind, utc_now
-from shared.service import ServiceKit
+from shared.web import CurrentAdmin, ServiceCaller, confirm, form_lists, redirect, render
 
 router = APIRouter(prefix="/admin")
 # The same back-office's state as JSON, for the operator's home page in registration (called
@@ -39,20 +40,20 @@ router = APIRouter(prefix="/admin")
 api = APIRouter(prefix="/internal")
 
 
-def _kit(request: Request) -> ServiceKit:
-    return request.app.state.kit  # type: ignore[no-any-return]
-
-
-def _survey_or_404(request: Request, survey_id: str) -> uc.Survey:
-    with _kit(request).factory() as session:
-        survey = uc.get_survey(session, survey_id)
+def _survey_or_404(session: Session, survey_id: str) -> uc.Survey:
+    survey = uc.get_survey(session, survey_id)
     if survey is None:
-        raise HTTPException(404, "Questionnaire inconnu")
+        raise HTTPException(404, "Ce questionnaire n'existe pas.")
     return survey
 
 
+def _survey(request: Request, survey_id: str) -> uc.Survey:
+    with kit_of(request).factory() as session:
+        return _survey_or_404(session, survey_id)
+
+
 def _default_edition(request: Request) -> str:
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         known = reports.known_editions(session)
     return known[-1] if known else str(utc_now().year)
 
@@ -64,73 +65,122 @@ def home(request: Request, _admin: CurrentAdmin) -> RedirectResponse:
     return RedirectResponse(f"/admin/editions/{_default_edition(request)}/surveys", 303)
 
 
+@router.get("/rapport", include_in_schema=False)
+def current_report(request: Request, _admin: CurrentAdmin) -> RedirectResponse:
+    return RedirectResponse(f"/admin/editions/{_default_edition(request)}/report", 303)
+
+
 @router.get("/editions/{edition_id}/surveys", response_class=HTMLResponse)
 def surveys_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    kit = _kit(request)
+    kit = kit_of(request)
     with kit.factory() as session:
         rows = []
         for s in uc.list_surveys(session, edition_id):
             invited, answered, anonymous = uc.response_counts(session, s.survey_id)
             rows.append((s, invited, answered, anonymous, rate(answered, invited)))
         editions = reports.known_editions(session)
-    return page(
-        request,
-        "admin_surveys.html",
-        title=f"Questionnaires {edition_id}",
-        edition_id=edition_id,
-        rows=rows,
-        editions=editions,
-        kinds=KIND_LABELS,
-        now=utc_now(),
-    )
+    context = {
+        "title": f"Questionnaires {edition_id}",
+        "edition_id": edition_id,
+        "rows": rows,
+        "editions": editions,
+        "kinds": KIND_LABELS,
+        "now": utc_now(),
+    }
+    return render(request, "admin_surveys.html", context, section="questionnaires")
 
 
 @router.post("/editions/{edition_id}/surveys/prepare")
 def prepare(request: Request, edition_id: str, _admin: CurrentAdmin) -> RedirectResponse:
     """Copy the French defaults for the edition's conferences, the day and the follow-up."""
-    with transaction(_kit(request).factory) as session:
+    with transaction(kit_of(request).factory) as session:
         for conference in uc.edition_settings(session, edition_id).conferences():
             uc.ensure_survey(session, edition_id, SurveyKind.CONFERENCE, conference.session_id)
         uc.ensure_survey(session, edition_id, SurveyKind.DAY)
         uc.ensure_survey(session, edition_id, SurveyKind.EX_POST)
-    return RedirectResponse(f"/admin/editions/{edition_id}/surveys", 303)
+    return redirect(request, f"/admin/editions/{edition_id}/surveys", ok="Questionnaires préparés.")
 
 
 @router.get("/surveys/{survey_id}", response_class=HTMLResponse)
 def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    survey = _survey_or_404(request, survey_id)
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
+        survey = _survey_or_404(session, survey_id)
         invited, answered, anonymous = uc.response_counts(session, survey_id)
         answers = uc.answers_of(session, survey_id)
-    return page(
+    context = {
+        "title": survey.title,
+        "survey": survey,
+        "results": results(survey.questions, answers),
+        "invited": invited,
+        "answered": answered,
+        "anonymous": anonymous,
+        "response_rate": rate(answered, invited),
+        "kinds": KIND_LABELS,
+        "now": utc_now(),
+    }
+    return render(request, "admin_results.html", context, section="questionnaires")
+
+
+@router.get("/surveys/{survey_id}/remind", response_class=HTMLResponse)
+def remind_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> Response:
+    back = f"/admin/surveys/{survey_id}"
+    with kit_of(request).factory() as session:
+        survey = _survey_or_404(session, survey_id)
+        invited, answered, _anonymous = uc.response_counts(session, survey_id)
+    if not survey.is_open(utc_now()):
+        return redirect(request, back, error="Ce questionnaire n'est pas ouvert : rien à relancer.")
+    return confirm(
         request,
-        "admin_results.html",
-        title=survey.title,
-        survey=survey,
-        results=results(survey.questions, answers),
-        invited=invited,
-        answered=answered,
-        anonymous=anonymous,
-        response_rate=rate(answered, invited),
-        kinds=KIND_LABELS,
-        now=utc_now(),
-        notice=request.query_params.get("ok"),
+        title=f"Relancer « {survey.title} » ?",
+        lines=[
+            f"{invited - answered} personne(s) invitée(s) sans réponse recevront un email de "
+            "relance avec leur lien personnel.",
+        ],
+        action=f"{back}/remind",
+        button="Envoyer les relances",
+        cancel=back,
+        section="questionnaires",
+        danger=False,
     )
 
 
 @router.post("/surveys/{survey_id}/remind")
 def remind_now(request: Request, survey_id: str, _admin: CurrentAdmin) -> RedirectResponse:
-    kit = _kit(request)
+    kit = kit_of(request)
     with transaction(kit.factory) as session:
+        _survey_or_404(session, survey_id)
         sent = uc.remind(session, kit.outbox, survey_id, utc_now())
-    return RedirectResponse(f"/admin/surveys/{survey_id}?ok=relance-{sent}", 303)
+    return redirect(
+        request,
+        f"/admin/surveys/{survey_id}",
+        ok=f"Relance demandée pour {sent} personne(s) sans réponse.",
+    )
+
+
+@router.get("/surveys/{survey_id}/close", response_class=HTMLResponse)
+def close_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    survey = _survey(request, survey_id)
+    back = f"/admin/surveys/{survey_id}"
+    return confirm(
+        request,
+        title=f"Clore « {survey.title} » maintenant ?",
+        lines=[
+            "Plus aucune réponse ne sera recueillie, ni par les liens personnels ni par le "
+            "QR code ; les réponses déjà reçues restent dans les résultats et le rapport.",
+        ],
+        action=f"{back}/close",
+        button="Clore le questionnaire",
+        cancel=back,
+        section="questionnaires",
+    )
 
 
 @router.post("/surveys/{survey_id}/close")
 def close_now(request: Request, survey_id: str, _admin: CurrentAdmin) -> RedirectResponse:
-    with transaction(_kit(request).factory) as session:
+    with transaction(kit_of(request).factory) as session:
+        _survey_or_404(session, survey_id)
         uc.set_closing(session, survey_id, utc_now())
-    return RedirectResponse(f"/admin/surveys/{survey_id}?ok=clos", 303)
+    return redirect(request, f"/admin/surveys/{survey_id}", ok="Questionnaire clos.")
 
 
 # -- editor -------------------------------------------------------------------------------------
@@ -140,28 +190,24 @@ def _editor(
     title: str,
     questions: tuple[Question, ...],
     error: str | None = None,
-    saved: bool = False,
 ) -> HTMLResponse:
-    return page(
-        request,
-        "admin_editor.html",
-        422 if error else 200,
-        title=f"Modifier : {title}",
-        survey=survey,
-        survey_title=title,
-        questions=questions,
-        error=error,
-        saved=saved,
-        types=list(QuestionType),
+    context = {
+        "title": f"Modifier : {title}",
+        "survey": survey,
+        "survey_title": title,
+        "questions": questions,
+        "error": error,
+        "types": list(QuestionType),
+    }
+    return render(
+        request, "admin_editor.html", context, 422 if error else 200, section="questionnaires"
     )
 
 
 @router.get("/surveys/{survey_id}/edit", response_class=HTMLResponse)
 def edit_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    survey = _survey_or_404(request, survey_id)
-    return _editor(
-        request, survey, survey.title, survey.questions, saved=request.query_params.get("ok") == "1"
-    )
+    survey = _survey(request, survey_id)
+    return _editor(request, survey, survey.title, survey.questions)
 
 
 def parse_editor(form: dict[str, list[str]]) -> tuple[str, tuple[Question, ...]]:
@@ -200,15 +246,17 @@ def parse_editor(form: dict[str, list[str]]) -> tuple[str, tuple[Question, ...]]
 
 @router.post("/surveys/{survey_id}/edit", response_class=HTMLResponse)
 async def edit(request: Request, survey_id: str, _admin: CurrentAdmin) -> Response:
-    survey = _survey_or_404(request, survey_id)
-    form = await form_dict(request)
+    survey = _survey(request, survey_id)
+    form = await form_lists(request)
     title, questions = parse_editor(form)
     action = (form.get("action") or ["save"])[0]
     verb, _, target = action.partition(":")
     if verb == "reset":
-        with transaction(_kit(request).factory) as session:
+        with transaction(kit_of(request).factory) as session:
             uc.reset_questions(session, survey_id)
-        return RedirectResponse(f"/admin/surveys/{survey_id}/edit?ok=1", 303)
+        return redirect(
+            request, f"/admin/surveys/{survey_id}/edit", ok="Questions du modèle rétablies."
+        )
     if verb == "up":
         questions = move(questions, target, -1)
     elif verb == "down":
@@ -228,44 +276,44 @@ async def edit(request: Request, survey_id: str, _admin: CurrentAdmin) -> Respon
         check_questionnaire(questions)
     except SurveyError as exc:
         return _editor(request, survey, title, questions, error=str(exc))
-    with transaction(_kit(request).factory) as session:
+    with transaction(kit_of(request).factory) as session:
         uc.save_questions(session, survey_id, title, questions)
-    return RedirectResponse(f"/admin/surveys/{survey_id}/edit?ok=1", 303)
+    return redirect(request, f"/admin/surveys/{survey_id}/edit", ok="Questionnaire enregistré.")
 
 
 # -- at the venue ------------------------------------------------------------------------------
 @router.get("/editions/{edition_id}/venue", response_class=HTMLResponse)
-def venue_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    """A page to project or print: the QR code and the short address of the day's survey."""
-    kit = _kit(request)
-    with transaction(kit.factory) as session:
-        survey = uc.ensure_survey(session, edition_id, SurveyKind.DAY)
-    assert survey.public_code is not None
+def venue_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
+    """A page to project or print: the QR code and the short address of the day's survey.
+    Reads only: the questionnaires are prepared (a POST) on the questionnaires page."""
+    kit = kit_of(request)
+    with kit.factory() as session:
+        survey = uc.day_survey(session, edition_id)
+    if survey is None or survey.public_code is None:
+        return redirect(
+            request,
+            f"/admin/editions/{edition_id}/surveys",
+            error="Préparez d'abord les questionnaires : le QR code est celui de l'évaluation "
+            "de la journée.",
+        )
     url = venue_url(kit, survey.public_code)
     qr = segno.make(url, error="m").svg_inline(scale=10, title="QR code du questionnaire")
-    return page(
-        request,
-        "admin_venue.html",
-        title="Votre avis sur la journée",
-        url=url,
-        qr=qr,
-        code=survey.public_code,
-    )
+    context = {"title": "Votre avis sur la journée", "url": url, "qr": qr}
+    return render(request, "admin_venue.html", context, section="questionnaires")
 
 
 # -- report ----------------------------------------------------------------------------------
 @router.get("/editions/{edition_id}/report", response_class=HTMLResponse)
 def report_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         report = reports.build_report(session, edition_id)
-    return page(
-        request, "admin_report.html", title=f"Rapport d'évaluation {edition_id}", report=report
-    )
+    context = {"title": f"Rapport d'évaluation {edition_id}", "report": report}
+    return render(request, "admin_report.html", context, section="rapport")
 
 
 @router.get("/editions/{edition_id}/report.pdf")
 def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         report = reports.build_report(session, edition_id)
     return Response(
         report_pdf(report),
@@ -276,7 +324,7 @@ def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> 
 
 @router.get("/editions/{edition_id}/report.xlsx")
 def report_xlsx_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         report = reports.build_report(session, edition_id)
     return Response(
         report_xlsx(report),
@@ -287,24 +335,32 @@ def report_xlsx_file(request: Request, edition_id: str, _admin: CurrentAdmin) ->
 
 @router.get("/editions/{edition_id}/budget", response_class=HTMLResponse)
 def budget_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         amounts = reports.actuals(session, edition_id)
-    return page(
-        request,
-        "admin_budget.html",
-        title=f"Budget réalisé {edition_id}",
-        edition_id=edition_id,
-        lines=LINES,
-        amounts=amounts,
-        errors={},
-        values={},
-        saved=request.query_params.get("ok") == "1",
-    )
+    return _budget_page(request, edition_id, amounts, {}, {})
+
+
+def _budget_page(
+    request: Request,
+    edition_id: str,
+    amounts: Mapping[str, int | None],
+    errors: dict[str, str],
+    values: dict[str, str],
+) -> HTMLResponse:
+    context = {
+        "title": f"Budget réalisé {edition_id}",
+        "edition_id": edition_id,
+        "lines": LINES,
+        "amounts": amounts,
+        "errors": errors,
+        "values": values,
+    }
+    return render(request, "admin_budget.html", context, 422 if errors else 200, section="rapport")
 
 
 @router.post("/editions/{edition_id}/budget", response_class=HTMLResponse)
 async def save_budget(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
-    form = await form_dict(request)
+    form = await form_lists(request)
     amounts: dict[str, int | None] = {}
     errors: dict[str, str] = {}
     for line in LINES:
@@ -315,25 +371,14 @@ async def save_budget(request: Request, edition_id: str, _admin: CurrentAdmin) -
             errors[line.code] = "Montant invalide (exemple : 1 234,50)"
     if errors:
         values = {code: (form.get(f"line-{code}") or [""])[0] for code in amounts | errors}
-        return page(
-            request,
-            "admin_budget.html",
-            422,
-            title=f"Budget réalisé {edition_id}",
-            edition_id=edition_id,
-            lines=LINES,
-            amounts={},
-            errors=errors,
-            values=values,
-            saved=False,
-        )
-    with transaction(_kit(request).factory) as session:
+        return _budget_page(request, edition_id, {}, errors, values)
+    with transaction(kit_of(request).factory) as session:
         reports.save_actuals(session, edition_id, amounts)
-    return RedirectResponse(f"/admin/editions/{edition_id}/budget?ok=1", 303)
+    return redirect(request, f"/admin/editions/{edition_id}/budget", ok="Budget enregistré.")
 
 
 def _comparison(request: Request) -> list:
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         return [
             comparison_row(reports.build_report(session, e))
             for e in reports.known_editions(session)
@@ -342,12 +387,8 @@ def _comparison(request: Request) -> list:
 
 @router.get("/reports/compare", response_class=HTMLResponse)
 def compare_page(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
-    return page(
-        request,
-        "admin_compare.html",
-        title="Les éditions année par année",
-        rows=_comparison(request),
-    )
+    context = {"title": "Les éditions année par année", "rows": _comparison(request)}
+    return render(request, "admin_compare.html", context, section="rapport")
 
 
 @router.get("/reports/compare.xlsx")
@@ -364,7 +405,7 @@ def compare_xlsx(request: Request, _admin: CurrentAdmin) -> Response:
 def surveys_json(request: Request, edition_id: str, _caller: ServiceCaller) -> dict[str, Any]:
     """The edition's questionnaires: kind, whether open, invitations and answers."""
     now = utc_now()
-    with _kit(request).factory() as session:
+    with kit_of(request).factory() as session:
         rows = []
         for s in uc.list_surveys(session, edition_id):
             invited, answered, anonymous = uc.response_counts(session, s.survey_id)

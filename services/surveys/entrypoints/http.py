@@ -11,10 +11,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.surveys.bootstrap import bootstrap
+from services.surveys.domain.budget import euros
+from services.surveys.domain.questions import TYPE_LABELS, choices
 from services.surveys.entrypoints import admin, public
+from services.surveys.entrypoints.web import TEMPLATES
 from services.surveys.service_layer.surveys import run_due
 from services.surveys.settings import SurveysSettings
 from shared.service import ServiceKit
+from shared.web import Pages
 from shared.web import create_app as create_base_app
 
 log = logging.getLogger(__name__)
@@ -35,7 +39,20 @@ async def run_due_forever(kit: ServiceKit, interval_s: float) -> None:
 
 def create_app(kit: ServiceKit | None = None) -> FastAPI:
     kit = kit or bootstrap()
-    app = create_base_app(service="surveys", title="Rencontres – surveys", runtime=kit.runtime)
+    pages = Pages(
+        kit.settings,
+        TEMPLATES,
+        globals_={"choices": choices, "TYPE_LABELS": TYPE_LABELS},
+        filters={"euros": euros},
+    )
+    app = create_base_app(
+        service="surveys",
+        title="Rencontres – surveys",
+        settings=kit.settings,
+        pages=pages,
+        runtime=kit.runtime,
+        home=f"{kit.settings.public_urls()['registration']}/admin",
+    )
     app.state.kit = kit
     app.include_router(public.router)
     app.include_router(admin.router)

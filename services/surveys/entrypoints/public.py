@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from services.surveys.domain.questions import form_values
-from services.surveys.entrypoints.auth import ServiceCaller
-from services.surveys.entrypoints.web import form_dict, french_datetime, message, page
+from services.surveys.entrypoints.web import message
 from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import utc_now
+from shared.french import french_datetime
 from shared.service import ServiceKit
+from shared.web import ServiceCaller, form_lists, render
 
 router = APIRouter()
 
@@ -72,22 +73,19 @@ def _form(
     answered: bool = False,
     submission_id: str | None = None,
 ) -> HTMLResponse:
-    labels = {q.id: q.text for q in survey.questions}
-    return page(
-        request,
-        "form.html",
-        422 if errors else 200,
-        title=survey.title,
-        survey=survey,
-        action=action,
-        values=values,
-        errors=errors,
-        labels=labels,
-        meetings=meetings,
-        answered=answered,
-        submission_id=submission_id,
-        closes_at=french_datetime(survey.closes_at),
-    )
+    context = {
+        "title": survey.title,
+        "survey": survey,
+        "action": action,
+        "values": values,
+        "errors": errors,
+        "labels": {q.id: q.text for q in survey.questions},
+        "meetings": meetings,
+        "answered": answered,
+        "submission_id": submission_id,
+        "closes_at": french_datetime(survey.closes_at),
+    }
+    return render(request, "form.html", context, 422 if errors else 200)
 
 
 def _thanks(request: Request, survey: uc.Survey, again_url: str | None) -> HTMLResponse:
@@ -127,7 +125,7 @@ def questionnaire(request: Request, token: str) -> HTMLResponse:
 @router.post("/q/{token}", response_class=HTMLResponse)
 async def answer(request: Request, token: str) -> HTMLResponse:
     kit, now = _kit(request), _now(request)
-    form = await form_dict(request)
+    form = await form_lists(request)
     result = await asyncio.to_thread(
         uc.submit_with_token, kit.factory, kit.outbox, token, form, now
     )
@@ -173,7 +171,7 @@ def venue(request: Request, code: str) -> HTMLResponse:
 @router.post("/j/{code}", response_class=HTMLResponse)
 async def venue_answer(request: Request, code: str) -> HTMLResponse:
     kit, now = _kit(request), _now(request)
-    form = await form_dict(request)
+    form = await form_lists(request)
     submission_id = (form.pop("submission_id", [""]) or [""])[0]
     result = await asyncio.to_thread(
         uc.submit_anonymous, kit.factory, code, submission_id, form, now
@@ -211,9 +209,10 @@ def venue_qr(request: Request, code: str) -> Response:
 
 
 # -- for the notifier -------------------------------------------------------------------------
-@router.get("/internal/invitations/{invitation_id}")
+@router.post("/internal/invitations/{invitation_id}/link")
 def invitation(request: Request, invitation_id: str, _caller: ServiceCaller) -> JSONResponse:
-    """What an invitation email needs, with a fresh personal link (see docs/surveys.md)."""
+    """What an invitation email needs, with a fresh personal link (see docs/surveys.md): a
+    POST, since each call stores the hash of a new token."""
     kit, now = _kit(request), _now(request)
     with transaction(kit.factory) as session:
         view = uc.invitation_view(session, kit.settings, invitation_id, now)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -125,6 +125,20 @@ def session_title(session: Session, edition_id: str, session_id: str) -> str:
     return session_id
 
 
+def _of_kind(edition_id: str, kind: SurveyKind, session_key: str = "") -> Select[Any]:
+    return select(surveys).where(
+        surveys.c.edition_id == edition_id,
+        surveys.c.kind == kind.value,
+        surveys.c.session_key == session_key,
+    )
+
+
+def day_survey(session: Session, edition_id: str) -> Survey | None:
+    """The evaluation of the day (its venue link and QR code), once prepared."""
+    row = session.execute(_of_kind(edition_id, SurveyKind.DAY)).first()
+    return _survey(row) if row else None
+
+
 def ensure_survey(
     session: Session,
     edition_id: str,
@@ -134,11 +148,7 @@ def ensure_survey(
 ) -> Survey:
     """The edition's questionnaire, copied from the French defaults the first time."""
     now = now or utc_now()
-    query = select(surveys).where(
-        surveys.c.edition_id == edition_id,
-        surveys.c.kind == kind.value,
-        surveys.c.session_key == session_key,
-    )
+    query = _of_kind(edition_id, kind, session_key)
     row = session.execute(query).first()
     if row:
         return _survey(row)
