@@ -86,16 +86,23 @@ def test_the_operator_follows_the_day_on_the_home_page(
         steps = page.locator("ol.steps > li h2")
         expect(steps).to_have_text(
             [
+                "Programme de l'édition",
+                "Ouverture des inscriptions",
                 "Inscriptions et import",
                 "Planification",
                 "Relecture du planning",
                 "Publication des agendas",
+                "Emails",
                 "Accueil du jour J",
                 "Clôture des sessions",
                 "Questionnaires",
                 "Rapport d'évaluation",
             ]
         )
+        expect(state("programme")).to_have_text("Fait")
+        expect(state("ouverture")).to_have_text("En cours")
+        link = f"{scenario.stack.urls['registration']}/inscription/{scenario.edition_id}"
+        expect(step("ouverture").get_by_role("textbox")).to_have_value(link)
         expect(state("import")).to_have_text("À faire")
         expect(step("import")).to_contain_text("0 porteur de projet inscrit")
         expect(state("plan")).to_have_text("À faire")
@@ -129,6 +136,7 @@ def test_the_operator_follows_the_day_on_the_home_page(
         expect(step("publish")).to_contain_text("publiée")
         expect(state("review")).to_have_text("Fait")
         expect(state("checkin")).to_have_text("À faire")
+        expect(step("emails")).to_contain_text("emails envoyés")
 
     def checkin(scenario: Scenario, done: Step) -> None:
         home(scenario)

@@ -172,7 +172,7 @@ class Directory:
                 raise HTTPException(404)
             return self.agendas[pid]
 
-        @app.get("/internal/invitations/{invitation_id}")
+        @app.post("/internal/invitations/{invitation_id}/link")
         def invitation(invitation_id: str, authorization: str | None = Header(default=None)) -> Any:
             check(authorization)
             if invitation_id not in self.invitations:

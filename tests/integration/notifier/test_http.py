@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from services.notifier.entrypoints.http import create_app
 from services.notifier.service_layer.sending import Outcome
-from shared.auth import ADMIN_COOKIE, issue_admin_session
+from shared.web.auth import ADMIN_COOKIE
 from tests.integration.notifier.conftest import deliver, registered, rows
 from tests.support.notifier import TOKEN
+from tests.support.web import admin_cookie
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -20,15 +22,17 @@ def client(notifier):
 
 
 def test_admin_needs_the_admin_session_or_the_service_token(client, notifier):
+    assert client.get("/admin/emails", follow_redirects=False).status_code == 303  # to login
+    client.headers["Accept"] = "application/json"  # a program, not a person: 401
     assert client.get("/admin/emails").status_code == 401
     assert client.get("/admin/emails", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert client.post("/admin/emails/1/resend").status_code == 401
-    forged = issue_admin_session("not-the-secret", "intrus@exemple.org")
+    assert client.post("/admin/emails/1/resend").status_code in (401, 403)
+    other = notifier.settings.model_copy(update={"secret_key": SecretStr("not-the-secret" * 3)})
+    forged = admin_cookie(other, "intrus@exemple.org")
     assert client.get("/admin/emails", cookies={ADMIN_COOKIE: forged}).status_code == 401
     assert client.get("/admin/emails", headers=AUTH).status_code == 200
-    secret = notifier.settings.secret_key.get_secret_value()
-    cookie = issue_admin_session(secret, "accueil@pes21.fr")
-    page = client.get("/admin/emails", cookies={ADMIN_COOKIE: cookie})
+    cookie = admin_cookie(notifier.settings, "accueil@pes21.fr")
+    page = client.get("/admin/emails", cookies={ADMIN_COOKIE: cookie}, headers={"Accept": "*/*"})
     assert page.status_code == 200 and "<h1>Emails</h1>" in page.text
 
 

@@ -39,7 +39,7 @@ def make_kit(database_url: str, redis_url: str, bus_prefix: str):
             "secret_key": "secret-key-for-tests-0123456789abcdef",
             "service_token": SERVICE_TOKEN,
             "form_min_fill_seconds": 0,
-            "public_url": "https://inscriptions.example",
+            "registration_public_url": "https://inscriptions.example",
         }
         values.update(overrides)
         kit = bootstrap(RegistrationSettings(**values))

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from services.registration.entrypoints.http import create_app
-from shared.auth import ADMIN_COOKIE, read_admin_session
+from shared.web.auth import ADMIN_COOKIE, AdminSessions
 from tests.integration.registration.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -74,9 +74,10 @@ def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
     assert cookie.startswith(f"{ADMIN_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     value = client.cookies[ADMIN_COOKIE]
-    secret = kit.settings.secret_key.get_secret_value()
-    assert read_admin_session(secret, value, 3600) == ADMIN_EMAIL
-    assert read_admin_session("another-secret", value, 3600) is None
+    sessions = AdminSessions.for_settings(kit.settings)
+    assert sessions.email_of(value) == ADMIN_EMAIL
+    forged = AdminSessions(sessions.client, sessions.prefix, "another-secret", 1)
+    assert forged.email_of(value) is None
     assert client.get("/admin/participants").status_code == 200
     assert answer.headers["location"] == "/admin"
 

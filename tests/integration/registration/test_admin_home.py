@@ -23,7 +23,9 @@ def kit(make_kit):
     return make_kit(
         scheduler_internal_url=closed,
         surveys_internal_url=closed,
+        notifier_internal_url=closed,
         scheduler_public_url="https://planning.example",
+        notifier_public_url="https://emails.example",
         surveys_public_url="https://questionnaires.example",
         status_timeout_s=0.5,
     )
@@ -34,7 +36,13 @@ def test_home_lists_the_steps_and_says_when_a_service_is_unreachable(admin_clien
     submit(admin_client, "expert", expert_form())
     html = admin_client.get("/admin").text
     keys = re.findall(r'<li id="etape-([a-z]+)"', html)
-    assert keys == ["import", "plan", "review", "publish", "checkin", "close", "surveys", "report"]
+    assert keys == [
+        "programme", "ouverture", "import", "plan", "review", "publish", "emails", "checkin",
+        "close", "surveys", "report",
+    ]  # fmt: skip
+    assert 'href="https://planning.example/admin/edition"' in _step(html, "programme")
+    assert f'value="https://inscriptions.example/inscription/{EDITION}"' in _step(html, "ouverture")
+    assert "Service injoignable" in _step(html, "emails")
     assert "1 porteur de projet inscrit" in _step(html, "import")
     assert "En cours" in _step(html, "import")
     assert "Service injoignable" in _step(html, "plan")
@@ -63,6 +71,7 @@ def test_home_shows_the_other_services_figures(admin_client, monkeypatch):
                 {"opened_at": None, "invited": 0, "answered": 0, "anonymous": 0},
             ]
         },
+        emails={"counts": {"sent": 40, "pending": 1, "sending": 1, "failed": 2}},
     )
 
     async def fake(*_args: object) -> Remote:
@@ -76,6 +85,9 @@ def test_home_shows_the_other_services_figures(admin_client, monkeypatch):
     assert "1 questionnaire(s) ouvert(s) sur 2" in _step(html, "surveys")
     assert "5 invitations, 3 réponses" in _step(html, "surveys")
     assert "Établi sur 3 réponses" in _step(html, "report")
+    assert "40 emails envoyés, 2 en attente" in _step(html, "emails")
+    assert 'href="https://emails.example/admin/emails?status=failed"' in _step(html, "emails")
+    assert "Voir les 2 échecs" in _step(html, "emails")
 
 
 def test_home_needs_a_login(client):

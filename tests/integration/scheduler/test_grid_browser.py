@@ -10,10 +10,11 @@ import uvicorn
 
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
-from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
-from tests.integration.scheduler.conftest import EDITION, SECRET, Harness, small_day
+from shared.web.auth import ADMIN_COOKIE
+from tests.integration.scheduler.conftest import EDITION, Harness, small_day
 from tests.support.servers import free_port, wait_until
+from tests.support.web import admin_cookie
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -65,7 +66,7 @@ def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
             [
                 {
                     "name": ADMIN_COOKIE,
-                    "value": issue_admin_session(SECRET, "operatrice@pes21.example"),
+                    "value": admin_cookie(harness.app.kit.settings),
                     "url": server,
                 }
             ]

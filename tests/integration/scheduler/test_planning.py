@@ -9,22 +9,23 @@ from collections.abc import Iterator
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from services.scheduler.domain.live import SchedulingError
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
-from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from shared.events import SchedulePublished, SlotAssigned
 from shared.formats.schedule import HEADER, read_schedule
+from shared.web.auth import ADMIN_COOKIE
 from tests.integration.scheduler.conftest import (
     EDITION,
-    SECRET,
     TOKEN,
     Harness,
     SmallDay,
     small_day,
 )
+from tests.support.web import admin_cookie
 
 
 @pytest.fixture
@@ -246,15 +247,19 @@ def test_export_csv_follows_the_format(harness, day, client):
 def test_admin_routes_need_a_login(harness, day):
     anonymous = TestClient(create_app(harness.app))
     assert anonymous.get("/api/schedule").status_code == 401
-    assert anonymous.post("/api/schedule/plan").status_code == 401
-    page = anonymous.get("/admin/planning", headers={"Accept": "text/html"})
-    assert page.status_code == 401 and "Connexion administrateur requise" in page.text
+    # Without a session nor a CSRF token: refused either way.
+    assert anonymous.post("/api/schedule/plan").status_code in (401, 403)
+    page = anonymous.get("/admin/planning", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("http://127.0.0.1:8001/admin/login?suite=")
+    settings = harness.app.kit.settings
     with_cookie = TestClient(create_app(harness.app))
-    with_cookie.cookies.set(ADMIN_COOKIE, issue_admin_session(SECRET, "operatrice@pes21.example"))
+    with_cookie.cookies.set(ADMIN_COOKIE, admin_cookie(settings))
     assert with_cookie.get("/api/schedule").status_code == 200
     forged = TestClient(create_app(harness.app))
     forged.cookies.set(
-        ADMIN_COOKIE, issue_admin_session("another-secret", "operatrice@pes21.example")
+        ADMIN_COOKIE,
+        admin_cookie(settings.model_copy(update={"secret_key": SecretStr("another-secret")})),
     )
     assert forged.get("/api/schedule").status_code == 401
 

@@ -131,15 +131,18 @@ def test_an_old_edition_never_closes_itself(harness: Harness):
     assert closed_events(harness) == []
 
 
-def test_day_page_has_close_buttons(harness: Harness):
+def test_the_day_page_closes_a_session_after_a_confirmation(harness: Harness):
     client = TestClient(create_app(harness.app), headers={"Authorization": f"Bearer {TOKEN}"})
     page = client.get("/admin/journee")
     assert page.status_code == 200
-    assert 'action="/admin/journee/conference-matin/cloture"' in page.text
-    done = client.post("/admin/journee/conference-matin/cloture", follow_redirects=False)
-    assert done.status_code == 303
-    assert "Cl%C3%B4tur%C3%A9e" in done.headers["location"] or "ok=" in done.headers["location"]
-    assert "Clôturée" in client.get("/admin/journee").text
+    assert 'href="/admin/journee/conference-matin/cloture"' in page.text
+    ask = client.get("/admin/journee/conference-matin/cloture")
+    assert "Clôturer « " in ask.text and "recevront son questionnaire" in ask.text
+    assert 'action="/admin/journee/conference-matin/cloture"' in ask.text
+    assert closed_events(harness) == []
+    done = client.post("/admin/journee/conference-matin/cloture")
+    assert done.status_code == 200 and "Session clôturée." in done.text
+    assert "Clôturée" in done.text
     assert client.post("/api/sessions/inconnue/close").status_code == 404
 
 

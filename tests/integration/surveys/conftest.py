@@ -38,7 +38,7 @@ def settings(database_url: str, redis_url: str, bus_prefix: str) -> SurveysSetti
         database_url=database_url,
         redis_url=redis_url,
         bus_prefix=bus_prefix,
-        public_url="http://testserver",
+        surveys_public_url="http://testserver",
         due_interval_s=0,
         environment="test",
     )

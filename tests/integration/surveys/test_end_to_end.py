@@ -29,7 +29,6 @@ from services.surveys.adapters.db import participants
 from services.surveys.bootstrap import bootstrap
 from services.surveys.entrypoints.http import create_app
 from services.surveys.settings import SurveysSettings
-from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.bus.broker import DATA_FIELD, entry_fields
 from shared.events import (
     ClosedSessionKind,
@@ -44,8 +43,10 @@ from shared.events import (
     utc_now,
 )
 from shared.migrations import upgrade
+from shared.web.auth import ADMIN_COOKIE
 from tests.integration.surveys.conftest import EDITION, PACKAGE
 from tests.support.servers import free_port, wait_until
+from tests.support.web import admin_cookie, csrf_of
 
 
 class Inbox:
@@ -86,8 +87,8 @@ class InvitationSender:
                     self.client.xack(self.stream, "test-notifier", entry_id)
 
     def send(self, event: SurveyInvitationRequested) -> None:
-        response = httpx.get(
-            f"{self.surveys_url}/internal/invitations/{event.invitation_id}",
+        response = httpx.post(
+            f"{self.surveys_url}/internal/invitations/{event.invitation_id}/link",
             headers={"Authorization": f"Bearer {self.token}"},
         )
         response.raise_for_status()
@@ -124,7 +125,7 @@ def service(database_url, redis_url, bus_prefix) -> Iterator[tuple[SurveysSettin
         database_url=database_url,
         redis_url=redis_url,
         bus_prefix=bus_prefix,
-        public_url=url,
+        surveys_public_url=url,
         relay_interval_s=0.05,
         reclaim_idle_ms=1000,
         reclaim_interval_s=0.5,
@@ -214,6 +215,7 @@ def test_session_closed_to_email_to_answer_to_report(service, smtp, redis_url, b
             done = browser.post(
                 link,
                 data={
+                    "csrf_token": csrf_of(page.text),
                     "organisation": "4",
                     "qualite_rdv": "5",
                     "reviendrait": "oui",
@@ -233,11 +235,7 @@ def test_session_closed_to_email_to_answer_to_report(service, smtp, redis_url, b
         assert event.participant_id == people[0]
         assert event.scores == {"organisation": 4, "qualite_rdv": 5, "recommandation": 9}
 
-        cookies = {
-            ADMIN_COOKIE: issue_admin_session(
-                settings.secret_key.get_secret_value(), "operatrice@pes21.example"
-            )
-        }
+        cookies = {ADMIN_COOKIE: admin_cookie(settings)}
         report = httpx.get(f"{url}/admin/editions/{EDITION}/report", cookies=cookies).text
         row = re.search(r"<tr><td>Journée \(évaluation à chaud\).*?</tr>", report, re.S).group(0)
         cells = re.findall(r'<td class="num">([^<]*)</td>', row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -13,9 +14,9 @@ from services.surveys.adapters.db import responses
 from services.surveys.entrypoints.http import create_app
 from services.surveys.metrics import ANSWERS
 from services.surveys.service_layer import surveys as uc
-from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from shared.events import Role
+from shared.web.auth import ADMIN_COOKIE
 from tests.integration.surveys.conftest import (
     DAY_END,
     EDITION,
@@ -24,6 +25,7 @@ from tests.integration.surveys.conftest import (
     published,
     register,
 )
+from tests.support.web import admin_cookie, with_csrf
 
 SERVICE = {"Authorization": "Bearer dev-secret-change-me"}
 DAY_FORM = {
@@ -52,14 +54,15 @@ def clock() -> Clock:
 def client(kit, clock) -> TestClient:
     app = create_app(kit)
     app.state.clock = clock
-    return TestClient(app)  # no lifespan: the bus is not started, events stay in the outbox
+    # No lifespan: the bus is not started, events stay in the outbox.
+    return with_csrf(TestClient(app), kit.settings)
 
 
 @pytest.fixture
 def admin(client, kit) -> TestClient:
     client.cookies.set(
         ADMIN_COOKIE,
-        issue_admin_session(kit.settings.secret_key.get_secret_value(), "operatrice@pes21.example"),
+        admin_cookie(kit.settings),
     )
     return client
 
@@ -75,17 +78,17 @@ def invite_one(kit, **kwargs):
 
 def test_internal_invitation_endpoint_issues_a_fresh_link(client, kit):
     holder, invitation = invite_one(kit)
-    assert client.get(f"/internal/invitations/{invitation}").status_code == 401
+    assert client.post(f"/internal/invitations/{invitation}/link").status_code == 401
     bad = {"Authorization": "Bearer nope"}
-    assert client.get(f"/internal/invitations/{invitation}", headers=bad).status_code == 401
+    assert client.post(f"/internal/invitations/{invitation}/link", headers=bad).status_code == 401
     assert (
-        client.get(
-            "/internal/invitations/00000000-0000-0000-0000-000000000000", headers=SERVICE
+        client.post(
+            "/internal/invitations/00000000-0000-0000-0000-000000000000/link", headers=SERVICE
         ).status_code
         == 404
     )
-    first = client.get(f"/internal/invitations/{invitation}", headers=SERVICE).json()
-    second = client.get(f"/internal/invitations/{invitation}", headers=SERVICE).json()
+    first = client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE).json()
+    second = client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE).json()
     assert first["participant_id"] == str(holder)
     assert (
         first["survey_title"] == "Votre avis sur la journée des Rencontres du financement de l'ESS"
@@ -99,7 +102,7 @@ def test_internal_invitation_endpoint_issues_a_fresh_link(client, kit):
 def test_answer_correct_and_problem_pages(client, kit, clock):
     _holder, invitation = invite_one(kit)
     expert = register(kit, role=Role.EXPERT, legal_form="banque")
-    link = client.get(f"/internal/invitations/{invitation}", headers=SERVICE).json()["link"]
+    link = client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE).json()["link"]
     path = link.replace("http://testserver", "")
     page = client.get(path)
     assert page.status_code == 200
@@ -119,7 +122,7 @@ def test_answer_correct_and_problem_pages(client, kit, clock):
     with kit.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(responses)).scalar_one() == 1
     assert (
-        client.get(f"/internal/invitations/{invitation}", headers=SERVICE).json()["answered"]
+        client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE).json()["answered"]
         is True
     )
     # Closed: the link shows a clear page, and nothing changes.
@@ -135,7 +138,7 @@ def test_answer_correct_and_problem_pages(client, kit, clock):
 def test_expired_link_page(client, kit, clock):
     _, invitation = invite_one(kit)
     path = (
-        client.get(f"/internal/invitations/{invitation}", headers=SERVICE)
+        client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE)
         .json()["link"]
         .replace("http://testserver", "")
     )
@@ -151,7 +154,7 @@ def test_each_meeting_is_rated_on_the_page(client, kit):
     expert = register(kit, role=Role.EXPERT, legal_form="banque")
     aid = meeting(kit, holder, expert, 10)
     path = (
-        client.get(f"/internal/invitations/{invitation}", headers=SERVICE)
+        client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE)
         .json()["link"]
         .replace("http://testserver", "")
     )
@@ -169,7 +172,7 @@ def test_conditional_questions_are_checked_on_the_server(client, kit, clock):
     (request,) = [e for e in published(kit, "SurveyInvitationRequested") if e["kind"] == "ex-post"]
     assert request["participant_id"] == str(holder)
     path = (
-        client.get(f"/internal/invitations/{request['invitation_id']}", headers=SERVICE)
+        client.post(f"/internal/invitations/{request['invitation_id']}/link", headers=SERVICE)
         .json()["link"]
         .replace("http://testserver", "")
     )
@@ -186,6 +189,12 @@ def test_conditional_questions_are_checked_on_the_server(client, kit, clock):
 
 
 def test_venue_link_and_qr_code(client, admin, kit):
+    # Reading the page prepares nothing: it says to prepare the questionnaires first.
+    before = admin.get(f"/admin/editions/{EDITION}/venue")
+    assert "Préparez d'abord les questionnaires" in html.unescape(before.text)
+    with kit.factory() as session:
+        assert uc.list_surveys(session, EDITION) == []
+    admin.post(f"/admin/editions/{EDITION}/surveys/prepare")
     page = admin.get(f"/admin/editions/{EDITION}/venue")
     assert page.status_code == 200 and "<svg" in page.text
     code = re.search(r"http://testserver/j/([A-Z0-9]{6})", page.text).group(1)
@@ -205,16 +214,21 @@ def test_venue_link_and_qr_code(client, admin, kit):
     assert answers._value.get() == counted + 2  # a correction counts again
     assert client.get("/j/ZZZZZZ").status_code == 404
     with kit.factory() as session:
-        survey = uc.list_surveys(session, EDITION)[0]
+        survey = uc.day_survey(session, EDITION)
         assert uc.response_counts(session, survey.survey_id) == (0, 0, 1)
         assert uc.answers_of(session, survey.survey_id)[0]["organisation"] == 3
     assert published(kit, "SurveyAnswered") == []  # anonymous: no participant to name
 
 
 def test_back_office_needs_the_admin_session(client):
-    assert client.get(f"/admin/editions/{EDITION}/surveys").status_code == 401
+    # A person is sent to the login page (served by registration), a program gets 401.
+    page = client.get(f"/admin/editions/{EDITION}/surveys", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("http://127.0.0.1:8001/admin/login?suite=")
+    json_only = {"Accept": "application/json"}
+    assert client.get(f"/admin/editions/{EDITION}/surveys", headers=json_only).status_code == 401
     client.cookies.set(ADMIN_COOKIE, "forged")
-    assert client.get(f"/admin/editions/{EDITION}/report").status_code == 401
+    assert client.get(f"/admin/editions/{EDITION}/report", headers=json_only).status_code == 401
 
 
 def test_editor_add_move_remove_and_edit(admin, kit):
@@ -306,7 +320,7 @@ def test_results_page_shows_rates_and_free_texts(admin, client, kit):
     register(kit)  # not present: not invited
     other_holder = register(kit)
     path = (
-        client.get(f"/internal/invitations/{invitation}", headers=SERVICE)
+        client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE)
         .json()["link"]
         .replace("http://testserver", "")
     )
@@ -329,7 +343,7 @@ def test_surveys_api_gives_each_questionnaire_with_its_counts(client, kit):
     }
     _, invitation = invite_one(kit)
     path = (
-        client.get(f"/internal/invitations/{invitation}", headers=SERVICE)
+        client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE)
         .json()["link"]
         .replace("http://testserver", "")
     )

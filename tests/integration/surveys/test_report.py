@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
-from shared.auth import ADMIN_COOKIE, issue_admin_session
 from shared.db import transaction
 from shared.events import (
     ClosedSessionKind,
@@ -27,6 +26,7 @@ from shared.events import (
     SessionClosed,
     SlotReleased,
 )
+from shared.web.auth import ADMIN_COOKIE
 from tests.integration.surveys.conftest import (
     DAY_END,
     EDITION,
@@ -36,6 +36,7 @@ from tests.integration.surveys.conftest import (
     published,
     register,
 )
+from tests.support.web import admin_cookie, with_csrf
 
 
 def answer(kit, participant, kind, form, now):
@@ -233,10 +234,10 @@ def test_report_figures_equal_the_data(edition):
 
 
 def _client(kit) -> TestClient:
-    client = TestClient(create_app(kit))
+    client = with_csrf(TestClient(create_app(kit)), kit.settings)
     client.cookies.set(
         ADMIN_COOKIE,
-        issue_admin_session(kit.settings.secret_key.get_secret_value(), "operatrice@pes21.example"),
+        admin_cookie(kit.settings),
     )
     return client
 

@@ -16,9 +16,9 @@ from services.registration.domain.model import (
     resolve_references,
     status_for_new,
 )
-from shared.auth import admin_cookie_options, issue_admin_session, read_admin_session
 from shared.edition import default_edition
 from shared.events import RegistrationStatus, Role
+from shared.web.auth import admin_cookie_options, service_token_ok
 
 EDITION = default_edition()
 HOLDER = {
@@ -78,11 +78,15 @@ def test_references_name_the_other_side_by_email_or_organisation():
     assert normalise_email(" Pro@Banque.Example ") == "pro@banque.example"
 
 
-def test_admin_cookie():
-    value = issue_admin_session("s" * 32, "equipe@pes21.example")
-    assert read_admin_session("s" * 32, value, 60) == "equipe@pes21.example"
-    assert read_admin_session("s" * 32, value + "x", 60) is None
-    assert read_admin_session("s" * 32, None, 60) is None
+def test_admin_cookie_options():
     options = admin_cookie_options(production=True, max_age_s=60)
     assert (options["httponly"], options["samesite"], options["secure"]) == (True, "lax", True)
     assert admin_cookie_options(production=False, max_age_s=60)["secure"] is False
+
+
+def test_any_authorization_header_is_a_refusal_never_an_error():
+    token = "t" * 40
+    assert service_token_ok(f"Bearer {token}", token)
+    assert service_token_ok(f"bearer {token} ", token)
+    for header in (None, "", "Bearer", f"Basic {token}", "Bearer é" + token[1:], "Bearer \udcff"):
+        assert not service_token_ok(header, token)

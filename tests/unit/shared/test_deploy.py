@@ -161,7 +161,11 @@ UPSTREAMS = {
 }
 # Paths several services answer; the proxy can send each to one only. A new one fails
 # test_route_collisions_are_the_known_ones: decide where it goes, then list it here.
-KNOWN_COLLISIONS = {"/admin": ({"registration", "scheduler", "surveys"}, "registration")}
+KNOWN_COLLISIONS = {
+    # Every service's root sends people somewhere useful; behind the proxy, registration's.
+    "/": ({"registration", "scheduler", "notifier", "surveys"}, "registration"),
+    "/admin": ({"registration", "surveys"}, "registration"),
+}
 # What every app has and the proxy must not expose.
 NOT_EXPOSED = ("/internal/", "/metrics", "/healthz", "/docs", "/redoc", "/openapi.json")
 
@@ -267,7 +271,8 @@ def test_the_proxy_exposes_no_internal_route(service_paths: dict[str, set[str]])
 
 def test_public_urls_default_to_the_proxy():
     environment = COMPOSE["x-rencontres"]["environment"]
-    for name in ("REGISTRATION_PUBLIC_URL", "SCHEDULER_PUBLIC_URL", "SURVEYS_PUBLIC_URL"):
+    for service in ("REGISTRATION", "SCHEDULER", "NOTIFIER", "SURVEYS"):
+        name = f"{service}_PUBLIC_URL"
         assert environment[name].endswith(":-http://localhost}"), name
     assert COMPOSE["services"]["proxy"]["ports"][0] == "80:80"
 

@@ -57,3 +57,14 @@ def test_the_consumer_name_is_the_configured_host_then_the_process(
     expected = f"{prefix or socket.gethostname() + '-'}{os.getpid()}"
     assert kit.consumer.consumer_name == expected
     kit.engine.dispose()
+
+
+def test_production_refuses_to_trust_every_address_as_a_proxy(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SERVICE_TOKEN", "t" * 40)
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    with pytest.raises(InsecureConfiguration, match="FORWARDED_ALLOW_IPS"):
+        RegistrationSettings()
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "172.30.0.10")
+    assert RegistrationSettings().forwarded_allow_ips == "172.30.0.10"
