@@ -688,7 +688,7 @@ class Scenario:
                     if conference_seen % f.conference_answers_every:
                         continue
                 answer = client.post(link, data=survey_answers(page.text, n))
-                if answer.status_code == 200 and "erreur" not in answer.text.lower():
+                if answer.status_code == 200 and "<h1>Merci !</h1>" in answer.text:
                     self.answered["ex-post" if ex_post else kind] += 1
 
 
