@@ -13,6 +13,7 @@ from sqlalchemy import Row
 from services.registration.domain.vocabulary import STATUSES, forms_for, label
 from shared.edition import EditionSettings
 from shared.events import Role
+from shared.formats.cells import spreadsheet_text
 
 COLUMNS = (
     "role", "prenom", "nom", "email", "telephone", "structure", "forme", "stade", "commune",
@@ -56,17 +57,12 @@ def export_rows(rows: Iterable[Row[Any]], edition: EditionSettings) -> list[list
     return out
 
 
-def _cell(value: str) -> str:
-    # A spreadsheet runs a cell that starts like a formula: what people typed stays text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def to_csv(table: list[list[str]]) -> bytes:
     """UTF-8 with BOM and semicolons: what a French spreadsheet program opens directly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     for line in table:
-        writer.writerow([_cell(v) for v in line])
+        writer.writerow([spreadsheet_text(v) for v in line])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -76,7 +72,7 @@ def to_xlsx(table: list[list[str]]) -> bytes:
     assert sheet is not None
     sheet.title = "participants"
     for line in table:
-        sheet.append([_cell(v) for v in line])
+        sheet.append([spreadsheet_text(v) for v in line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
