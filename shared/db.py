@@ -53,6 +53,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value
 
 
+# An edition's id in every table of every service (a year, or a short slug).
+EDITION_ID_LENGTH = 40
+
+
+def edition_id_type() -> String:
+    """The column type of an edition id, the same length everywhere."""
+    return String(EDITION_ID_LENGTH)
+
+
 def normalise_url(url: str) -> str:
     """Accept the usual `postgresql://` spelling and use the psycopg 3 driver for it."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):

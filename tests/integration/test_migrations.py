@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect
 
-from shared.db import make_engine
+from shared.db import EDITION_ID_LENGTH, make_engine
 from shared.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,3 +27,20 @@ def test_migrations_match_the_declared_tables(service: str, database_url: str):
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("service", ["registration", "scheduler", "notifier", "surveys"])
+def test_every_edition_id_column_has_the_one_length(service: str, database_url: str):
+    upgrade(ROOT / "services" / service, database_url)
+    engine = make_engine(database_url)
+    try:
+        inspector = inspect(engine)
+        columns = [
+            column
+            for table in inspector.get_table_names()
+            for column in inspector.get_columns(table)
+            if column["name"] == "edition_id"
+        ]
+    finally:
+        engine.dispose()
+    assert columns and {c["type"].length for c in columns} == {EDITION_ID_LENGTH}

@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from shared.db import UTCDateTime, bus_tables
+from shared.db import UTCDateTime, bus_tables, edition_id_type
 
 metadata = MetaData()
 outbox_table, processed_table = bus_tables(metadata)
@@ -28,7 +28,7 @@ emails = Table(
     Column("cause_id", String(36), nullable=False),
     Column("template", String(40), nullable=False),
     Column("participant_id", String(36), nullable=False),
-    Column("edition_id", String(40), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     # JSON of what the template needs beyond contact and agenda (never personal data).
@@ -53,7 +53,7 @@ participants = Table(
     "participants",
     metadata,
     Column("participant_id", String(36), primary_key=True),
-    Column("edition_id", String(40), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column("role", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("revision", Integer, nullable=False),
@@ -64,7 +64,7 @@ appointments = Table(
     "appointments",
     metadata,
     Column("appointment_id", String(36), primary_key=True),
-    Column("edition_id", String(40), nullable=False, index=True),
+    Column("edition_id", edition_id_type(), nullable=False, index=True),
     Column("holder_id", String(36), nullable=False, index=True),
     Column("expert_id", String(36), nullable=False, index=True),
     Column("start", UTCDateTime(), nullable=False),
@@ -80,7 +80,7 @@ appointments = Table(
 publications = Table(
     "publications",
     metadata,
-    Column("edition_id", String(40), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("event_id", String(36), nullable=False),
     Column("schedule_version", Integer, nullable=False),
     Column("published_at", UTCDateTime(), nullable=False),

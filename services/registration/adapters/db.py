@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from shared.db import UTCDateTime, bus_tables
+from shared.db import UTCDateTime, bus_tables, edition_id_type
 
 metadata = MetaData()
 outbox_table, processed_table = bus_tables(metadata)
@@ -24,7 +24,7 @@ outbox_table, processed_table = bus_tables(metadata)
 editions = Table(
     "editions",
     metadata,
-    Column("edition_id", String(40), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("settings", Text, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -33,7 +33,7 @@ participants = Table(
     "participants",
     metadata,
     Column("participant_id", String(36), primary_key=True),
-    Column("edition_id", String(40), nullable=False, index=True),
+    Column("edition_id", edition_id_type(), nullable=False, index=True),
     Column("role", String(20), nullable=False),
     Column("status", String(20), nullable=False),
     # NULL once erased: the row stays for anonymous counts.
@@ -79,7 +79,7 @@ erasures = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("participant_id", String(36), nullable=False),
-    Column("edition_id", String(40), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column("role", String(20), nullable=False),
     Column("reason", String(40), nullable=False),
     Column("erased_at", UTCDateTime(), nullable=False),

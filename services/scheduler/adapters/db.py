@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from shared.db import UTCDateTime, bus_tables
+from shared.db import UTCDateTime, bus_tables, edition_id_type
 
 metadata = MetaData()
 outbox_table, processed_table = bus_tables(metadata)
@@ -25,7 +25,7 @@ outbox_table, processed_table = bus_tables(metadata)
 editions = Table(
     "editions",
     metadata,
-    Column("edition_id", String(40), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("settings", JSON, nullable=False),
     # Re-plans after publication may move published meetings only when the operator allows it.
     Column("allow_moves", Boolean, nullable=False, default=False),
@@ -37,7 +37,7 @@ participants = Table(
     "participants",
     metadata,
     Column("participant_id", String(36), primary_key=True),
-    Column("edition_id", String(40), nullable=False, index=True),
+    Column("edition_id", edition_id_type(), nullable=False, index=True),
     Column("role", String(20), nullable=False),
     Column("revision", Integer, nullable=False),
     Column("status", String(20), nullable=False),
@@ -65,7 +65,7 @@ schedule_versions = Table(
     "schedule_versions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("edition_id", String(40), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column("number", Integer, nullable=False),
     # draft: being reviewed; published: sent to everyone; replaced: a later draft superseded it.
     Column("status", String(20), nullable=False),
@@ -83,7 +83,7 @@ appointments = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("appointment_id", String(36), nullable=False),
-    Column("edition_id", String(40), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column(
         "version_id",
         Integer,
@@ -110,7 +110,7 @@ appointments = Table(
 closed_sessions = Table(
     "closed_sessions",
     metadata,
-    Column("edition_id", String(40), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("session_id", String(60), primary_key=True),
     Column("kind", String(20), nullable=False),
     Column("closed_at", UTCDateTime(), nullable=False),
@@ -123,7 +123,7 @@ closed_sessions = Table(
 no_show_checks = Table(
     "no_show_checks",
     metadata,
-    Column("edition_id", String(40), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("slot_start", UTCDateTime(), primary_key=True),
     Column("checked_at", UTCDateTime(), nullable=False),
     Column("released", Integer, nullable=False),

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from shared.db import UTCDateTime, bus_tables
+from shared.db import UTCDateTime, bus_tables, edition_id_type
 
 metadata = MetaData()
 outbox_table, processed_table = bus_tables(metadata)
@@ -24,7 +24,7 @@ outbox_table, processed_table = bus_tables(metadata)
 editions = Table(
     "editions",
     metadata,
-    Column("edition_id", String(20), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("settings", JSON, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -33,7 +33,7 @@ participants = Table(
     "participants",
     metadata,
     Column("participant_id", String(36), primary_key=True),
-    Column("edition_id", String(20), nullable=False, index=True),
+    Column("edition_id", edition_id_type(), nullable=False, index=True),
     Column("role", String(20), nullable=False),
     Column("status", String(20), nullable=False, default="inscrit"),
     Column("legal_form", String(100), nullable=False, default=""),
@@ -49,7 +49,7 @@ meetings = Table(
     "meetings",
     metadata,
     Column("appointment_id", String(36), primary_key=True),
-    Column("edition_id", String(20), nullable=False, index=True),
+    Column("edition_id", edition_id_type(), nullable=False, index=True),
     Column("holder_id", String(36), nullable=False, index=True),
     Column("expert_id", String(36), nullable=False, index=True),
     Column("start", UTCDateTime(), nullable=False),
@@ -63,7 +63,7 @@ meetings = Table(
 closed_sessions = Table(
     "closed_sessions",
     metadata,
-    Column("edition_id", String(20), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("session_id", String(100), primary_key=True),
     Column("kind", String(20), nullable=False),
     Column("closed_at", UTCDateTime(), nullable=False),
@@ -77,7 +77,7 @@ surveys = Table(
     "surveys",
     metadata,
     Column("survey_id", String(36), primary_key=True),
-    Column("edition_id", String(20), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column("kind", String(20), nullable=False),
     # The conference's session id; "" for the day and the ex-post questionnaires.
     Column("session_key", String(100), nullable=False, default=""),
@@ -143,7 +143,7 @@ due_jobs = Table(
     "due_jobs",
     metadata,
     Column("job_key", String(120), primary_key=True),
-    Column("edition_id", String(20), nullable=False),
+    Column("edition_id", edition_id_type(), nullable=False),
     Column("action", String(20), nullable=False),
     Column("survey_id", String(36), nullable=True),
     Column("due_at", UTCDateTime(), nullable=False),
@@ -154,7 +154,7 @@ due_jobs = Table(
 budget_actuals = Table(
     "budget_actuals",
     metadata,
-    Column("edition_id", String(20), primary_key=True),
+    Column("edition_id", edition_id_type(), primary_key=True),
     Column("line", String(10), primary_key=True),
     Column("amount_cents", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
