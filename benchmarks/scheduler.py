@@ -5,6 +5,7 @@ Run with `uv run python -m benchmarks.scheduler`.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from dataclasses import dataclass, replace
@@ -12,12 +13,34 @@ from dataclasses import dataclass, replace
 from services.scheduler.domain.matching import pair_table
 from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
 from services.scheduler.domain.solver import Board, Plan, plan, replan
-from shared.edition import DEFAULT_TAGS, Availability, HalfDay, default_edition
+from shared.edition import (
+    DEFAULT_TAGS,
+    Availability,
+    EditionSettings,
+    HalfDay,
+    TimeRange,
+    default_edition,
+)
 
 SIZES = ((50, 15), (500, 100), (2000, 300))
 # The same sizes with most people present half a day and at a conference: harder to place.
 CONSTRAINED_DAY_SHARE, CONSTRAINED_CONFERENCE_SHARE = 0.3, 0.6
 TAGS = tuple(t.code for t in DEFAULT_TAGS)
+
+
+def many_slots_edition(tables: int) -> EditionSettings:
+    """A brokerage-event day: 20-minute slots in two long windows (21 slots), fewer tables
+    than experts."""
+    return default_edition().model_copy(
+        update={
+            "slot_minutes": 20,
+            "windows": (
+                TimeRange(start=dt.time(9, 0), end=dt.time(12, 40)),
+                TimeRange(start=dt.time(14, 0), end=dt.time(17, 20)),
+            ),
+            "tables": tables,
+        }
+    )
 
 
 def generate(
@@ -26,6 +49,7 @@ def generate(
     seed: int = 21,
     day_share: float = 0.8,
     conference_share: float = 0.3,
+    edition: EditionSettings | None = None,
 ) -> Problem:
     """A realistic day: needs from the vocabulary (popular tags more often), a few wishes and
     refusals, mostly full-day experts, a third of the people at a conference."""
@@ -75,7 +99,7 @@ def generate(
         )
         for eid in es
     ]
-    return Problem.for_edition(default_edition(), tuple(holder_list), tuple(expert_list))
+    return Problem.for_edition(edition or default_edition(), tuple(holder_list), tuple(expert_list))
 
 
 def greedy(problem: Problem) -> tuple[Appointment, ...]:
