@@ -4,7 +4,7 @@ from collections import Counter
 from click.testing import CliRunner
 
 from rencontres.cli import main
-from services.scheduler.entrypoints.cli import EXPLAIN_HEADER, plan
+from rencontres.plan import EXPLAIN_HEADER, plan
 from shared.formats.schedule import HEADER, read_schedule
 from tests.unit.formats.spreadsheets import realistic_rows, to_csv, to_xlsx
 
