@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from services.scheduler.domain.matching import PairTable, pair_table, select_pairs
+from services.scheduler.domain.matching import (
+    Goal,
+    PairTable,
+    Selection,
+    pair_table,
+    select_pairs,
+)
 from services.scheduler.domain.model import Problem
 
 
@@ -59,10 +65,35 @@ def figures(problem: Problem, pairs: Iterable[tuple[str, str]], table: PairTable
     )
 
 
+def bound_figures(
+    problem: Problem,
+    table: PairTable,
+    placed: Iterable[tuple[int, int]],
+    selection: Selection,
+) -> Bound:
+    """The bound of a selection made around `placed` pairs (indices): the figures of all the
+    pairs for the levels the flow solves exactly, the selection's own bounds for the others."""
+    placed = list(placed)
+    ids = [(problem.holders[h].id, problem.experts[e].id) for h, e in (*placed, *selection.pairs)]
+    exact = figures(problem, ids, table)
+    before = figures(
+        problem, [(problem.holders[h].id, problem.experts[e].id) for h, e in placed], table
+    )
+    needs = list(exact.needs)
+    wishes = exact.wishes
+    for (goal, rank), most in selection.later.items():
+        if goal is Goal.NEED:
+            needs[rank] = before.needs[rank] + most
+        elif goal is Goal.WISHES:
+            wishes = before.wishes + most
+    return replace(exact, needs=tuple(needs), wishes=wishes)
+
+
 def upper_bound(problem: Problem, table: PairTable | None = None) -> Bound:
     """Each level's optimum over pair selections that include the required pairs, with the
-    levels above it at their optimum: no schedule does better (every schedule's pairs are such
-    a selection)."""
+    levels above it at their optimum (after the first need: with the levels up to the first
+    need at their optimum): no schedule does better, since every schedule's pairs are such a
+    selection."""
     table = table or pair_table(problem)
     required = required_indices(problem)
     have_h = [0] * len(problem.holders)
@@ -75,8 +106,7 @@ def upper_bound(problem: Problem, table: PairTable | None = None) -> Bound:
         served[h] |= table.served(h, e)
         usable[h, e] = False
     selection = select_pairs(table, tuple(have_h), tuple(have_e), usable, tuple(served))
-    ids = [(problem.holders[h].id, problem.experts[e].id) for h, e in (*required, *selection.pairs)]
-    return figures(problem, ids, table)
+    return bound_figures(problem, table, required, selection)
 
 
 def required_indices(problem: Problem) -> list[tuple[int, int]]:

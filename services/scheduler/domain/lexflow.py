@@ -33,9 +33,18 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Face:
+    """Flows optimal for the levels solved so far: arcs out of `active` carry `fixed`."""
+
+    active: npt.NDArray[np.bool_]
+    fixed: IntArray
+
+
+@dataclass(frozen=True)
 class LexResult:
     flow: IntArray  # per arc
     values: tuple[int, ...]  # each level's optimum, the levels above held at theirs
+    face: Face  # the optimal face of all the levels
 
 
 def _weights(levels: list[Level]) -> list[int]:
@@ -71,16 +80,18 @@ def solve_lexicographic(
     caps: IntArray,
     supplies: IntArray,
     levels: list[Level],
+    start: Face | None = None,
 ) -> LexResult:
+    """Levels in order, from the optimal face `start` of earlier ones (default: every flow)."""
     m = len(tails)
     # OR-Tools scales costs by the number of nodes; keep a wide margin below 2**63.
     limit = (1 << 60) // (n_nodes + 2)
-    active = np.ones(m, dtype=np.bool_)
-    fixed = np.zeros(m, dtype=np.int64)  # flow on arcs taken out of the network
-    flow = np.zeros(m, dtype=np.int64)
+    active = np.ones(m, dtype=np.bool_) if start is None else start.active.copy()
+    fixed = np.zeros(m, dtype=np.int64) if start is None else start.fixed.copy()
+    flow = fixed.copy()
     values: list[int] = []
     groups = _groups(levels, limit)
-    for g, group in enumerate(groups):
+    for group in groups:
         chosen = [levels[j] for j in group]
         weights = _weights(chosen)
         cost = np.zeros(m, dtype=np.int64)
@@ -109,14 +120,12 @@ def solve_lexicographic(
         if len(idx):
             flow[idx] = solver.flows(np.arange(len(idx), dtype=np.int32))
         values.extend(int(level.reward @ flow) for level in chosen)
-        if g == len(groups) - 1:
-            break
         potential = _potentials(n_nodes, tails[idx], heads[idx], caps[idx], cost[idx], flow[idx])
         reduced = cost[idx] + potential[tails[idx]] - potential[heads[idx]]
         full = idx[reduced < 0]
         fixed[full] = caps[full]
         active[idx[reduced != 0]] = False
-    return LexResult(flow=flow, values=tuple(values))
+    return LexResult(flow=flow, values=tuple(values), face=Face(active, fixed))
 
 
 def _potentials(

@@ -30,6 +30,7 @@ LOCAL_WORK = 0.2
 
 
 class Placement(StrEnum):
+    NO_GAPS = "aucun temps mort dès la réparation locale"
     OPTIMAL = "CP-SAT, optimum prouvé"
     TIME_LIMIT = "CP-SAT, arrêté à la limite de temps"
     LOCAL = "réparation locale"
@@ -140,7 +141,7 @@ def optimise_gaps(board: Board, seconds: float, workers: int = 1) -> GapResult:
     left as it is when `seconds` <= 0 or CP-SAT finds nothing better."""
     before = board.total_gaps()
     if before == 0:
-        return GapResult(Placement.OPTIMAL, 0, 0)
+        return GapResult(Placement.NO_GAPS, 0, 0)
     if seconds <= 0:
         return GapResult(Placement.LOCAL, before, None)
     deadline = time.monotonic() + seconds

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.scheduler.domain.board import Board, Pair, bits
-from services.scheduler.domain.bounds import Bound, Figures, figures, upper_bound
+from services.scheduler.domain.bounds import Bound, Figures, bound_figures, figures, upper_bound
 from services.scheduler.domain.matching import Selection, pair_table, select_pairs
 from services.scheduler.domain.model import Appointment, Problem
 from services.scheduler.domain.placement import Placement, optimise_gaps
@@ -106,23 +106,36 @@ def _select_and_place(board: Board, usable: np.ndarray) -> tuple[Selection, int]
     return selection, lost
 
 
+def _refill(board: Board) -> None:
+    """Some pairs did not fit: choose again among pairs with a common slot still free, until
+    nothing more fits."""
+    for _ in range(REFILL_ROUNDS):
+        selection, lost = _select_and_place(board, _usable_pairs(board, around_all=True))
+        if len(selection.pairs) == lost:
+            break
+
+
 def _rebalance(board: Board) -> None:
     """A holder the placement left without a meeting takes one from a holder with at least
-    two, with the same expert, when it fits in that slot (possibly after a move)."""
+    two: the same expert's meeting, or (tables all taken) any meeting in a slot they could
+    use, when the new one then fits (possibly after a move)."""
     t = board.table
-    n_h = len(board.h_at)
     order = np.argsort(-t.value, axis=1, kind="stable")
-    for h in range(n_h):
+    for h in range(len(board.h_at)):
         if board.count_h(h) or not t.holder_cap[h]:
             continue
         for e in order[h].tolist():
             if not t.eligible[h, e]:
                 continue
-            for s, donor in sorted(board.e_at[e].items()):
-                if board.count_h(donor) < 2 or not board.may_go(donor, e):
+            donors = [(d, e, s) for s, d in sorted(board.e_at[e].items())]
+            if board.count_e(e) < t.expert_cap[e]:
+                full = board.open_common(h, e) & board.full_slots & ~board.e_busy[e]
+                donors += [(d, x, s) for d, x, s in board.pairs() if full >> s & 1]
+            for donor, x, s in donors:
+                if board.count_h(donor) < 2 or not board.may_go(donor, x):
                     continue
                 mark = len(board.journal)
-                board.remove(donor, e, s)
+                board.remove(donor, x, s)
                 if board.place(h, e, 1):
                     break
                 board.rollback(mark)
@@ -253,16 +266,11 @@ def replan(
     bound = None
     if with_bound and not kept and not dropped:
         # From scratch, stage (a) has just solved the bound's flow (around the required pairs).
-        ids = [_ids(problem, h, e) for h, e in (*before, *selection.pairs)]
-        bound = figures(problem, ids, table)
-    for _ in range(REFILL_ROUNDS):
-        if not lost:
-            break
-        # Some pairs did not fit: choose again among pairs with a common slot still free.
-        selection, lost = _select_and_place(board, _usable_pairs(board, around_all=True))
-        if len(selection.pairs) == lost:
-            break
-    _rebalance(board)
+        bound = bound_figures(problem, table, before, selection)
+    if lost:
+        _refill(board)
+        _rebalance(board)
+        _refill(board)
     _close_gaps(board)
     gap = optimise_gaps(board, placement_seconds, workers)
 
@@ -291,10 +299,6 @@ def replan(
         gaps_bound=gap.lower_bound,
         placement=gap.placement,
     )
-
-
-def _ids(problem: Problem, h: int, e: int) -> tuple[str, str]:
-    return problem.holders[h].id, problem.experts[e].id
 
 
 def _still_possible(board: Board, h: int, e: int, s: int) -> bool:
