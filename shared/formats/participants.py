@@ -7,6 +7,7 @@ A file with any error yields no usable rows (`ParticipantsImport.ok` is false).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -302,7 +303,7 @@ def _parse_row(
 
     tags: list[str] = []
     for text in _split(cell.get("tags", "")):
-        code = edition.tag_code(text)
+        code = _tag_code(edition, text)
         if code is None:
             vocabulary = ", ".join(t.code for t in edition.tags)
             error("tags", f"thématique « {text} » inconnue : attendu {vocabulary}")
@@ -368,6 +369,12 @@ def _parse_row(
         max_meetings=max_meetings,
         lunch=lunch,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _tag_code(edition: EditionSettings, text: str) -> str | None:
+    """The edition's code for a tag as written (a file repeats the same few thousands of times)."""
+    return edition.tag_code(text)
 
 
 def _comparable(text: str) -> str:

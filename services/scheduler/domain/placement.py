@@ -27,6 +27,8 @@ from services.scheduler.domain.board import Board, Pair, bits
 SEED = 21  # CP-SAT's search is deterministic for one worker and a given seed
 # Work limit of one neighbourhood, in CP-SAT's deterministic time (machine-independent).
 LOCAL_WORK = 0.2
+MAX_DEPTH = 3  # neighbourhoods reach people this many meetings away at most
+MAX_HOOD = 200  # meetings freed at once, at most
 
 
 class Placement(StrEnum):
@@ -146,18 +148,21 @@ def optimise_gaps(board: Board, seconds: float, workers: int = 1) -> GapResult:
         return GapResult(Placement.LOCAL, before, None)
     deadline = time.monotonic() + seconds
     # Large neighbourhood search: free the meetings of one person with gaps and of everyone
-    # they meet, solve that small model exactly, keep it when it has fewer gaps; in rounds,
-    # until a round gains nothing.
-    improved = True
-    while improved and board.total_gaps() and time.monotonic() < deadline:
+    # they meet (then, when a round gains nothing, of everyone those meet too), solve that
+    # small model exactly, keep it when it has fewer gaps.
+    depth = 1
+    while depth <= MAX_DEPTH and board.total_gaps() and time.monotonic() < deadline:
         improved = False
         for person in _people_with_gaps(board):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
             gaps = board.total_gaps()
-            _improve(board, _neighbourhood(board, person), LOCAL_WORK, left, workers)
+            hood = _neighbourhood(board, person, depth)
+            _improve(board, hood, LOCAL_WORK * depth, left, workers)
             improved |= board.total_gaps() < gaps
+        if not improved:
+            depth += 1
     after = board.total_gaps()
     if after == 0:
         return GapResult(Placement.OPTIMAL, 0, 0)
@@ -183,18 +188,37 @@ def _people_with_gaps(board: Board) -> list[tuple[str, int]]:
     return [(side, i) for g, side, i in sorted(found) if g < 0]
 
 
-def _neighbourhood(board: Board, person: tuple[str, int]) -> list[Pair]:
+def _neighbourhood(board: Board, person: tuple[str, int], depth: int) -> list[Pair]:
+    """The movable meetings of `person` and of the people met, `depth` steps away, the
+    nearest first, MAX_HOOD at most."""
     side, index = person
-    own = (
-        [(index, e) for e in board.h_at[index].values()]
-        if side == "h"
-        else [(h, index) for h in board.e_at[index].values()]
-    )
-    hood = set(own)
-    for h, e in own:
-        others = board.e_at[e].values() if side == "h" else board.h_at[h].values()
-        hood.update((o, e) if side == "h" else (h, o) for o in others)
-    return sorted(p for p in hood if _movable(board, *p))
+    people = {person}
+    frontier = [person]
+    hood: list[Pair] = []
+    for _ in range(depth):
+        reached = []
+        for side, index in frontier:
+            own = (
+                [(index, e) for e in board.h_at[index].values()]
+                if side == "h"
+                else [(h, index) for h in board.e_at[index].values()]
+            )
+            for h, e in own:
+                if (h, e) not in hood:
+                    hood.append((h, e))
+                other = ("e", e) if side == "h" else ("h", h)
+                if other not in people:
+                    people.add(other)
+                    reached.append(other)
+        frontier = reached
+    for side, index in frontier:  # the last people reached bring their meetings too
+        own = (
+            [(index, e) for e in board.h_at[index].values()]
+            if side == "h"
+            else [(h, index) for h in board.e_at[index].values()]
+        )
+        hood.extend(p for p in own if p not in hood)
+    return sorted(p for p in hood[:MAX_HOOD] if _movable(board, *p))
 
 
 def _improve(

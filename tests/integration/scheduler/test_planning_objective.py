@@ -40,8 +40,10 @@ def test_a_draft_gives_each_level_with_its_bound_and_places_required_pairs(
 def test_an_impossible_required_pair_stores_no_draft(harness: Harness) -> None:
     day = small_day(harness)
     ghost = RequiredPair(str(day.holders[0]), "00000000-0000-0000-0000-000000000000")
-    with pytest.raises(RequiredPairError, match="n'est pas un expert planifié"):
-        with transaction(harness.app.kit.factory) as session:
-            planning.plan_draft(session, harness.app, EDITION, required=(ghost,))
+    with (
+        pytest.raises(RequiredPairError, match="n'est pas un expert planifié"),
+        transaction(harness.app.kit.factory) as session,
+    ):
+        planning.plan_draft(session, harness.app, EDITION, required=(ghost,))
     with transaction(harness.app.kit.factory) as session:
         assert planning.working_version(session, EDITION) is None
