@@ -23,7 +23,7 @@ from benchmarks.dijon import dijon_csv
 from services.scheduler.domain.board import Board
 from services.scheduler.domain.bounds import Figures, figures, ratio
 from services.scheduler.domain.matching import pair_table
-from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
+from services.scheduler.domain.model import Appointment, Expert, Holder, Person, Problem
 from services.scheduler.domain.solver import Plan, plan, replan
 from shared.edition import (
     DEFAULT_TAGS,
@@ -322,7 +322,8 @@ def participants_csv(problem: Problem) -> bytes:
             "rdv_max",
         ]
     )
-    for person in (*problem.experts, *problem.holders):
+    people: list[Person] = [*problem.experts, *problem.holders]
+    for person in people:
         tags = person.needs if isinstance(person, Holder) else sorted(person.expertise)
         writer.writerow(
             [

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
+from services.scheduler.domain.model import Appointment, Expert, Holder, Person, Problem
 
 
 class Unmet(StrEnum):
@@ -76,7 +76,8 @@ class _Schedule:
         self.pairs = {(a.holder_id, a.expert_id) for a in appointments}
         self.holder_count = Counter(a.holder_id for a in appointments)
         self.expert_count = Counter(a.expert_id for a in appointments)
-        self.open = {p.id: problem.open_slots(p) for p in (*problem.holders, *problem.experts)}
+        people: list[Person] = [*problem.holders, *problem.experts]
+        self.open = {p.id: problem.open_slots(p) for p in people}
         self.busy: dict[str, set[int]] = {}
         for a in appointments:
             self.busy.setdefault(a.holder_id, set()).add(a.slot)
