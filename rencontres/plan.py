@@ -156,8 +156,7 @@ def _report(result: OfflineResult, out_path: Path) -> None:
             f"(ratio {ratio(placed, bound.meetings):.2%}), "
             f"{bound.holders_with_meeting} porteurs au plus"
         )
-        click.echo("Objectif, niveau par niveau (planning / borne prouvée, les niveaux au-dessus")
-        click.echo("à leur optimum) :")
+        click.echo("Objectif, niveau par niveau (planning / borne prouvée) :")
         order = result.problem.needs_before_wishes
         levels = zip(plan_.figures.levels(order), bound.levels(order), strict=True)
         for n, ((label, value), (_, most)) in enumerate(levels, start=1):

@@ -27,6 +27,7 @@ from services.scheduler.domain.board import Board, Pair, bits
 SEED = 21  # CP-SAT's search is deterministic for one worker and a given seed
 # Work limit of one neighbourhood, in CP-SAT's deterministic time (machine-independent).
 LOCAL_WORK = 0.2
+PLACE_WORK = 10.0  # for placing every chosen pair when the local repair could not
 MAX_DEPTH = 3  # neighbourhoods reach people this many meetings away at most
 MAX_HOOD = 200  # meetings freed at once, at most
 
@@ -136,6 +137,28 @@ def place_exactly(
     if status == "infeasible":
         return None
     return slots if slots is not None else False
+
+
+def place_with(board: Board, extra: list[Pair], seconds: float, workers: int = 1) -> bool:
+    """Place `extra` pairs too, moving the meetings that may move for comfort: True when
+    CP-SAT finds room for all of them within `seconds` (the board is then changed)."""
+    slot_of = {(h, e): s for h, e, s in board.pairs() if _movable(board, h, e)}
+    for (h, e), s in slot_of.items():
+        board.remove(h, e, s)
+    meetings = [*slot_of, *extra]
+    model = _Model(board, meetings)
+    hint = {
+        v: int(slot == slot_of[pair])
+        for pair, options in zip(meetings, model.choice, strict=True)
+        if pair in slot_of
+        for slot, v in options.items()
+    }
+    _status, placed, _ = model.solve(seconds, workers, hint=hint, work=PLACE_WORK)
+    found = placed if placed is not None else list(slot_of.values())
+    for (h, e), s in zip(meetings if placed is not None else slot_of, found, strict=True):
+        board.add(h, e, s)
+    board.journal.clear()
+    return placed is not None
 
 
 def optimise_gaps(board: Board, seconds: float, workers: int = 1) -> GapResult:

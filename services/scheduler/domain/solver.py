@@ -27,7 +27,7 @@ from services.scheduler.domain.board import Board, Pair, bits
 from services.scheduler.domain.bounds import Bound, Figures, bound_figures, figures, upper_bound
 from services.scheduler.domain.matching import Selection, pair_table, select_pairs
 from services.scheduler.domain.model import Appointment, Problem
-from services.scheduler.domain.placement import Placement, optimise_gaps
+from services.scheduler.domain.placement import Placement, optimise_gaps, place_with
 from services.scheduler.domain.required import place_required
 
 REPAIR_DEPTH = 2
@@ -87,9 +87,9 @@ def _place_by_expert(board: Board, pairs: Iterable[tuple[int, int]]) -> list[tup
     return unplaced
 
 
-def _select_and_place(board: Board, usable: np.ndarray) -> tuple[Selection, int]:
-    """Stage (a) around what the board holds, then stage (b); returns the selection and how
-    many of its pairs could not be placed."""
+def _select_and_place(board: Board, usable: np.ndarray) -> tuple[Selection, list[tuple[int, int]]]:
+    """Stage (a) around what the board holds, then stage (b); returns the selection and its
+    pairs that could not be placed."""
     problem = board.problem
     selection = select_pairs(
         board.table,
@@ -98,10 +98,10 @@ def _select_and_place(board: Board, usable: np.ndarray) -> tuple[Selection, int]
         usable=usable,
         served=board.served(),
     )
-    unplaced = _place_by_expert(board, selection.pairs)
-    lost = 0
-    for h, e in unplaced:
-        lost += not board.place(h, e, REPAIR_DEPTH)
+    lost = []
+    for h, e in _place_by_expert(board, selection.pairs):
+        if not board.place(h, e, REPAIR_DEPTH):
+            lost.append((h, e))
         board.journal.clear()
     return selection, lost
 
@@ -111,7 +111,7 @@ def _refill(board: Board) -> None:
     nothing more fits."""
     for _ in range(REFILL_ROUNDS):
         selection, lost = _select_and_place(board, _usable_pairs(board, around_all=True))
-        if len(selection.pairs) == lost:
+        if len(selection.pairs) == len(lost):
             break
 
 
@@ -267,6 +267,10 @@ def replan(
     if with_bound and not kept and not dropped:
         # From scratch, stage (a) has just solved the bound's flow (around the required pairs).
         bound = bound_figures(problem, table, before, selection)
+    if lost and placement_seconds > 0:
+        # The chosen pairs may still all fit: CP-SAT places them, from the board's placement.
+        place_with(board, lost, placement_seconds / 2, workers)
+        lost = [p for p in lost if not board.met(*p)]
     if lost:
         _refill(board)
         _rebalance(board)
