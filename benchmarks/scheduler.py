@@ -1,23 +1,63 @@
-"""Scheduler benchmark: generated days of several sizes, the planner against a greedy baseline.
+"""Scheduler benchmark: generated days of several sizes and a Dijon-like file, each level of
+the planner's objective against its proven bound, a greedy baseline, idle gaps against their
+proven least, and the start-up time of the command line.
 
 Run with `uv run python -m benchmarks.scheduler`.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import random
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from pathlib import Path
 
+from benchmarks.dijon import dijon_csv
+from services.scheduler.domain.board import Board
+from services.scheduler.domain.bounds import Figures, figures, ratio
 from services.scheduler.domain.matching import pair_table
-from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
-from services.scheduler.domain.solver import Board, Plan, plan, replan
-from shared.edition import DEFAULT_TAGS, Availability, HalfDay, default_edition
+from services.scheduler.domain.model import Appointment, Expert, Holder, Person, Problem
+from services.scheduler.domain.solver import Plan, plan, replan
+from shared.edition import (
+    DEFAULT_TAGS,
+    Availability,
+    EditionSettings,
+    HalfDay,
+    TimeRange,
+    default_edition,
+)
+from shared.formats.participants import parse_participants
 
 SIZES = ((50, 15), (500, 100), (2000, 300))
+# Days of 20-minute slots in two long windows, with fewer tables than experts (holders,
+# experts, tables): Dijon's size, and a public brokerage benchmark's (70 businesses, 14 and
+# 12 tables).
+MANY_SLOTS = ((46, 16, 12), (70, 20, 14), (70, 20, 12), (150, 40, 30))
 # The same sizes with most people present half a day and at a conference: harder to place.
 CONSTRAINED_DAY_SHARE, CONSTRAINED_CONFERENCE_SHARE = 0.3, 0.6
 TAGS = tuple(t.code for t in DEFAULT_TAGS)
+
+
+def many_slots_edition(tables: int) -> EditionSettings:
+    """A brokerage-event day: 20-minute slots in two long windows (21 slots), fewer tables
+    than experts."""
+    return default_edition().model_copy(
+        update={
+            "slot_minutes": 20,
+            "windows": (
+                TimeRange(start=dt.time(9, 0), end=dt.time(12, 40)),
+                TimeRange(start=dt.time(14, 0), end=dt.time(17, 20)),
+            ),
+            "tables": tables,
+        }
+    )
 
 
 def generate(
@@ -26,6 +66,7 @@ def generate(
     seed: int = 21,
     day_share: float = 0.8,
     conference_share: float = 0.3,
+    edition: EditionSettings | None = None,
 ) -> Problem:
     """A realistic day: needs from the vocabulary (popular tags more often), a few wishes and
     refusals, mostly full-day experts, a third of the people at a conference."""
@@ -75,7 +116,7 @@ def generate(
         )
         for eid in es
     ]
-    return Problem.for_edition(default_edition(), tuple(holder_list), tuple(expert_list))
+    return Problem.for_edition(edition or default_edition(), tuple(holder_list), tuple(expert_list))
 
 
 def greedy(problem: Problem) -> tuple[Appointment, ...]:
@@ -93,43 +134,14 @@ def greedy(problem: Problem) -> tuple[Appointment, ...]:
     return board.appointments({e: e + 1 for e in range(len(problem.experts))}, {})
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    seconds: float
-    meetings: int
-    bound: int
-    holders_met: int
-    wishes: str
-    gaps: int
-
-
-def measure(
-    name: str, problem: Problem, appointments: tuple[Appointment, ...], seconds: float, bound: int
-) -> Row:
+def measure(problem: Problem, appointments: tuple[Appointment, ...]) -> tuple[Figures, int]:
+    """The objective's figures of a schedule, and its idle gaps."""
     table = pair_table(problem)
     board = Board(problem, table)
     for a in appointments:
         board.add(problem.holder_index[a.holder_id], problem.expert_index[a.expert_id], a.slot)
-    pairs = {(a.holder_id, a.expert_id) for a in appointments}
-    wished = {(h.id, e) for h in problem.holders for e in h.wants} | {
-        (h, e.id) for e in problem.experts for h in e.wants
-    }
-    gaps = sum(
-        board.gaps(board.h_busy[h], table.holder_open[h]) for h in range(len(problem.holders))
-    )
-    gaps += sum(
-        board.gaps(board.e_busy[e], table.expert_open[e]) for e in range(len(problem.experts))
-    )
-    return Row(
-        name=name,
-        seconds=seconds,
-        meetings=len(appointments),
-        bound=bound,
-        holders_met=len({a.holder_id for a in appointments}),
-        wishes=f"{len(pairs & wished)}/{len(wished)}",
-        gaps=gaps,
-    )
+    pairs = ((a.holder_id, a.expert_id) for a in appointments)
+    return figures(problem, pairs, table), board.total_gaps()
 
 
 def late_registrations(problem: Problem, published: Plan) -> list[tuple[str, float, Plan]]:
@@ -211,49 +223,166 @@ def service_late_registration(holders: int = 50, experts: int = 15) -> tuple[flo
     return seconds, after - before
 
 
-def main() -> None:
-    print(
-        f"{'instance':<34}{'temps (s)':>10}{'rdv':>7}{'borne':>7}{'ratio':>9}"
-        f"{'porteurs>=1':>13}{'souhaits':>11}{'trous':>7}"
-    )
-    instances = [(f"{h}x{e}", generate(h, e)) for h, e in SIZES] + [
+def instances() -> list[tuple[str, Problem]]:
+    constrained = [
         (
             f"{h}x{e} contraint",
             generate(h, e, 21, CONSTRAINED_DAY_SHARE, CONSTRAINED_CONFERENCE_SHARE),
         )
         for h, e in SIZES[1:]
     ]
-    for name, problem in instances:
+    many_slots = [
+        (f"{h}x{e} 21 créneaux {t} tables", generate(h, e, edition=many_slots_edition(t)))
+        for h, e, t in MANY_SLOTS
+    ]
+    return [
+        *((f"{h}x{e}", generate(h, e)) for h, e in SIZES),
+        *constrained,
+        ("Dijon 46x16", dijon_problem()),
+        *many_slots,
+    ]
+
+
+def dijon_problem() -> Problem:
+    from services.scheduler.service_layer.offline import problem_from_rows
+
+    edition = default_edition()
+    rows = parse_participants(dijon_csv(), "dijon.csv", edition).rows
+    return problem_from_rows(edition, rows)
+
+
+def level_cells(plan_figures: Figures, bound: Figures, order: bool) -> list[str]:
+    pairs = zip(plan_figures.levels(order), bound.levels(order), strict=True)
+    return [f"{v}/{b}" for (_, v), (_, b) in list(pairs)[:5]]
+
+
+def first_need_ratio(plan_figures: Figures, bound: Figures) -> float:
+    if not bound.needs:
+        return 1.0
+    return ratio(plan_figures.needs[0], bound.needs[0])
+
+
+def print_levels() -> None:
+    print(
+        "Chaque niveau : planning/borne prouvée (porteurs >= 1 rdv, rdv, souhaits ou besoins dans"
+        "\nl'ordre de l'objectif) ; trous : temps morts (au moins : borne prouvée)."
+    )
+    print(
+        f"{'instance':<30}{'':>9}{'s':>7}{'porteurs':>11}{'rdv':>11}{'souhaits':>11}"
+        f"{'besoin 1':>11}{'besoin 2':>11}{'ratio b1':>9}{'trous':>13}  placement"
+    )
+    for name, problem in instances():
         start = time.perf_counter()
         result = plan(problem)
         seconds = time.perf_counter() - start
         assert result.bound is not None
-        bound = result.bound.meetings
         start = time.perf_counter()
         baseline = greedy(problem)
         greedy_seconds = time.perf_counter() - start
-        for row in (
-            measure(f"{name} planificateur", problem, result.appointments, seconds, bound),
-            measure(f"{name} glouton", problem, baseline, greedy_seconds, bound),
+        greedy_figures, greedy_gaps = measure(problem, baseline)
+        order = problem.needs_before_wishes
+        proven = "?" if result.gaps_bound is None else str(result.gaps_bound)
+        for who, s, fig, gaps, how in (
+            ("planif.", seconds, result.figures, f"{result.gaps} (>={proven})", result.placement),
+            ("glouton", greedy_seconds, greedy_figures, str(greedy_gaps), ""),
         ):
+            cells = "".join(f"{c:>11}" for c in level_cells(fig, result.bound, order))
             print(
-                f"{row.name:<34}{row.seconds:>10.3f}{row.meetings:>7}{row.bound:>7}"
-                f"{row.meetings / max(1, row.bound):>9.4f}"
-                f"{row.holders_met:>6}/{result.bound.holders_with_meeting:<6}"
-                f"{row.wishes:>11}{row.gaps:>7}"
+                f"{name if who == 'planif.' else '':<30}{who:>9}{s:>7.2f}{cells}"
+                f"{first_need_ratio(fig, result.bound):>9.4f}{gaps:>13}  {how}",
+                flush=True,
             )
         if name == "50x15":
-            for label, seconds, late in late_registrations(problem, result):
+            for label, late_seconds, late in late_registrations(problem, result):
                 print(
-                    f"  inscription tardive d'un {label} : {seconds:.3f} s, "
+                    f"  inscription tardive d'un {label} : {late_seconds:.3f} s, "
                     f"{late.moved} rendez-vous publiés déplacés, {late.dropped} supprimés, "
                     f"{len(late.appointments) - late.kept} ajoutés"
                 )
-            seconds, added = service_late_registration()
+            service_seconds, added = service_late_registration()
             print(
                 f"  inscription tardive d'un porteur, service complet (événement, base, "
-                f"outbox) : {seconds:.3f} s, {added} rendez-vous ajoutés"
+                f"outbox) : {service_seconds:.3f} s, {added} rendez-vous ajoutés"
             )
+
+
+def participants_csv(problem: Problem) -> bytes:
+    """A participants file for a generated day, as an operator would keep it."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            "role",
+            "email",
+            "thematiques",
+            "souhaits",
+            "refus",
+            "conferences",
+            "disponibilite",
+            "rdv_max",
+        ]
+    )
+    people: list[Person] = [*problem.experts, *problem.holders]
+    for person in people:
+        tags = person.needs if isinstance(person, Holder) else sorted(person.expertise)
+        writer.writerow(
+            [
+                "porteur" if isinstance(person, Holder) else "expert",
+                person.id,
+                ";".join(tags),
+                ";".join(sorted(person.wants)),
+                ";".join(sorted(person.refuses)),
+                ";".join(sorted(person.conferences)),
+                person.availability.value,
+                "" if person.max_meetings is None else person.max_meetings,
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def wall(command: list[str], runs: int) -> float:
+    """Median wall time of a command, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def print_startup(runs: int = 5) -> None:
+    rencontres = str(Path(sys.executable).with_name("rencontres"))
+    with tempfile.TemporaryDirectory() as folder:
+        dijon, big = Path(folder) / "dijon.csv", Path(folder) / "2000x300.csv"
+        dijon.write_bytes(dijon_csv())
+        big.write_bytes(participants_csv(generate(2000, 300)))
+        out = str(Path(folder) / "planning.csv")
+        reference = wall([sys.executable, "-c", "pass"], runs)
+        print(f"\nDémarrage de la commande (médiane de {runs} lancements, temps réel)")
+        print(f"{'commande':<58}{'s':>7}{'ratio':>8}")
+        print(f"{'python -c pass (référence)':<58}{reference:>7.2f}{1:>8.1f}")
+        for label, command in (
+            ("rencontres --help", [rencontres, "--help"]),
+            ("rencontres plan, Dijon 46x16", [rencontres, "plan", "--participants", str(dijon)]),
+            (
+                "rencontres plan, Dijon 46x16, --placement-seconds 0",
+                [rencontres, "plan", "--participants", str(dijon), "--placement-seconds", "0"],
+            ),
+            ("rencontres plan, 2000x300", [rencontres, "plan", "--participants", str(big)]),
+            (
+                "rencontres plan, 2000x300, --placement-seconds 0",
+                [rencontres, "plan", "--participants", str(big), "--placement-seconds", "0"],
+            ),
+        ):
+            if command[1] == "plan":
+                command = [*command, "--out", out]
+            seconds = wall(command, runs if "2000" not in label else 3)
+            print(f"{label:<58}{seconds:>7.2f}{seconds / reference:>8.1f}", flush=True)
+
+
+def main() -> None:
+    print_levels()
+    print_startup()
 
 
 if __name__ == "__main__":

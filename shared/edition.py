@@ -169,6 +169,8 @@ class EditionSettings(BaseModel):
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     tables: int | None = Field(default=None, ge=1, description="None: one table per expert")
     holder_max_meetings: int = Field(default=4, ge=1)
+    # The planner's objective: holders' needs served before wishes granted (default: after).
+    needs_before_wishes: bool = False
     registration_opens: dt.datetime | None = None
     registration_closes: dt.datetime | None = None
     capacity_holders: int | None = Field(default=50, ge=1)

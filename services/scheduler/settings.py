@@ -26,6 +26,11 @@ class SchedulerSettings(BaseServiceSettings):
     no_show_grace_minutes: int = Field(
         default=10, validation_alias="SCHEDULER_NO_SHOW_GRACE_MINUTES"
     )
+    # How long « Planifier » lets CP-SAT reduce idle gaps between meetings (seconds; 0: the
+    # local repair only). Live re-plans after an event never wait for it.
+    placement_seconds: float = Field(
+        default=5.0, ge=0, validation_alias="SCHEDULER_PLACEMENT_SECONDS"
+    )
 
     @property
     def public_url(self) -> str:

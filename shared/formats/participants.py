@@ -7,6 +7,7 @@ A file with any error yields no usable rows (`ParticipantsImport.ok` is false).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -64,6 +65,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "availability": ("disponibilite", "availability"),
     "max_meetings": ("rdv_max", "max_meetings"),
     "lunch": ("repas", "lunch"),
+    "required": ("rdv_imposes", "required_meetings"),
 }
 REQUIRED = ("role", "email")
 
@@ -102,8 +104,10 @@ class ParticipantRow:
     availability: Availability = Availability.DAY
     max_meetings: int | None = None
     lunch: bool | None = None
+    required: tuple[str, ...] = ()  # meetings the organiser arranged, as written
     wants_emails: tuple[str, ...] = ()  # people of the other side, sorted
     refuses_emails: tuple[str, ...] = ()
+    required_emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,29 +122,34 @@ class ParticipantsImport:
 
 
 @dataclass
-class _Collector:
+class Collector:
     warnings: list[Issue] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
 
 
 def parse_participants(data: bytes, filename: str, edition: EditionSettings) -> ParticipantsImport:
     """Read a participants file (`.xlsx` by name or content, CSV otherwise)."""
-    issues = _Collector()
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        table = _read_xlsx(data, issues)
-    else:
-        table = _read_csv(data, issues)
+    issues = Collector()
+    table = read_table(data, filename, issues)
     if table is None:
         return ParticipantsImport(errors=tuple(issues.errors))
     rows = _parse_table(table, edition, issues)
     if issues.errors:
         return ParticipantsImport(warnings=tuple(issues.warnings), errors=tuple(issues.errors))
     rows = _resolve(rows, issues)
+    if issues.errors:
+        return ParticipantsImport(warnings=tuple(issues.warnings), errors=tuple(issues.errors))
     return ParticipantsImport(rows=tuple(rows), warnings=tuple(issues.warnings))
 
 
 # -- reading cells ---------------------------------------------------------------------------
-def _read_csv(data: bytes, issues: _Collector) -> list[list[str]] | None:
+def read_table(data: bytes, filename: str, issues: Collector) -> list[list[str]] | None:
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        return _read_xlsx(data, issues)
+    return _read_csv(data, issues)
+
+
+def _read_csv(data: bytes, issues: Collector) -> list[list[str]] | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -157,7 +166,7 @@ def _read_csv(data: bytes, issues: _Collector) -> list[list[str]] | None:
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
-def _read_xlsx(data: bytes, issues: _Collector) -> list[list[str]] | None:
+def _read_xlsx(data: bytes, issues: Collector) -> list[list[str]] | None:
     from openpyxl import load_workbook
 
     try:
@@ -192,7 +201,7 @@ def _header_key(name: str) -> str | None:
 
 
 def _parse_table(
-    table: list[list[str]], edition: EditionSettings, issues: _Collector
+    table: list[list[str]], edition: EditionSettings, issues: Collector
 ) -> list[ParticipantRow]:
     header = table[0]
     columns: dict[str, int] = {}
@@ -245,7 +254,7 @@ def _parse_row(
     values: dict[str, str],
     shown: dict[str, str],
     edition: EditionSettings,
-    issues: _Collector,
+    issues: Collector,
 ) -> ParticipantRow | None:
     errors_before = len(issues.errors)
 
@@ -271,7 +280,7 @@ def _parse_row(
     kind = ""
     if cell.get("kind") and role is not None:
         allowed = HOLDER_FORMS if role is Role.HOLDER else EXPERT_KINDS
-        found = _choice(cell["kind"], allowed)
+        found = choice(cell["kind"], allowed)
         if found is None:
             error("kind", f"forme « {cell['kind']} » inconnue : attendu {', '.join(allowed)}")
         kind = found or ""
@@ -283,7 +292,7 @@ def _parse_row(
                 Issue(line, shown["stage"], "le stade ne concerne que les porteurs, ignoré")
             )
         else:
-            stage_text = _choice(cell["stage"], [s.value for s in Stage])
+            stage_text = choice(cell["stage"], [s.value for s in Stage])
             if stage_text is None:
                 error(
                     "stage",
@@ -294,7 +303,7 @@ def _parse_row(
 
     tags: list[str] = []
     for text in _split(cell.get("tags", "")):
-        code = edition.tag_code(text)
+        code = _tag_code(edition, text)
         if code is None:
             vocabulary = ", ".join(t.code for t in edition.tags)
             error("tags", f"thématique « {text} » inconnue : attendu {vocabulary}")
@@ -303,7 +312,7 @@ def _parse_row(
 
     sessions: set[HalfDay] = set()
     for text in _split(cell.get("sessions", "")):
-        value = _choice(text, [h.value for h in HalfDay])
+        value = choice(text, [h.value for h in HalfDay])
         if value is None:
             error("sessions", f"conférence « {text} » inconnue : attendu matin ou apres-midi")
         else:
@@ -311,7 +320,7 @@ def _parse_row(
 
     availability = Availability.DAY
     if cell.get("availability"):
-        value = _choice(cell["availability"], [a.value for a in Availability])
+        value = choice(cell["availability"], [a.value for a in Availability])
         if value is None:
             error(
                 "availability",
@@ -354,6 +363,7 @@ def _parse_row(
         tags=tuple(tags),
         wants=tuple(_split(cell.get("wants", ""))),
         refuses=tuple(_split(cell.get("refuses", ""))),
+        required=tuple(_split(cell.get("required", ""))),
         sessions=frozenset(sessions),
         availability=availability,
         max_meetings=max_meetings,
@@ -361,11 +371,17 @@ def _parse_row(
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _tag_code(edition: EditionSettings, text: str) -> str | None:
+    """The edition's code for a tag as written (a file repeats the same few thousands of times)."""
+    return edition.tag_code(text)
+
+
 def _comparable(text: str) -> str:
     return re.sub(r"[\s_-]+", " ", normalise_key(text).replace("’", "'"))
 
 
-def _choice(text: str, allowed: Sequence[str]) -> str | None:
+def choice(text: str, allowed: Sequence[str]) -> str | None:
     """The allowed value that `text` names, whatever its accents, case or dashes."""
     key = _comparable(text)
     return next((a for a in allowed if _comparable(a) == key), None)
@@ -376,7 +392,7 @@ def _split(text: str) -> list[str]:
 
 
 # -- wishes and refusals -----------------------------------------------------------------------
-def _resolve(rows: list[ParticipantRow], issues: _Collector) -> list[ParticipantRow]:
+def _resolve(rows: list[ParticipantRow], issues: Collector) -> list[ParticipantRow]:
     """Turn each wish and refusal (an email or an organisation name) into the emails of the
     people of the other side it names; a name that matches nobody is a warning."""
     by_role: dict[Role, list[ParticipantRow]] = {Role.HOLDER: [], Role.EXPERT: []}
@@ -388,8 +404,20 @@ def _resolve(rows: list[ParticipantRow], issues: _Collector) -> list[Participant
         others = by_role[other_role]
         wants = _lookup(row, row.wants, "souhaits", others, issues)
         refuses = _lookup(row, row.refuses, "refus", others, issues)
-        resolved.append(replace(row, wants_emails=wants, refuses_emails=refuses))
+        required = _lookup_one(row, row.required, COLUMNS["required"][0], others, issues)
+        resolved.append(
+            replace(row, wants_emails=wants, refuses_emails=refuses, required_emails=required)
+        )
     return resolved
+
+
+def matching(name: str, others: Iterable[ParticipantRow]) -> list[str]:
+    """Emails of the participants `name` designates: an email, or an organisation name
+    compared without accents or case."""
+    if "@" in name:
+        return [o.email for o in others if o.email == name.lower()]
+    key = _comparable(name)
+    return [o.email for o in others if o.organisation and _comparable(o.organisation) == key]
 
 
 def _lookup(
@@ -397,21 +425,46 @@ def _lookup(
     names: Iterable[str],
     column: str,
     others: list[ParticipantRow],
-    issues: _Collector,
+    issues: Collector,
 ) -> tuple[str, ...]:
     side = "expert" if row.role is Role.HOLDER else "porteur"
     found: set[str] = set()
     for name in names:
-        if "@" in name:
-            matches = [o.email for o in others if o.email == name.lower()]
-        else:
-            key = _comparable(name)
-            matches = [
-                o.email for o in others if o.organisation and _comparable(o.organisation) == key
-            ]
+        matches = matching(name, others)
         if not matches:
             issues.warnings.append(
                 Issue(row.line, column, f"« {name} » ne correspond à aucun {side} inscrit, ignoré")
             )
         found.update(matches)
+    return tuple(sorted(found))
+
+
+def _lookup_one(
+    row: ParticipantRow,
+    names: Iterable[str],
+    column: str,
+    others: list[ParticipantRow],
+    issues: Collector,
+) -> tuple[str, ...]:
+    """Like `_lookup`, for a required meeting: each name must designate exactly one person,
+    or the file is refused (an organiser's arrangement is never guessed nor dropped)."""
+    side = "expert" if row.role is Role.HOLDER else "porteur"
+    found: set[str] = set()
+    for name in names:
+        matches = matching(name, others)
+        if not matches:
+            issues.errors.append(
+                Issue(row.line, column, f"« {name} » ne correspond à aucun {side} inscrit")
+            )
+        elif len(matches) > 1:
+            issues.errors.append(
+                Issue(
+                    row.line,
+                    column,
+                    f"« {name} » désigne {len(matches)} {side}s ({', '.join(sorted(matches))}) : "
+                    "indiquez l'adresse email",
+                )
+            )
+        else:
+            found.update(matches)
     return tuple(sorted(found))

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
+from services.scheduler.domain.model import Appointment, Expert, Holder, Person, Problem
 
 
 class Unmet(StrEnum):
@@ -76,6 +76,8 @@ class _Schedule:
         self.pairs = {(a.holder_id, a.expert_id) for a in appointments}
         self.holder_count = Counter(a.holder_id for a in appointments)
         self.expert_count = Counter(a.expert_id for a in appointments)
+        people: list[Person] = [*problem.holders, *problem.experts]
+        self.open = {p.id: problem.open_slots(p) for p in people}
         self.busy: dict[str, set[int]] = {}
         for a in appointments:
             self.busy.setdefault(a.holder_id, set()).add(a.slot)
@@ -95,7 +97,7 @@ class _Schedule:
             return "refus : le porteur a refusé cet expert"
         if holder.id in expert.refuses:
             return "refus : l'expert a refusé ce porteur"
-        common = self.problem.open_slots(holder) & self.problem.open_slots(expert)
+        common = self.open[holder.id] & self.open[expert.id]
         if not common:
             if not holder.availability.half_days() & expert.availability.half_days():
                 return "indisponible : pas de demi-journée de présence commune"
@@ -118,9 +120,7 @@ class _Schedule:
         allowed = [e for e in offering if e.id not in holder.refuses and holder.id not in e.refuses]
         if not allowed:
             return "refus : tous les experts de cette thématique sont refusés"
-        present = [
-            e for e in allowed if self.problem.open_slots(holder) & self.problem.open_slots(e)
-        ]
+        present = [e for e in allowed if self.open[holder.id] & self.open[e.id]]
         if not present:
             return "indisponible : aucun expert de cette thématique aux mêmes créneaux"
         if self._holder_full(holder):

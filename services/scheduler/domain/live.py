@@ -160,6 +160,12 @@ def remaining_day(problem: Problem, past: Iterable[Appointment], first_slot: int
         for e in problem.experts
     )
     return Remaining(
-        problem=Problem(slots=slots, holders=holders, experts=experts, tables=problem.tables),
+        problem=Problem(
+            slots=slots,
+            holders=holders,
+            experts=experts,
+            tables=problem.tables,
+            needs_before_wishes=problem.needs_before_wishes,
+        ),
         first_slot=first_slot,
     )

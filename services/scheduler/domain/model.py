@@ -48,6 +48,16 @@ Person = Holder | Expert
 
 
 @dataclass(frozen=True, order=True)
+class RequiredPair:
+    """A meeting the organiser arranged: it is planned whatever the objective says, in the
+    given half-day if there is one."""
+
+    holder_id: str
+    expert_id: str
+    half_day: HalfDay | None = None
+
+
+@dataclass(frozen=True, order=True)
 class Appointment:
     slot: int
     table: int  # 1-based
@@ -64,12 +74,16 @@ class Problem:
     holders: tuple[Holder, ...]
     experts: tuple[Expert, ...]
     tables: int | None = None  # None: one table per expert
+    required: tuple[RequiredPair, ...] = ()
+    # Objective order: holders' needs before wishes (an edition setting).
+    needs_before_wishes: bool = False
     holder_index: dict[str, int] = field(init=False, repr=False, compare=False)
     expert_index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holders", tuple(sorted(self.holders, key=lambda h: h.id)))
         object.__setattr__(self, "experts", tuple(sorted(self.experts, key=lambda e: e.id)))
+        object.__setattr__(self, "required", tuple(sorted(set(self.required))))
         object.__setattr__(self, "holder_index", {h.id: i for i, h in enumerate(self.holders)})
         object.__setattr__(self, "expert_index", {e.id: i for i, e in enumerate(self.experts)})
         if len(self.holder_index) != len(self.holders):
@@ -79,10 +93,19 @@ class Problem:
 
     @classmethod
     def for_edition(
-        cls, edition: EditionSettings, holders: tuple[Holder, ...], experts: tuple[Expert, ...]
+        cls,
+        edition: EditionSettings,
+        holders: tuple[Holder, ...],
+        experts: tuple[Expert, ...],
+        required: tuple[RequiredPair, ...] = (),
     ) -> Problem:
         return cls(
-            slots=edition_slots(edition), holders=holders, experts=experts, tables=edition.tables
+            slots=edition_slots(edition),
+            holders=holders,
+            experts=experts,
+            tables=edition.tables,
+            required=required,
+            needs_before_wishes=edition.needs_before_wishes,
         )
 
     def open_slots(self, person: Person) -> frozenset[int]:

@@ -1,210 +1,53 @@
-"""The planner: pairs chosen by a min-cost flow, then placed in slots and tables, then repaired.
+"""The planner: required pairs first, then pairs chosen by a lexicographic min-cost flow, placed
+in slots and tables, and idle gaps minimised.
 
-Stage (a) (`matching.select_pairs`) decides who meets whom, fairness first, then wishes, then
-fit. Stage (b) gives each pair a slot where both are free, expert by expert, with a bipartite
-matching; pairs it cannot place are retried by moving the meetings in the way (a short chain of
-moves), and the capacity still free is then filled greedily, holders with the fewest meetings
-first. A last pass moves meetings to close idle gaps. Nothing depends on time or on row order.
+1. The organiser's required pairs are placed (`required.py`), or a French error names the one
+   that cannot be.
+2. Stage (a) (`matching.select_pairs`) decides who meets whom, level by level (holders served,
+   meetings, wishes, needs by rank; docs/scheduler.md), around what is already placed.
+3. Stage (b) gives each pair a slot where both are free, expert by expert, with a bipartite
+   matching; pairs it cannot place are retried by moving the meetings in the way (a short chain
+   of moves); if some still do not fit, stage (a) runs again on what is left, and a holder
+   still without a meeting may take one from a holder with two more.
+4. Idle gaps: a local repair (moves and swaps), then CP-SAT under a time limit
+   (`placement.optimise_gaps`) when one is given.
+
+Nothing depends on row order; with CP-SAT, the plan depends on time only when its time limit
+stops the search before it proves the optimum (`Plan.placement` says which).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from services.scheduler.domain.bounds import Bound, upper_bound
-from services.scheduler.domain.matching import PairTable, Selection, pair_table, select_pairs
+from services.scheduler.domain.board import Board, Pair, bits
+from services.scheduler.domain.bounds import Bound, Figures, bound_figures, figures, upper_bound
+from services.scheduler.domain.matching import Selection, pair_table, select_pairs
 from services.scheduler.domain.model import Appointment, Problem
+from services.scheduler.domain.placement import Placement, optimise_gaps, place_with
+from services.scheduler.domain.required import place_required
 
 REPAIR_DEPTH = 2
 GAP_PASSES = 6
+REFILL_ROUNDS = 4
+# CP-SAT's time limit for idle gaps when planning a day (`rencontres plan`, « Planifier »).
+DEFAULT_PLACEMENT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
 class Plan:
     appointments: tuple[Appointment, ...]  # sorted by slot, then table
+    figures: Figures
     bound: Bound | None = None
     kept: int = 0  # previous appointments kept (re-planning)
     moved: int = 0  # previous appointments kept but given another slot
     dropped: int = 0  # previous appointments no longer possible
-
-
-def _bits(mask: int) -> Iterator[int]:
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
-
-
-class Board:
-    """The schedule being built, with bit masks for fast clash checks and an undo journal."""
-
-    def __init__(self, problem: Problem, table: PairTable) -> None:
-        self.problem = problem
-        self.table = table
-        n_h, n_e = len(problem.holders), len(problem.experts)
-        self.h_busy = [0] * n_h
-        self.e_busy = [0] * n_e
-        self.h_at: list[dict[int, int]] = [{} for _ in range(n_h)]  # slot -> expert
-        self.e_at: list[dict[int, int]] = [{} for _ in range(n_e)]  # slot -> holder
-        self.in_slot = [0] * len(problem.slots)
-        self.full_slots = 0  # slots where every table is taken
-        self.fixed: set[tuple[int, int]] = set()  # may neither move nor go
-        self.kept: set[tuple[int, int]] = set()  # previous pairs: may move, never go
-        self.journal: list[tuple[bool, int, int, int]] = []
-        # Slots of each half-day, to count idle gaps within it.
-        self.half_masks = [
-            sum(1 << s.index for s in problem.slots if s.half_day == hd)
-            for hd in sorted({s.half_day for s in problem.slots})
-        ]
-
-    # -- elementary moves -------------------------------------------------------------------
-    def add(self, h: int, e: int, s: int) -> None:
-        self.h_busy[h] |= 1 << s
-        self.e_busy[e] |= 1 << s
-        self.h_at[h][s] = e
-        self.e_at[e][s] = h
-        self.in_slot[s] += 1
-        if self.problem.tables is not None and self.in_slot[s] >= self.problem.tables:
-            self.full_slots |= 1 << s
-        self.journal.append((True, h, e, s))
-
-    def remove(self, h: int, e: int, s: int) -> None:
-        self.h_busy[h] &= ~(1 << s)
-        self.e_busy[e] &= ~(1 << s)
-        del self.h_at[h][s]
-        del self.e_at[e][s]
-        self.in_slot[s] -= 1
-        self.full_slots &= ~(1 << s)
-        self.journal.append((False, h, e, s))
-
-    def rollback(self, mark: int) -> None:
-        while len(self.journal) > mark:
-            added, h, e, s = self.journal.pop()
-            if added:
-                self.remove(h, e, s)
-            else:
-                self.add(h, e, s)
-            self.journal.pop()
-
-    def met(self, h: int, e: int) -> bool:
-        return e in self.h_at[h].values()
-
-    def count_h(self, h: int) -> int:
-        return len(self.h_at[h])
-
-    def count_e(self, e: int) -> int:
-        return len(self.e_at[e])
-
-    def free_common(self, h: int, e: int) -> int:
-        t = self.table
-        return (
-            t.holder_open[h]
-            & t.expert_open[e]
-            & ~self.h_busy[h]
-            & ~self.e_busy[e]
-            & ~self.full_slots
-        )
-
-    # -- idle gaps ----------------------------------------------------------------------------
-    def gaps(self, busy: int, open_mask: int) -> int:
-        """Open slots left empty between a person's first and last meeting of a half-day."""
-        total = 0
-        for half in self.half_masks:
-            b = busy & half
-            if b & (b - 1):  # at least two meetings
-                low = (b & -b).bit_length() - 1
-                span = ((1 << b.bit_length()) - 1) & ~((1 << low) - 1)
-                total += bin(span & open_mask & ~b).count("1")
-        return total
-
-    def pair_gaps(self, h: int, e: int) -> int:
-        t = self.table
-        return self.gaps(self.h_busy[h], t.holder_open[h]) + self.gaps(
-            self.e_busy[e], t.expert_open[e]
-        )
-
-    def best_slot(self, h: int, e: int, candidates: int) -> int:
-        """Among candidate slots, the one that adds the fewest idle gaps, earliest first."""
-        best, best_cost = -1, 1 << 30
-        for s in _bits(candidates):
-            self.h_busy[h] |= 1 << s
-            self.e_busy[e] |= 1 << s
-            cost = self.pair_gaps(h, e)
-            self.h_busy[h] &= ~(1 << s)
-            self.e_busy[e] &= ~(1 << s)
-            if cost < best_cost:
-                best, best_cost = s, cost
-        return best
-
-    # -- placing with a chain of moves -------------------------------------------------------
-    def place(self, h: int, e: int, depth: int) -> bool:
-        """Place (h, e), moving up to `depth` levels of non-fixed meetings out of the way."""
-        free = self.free_common(h, e)
-        if free:
-            self.add(h, e, self.best_slot(h, e, free))
-            return True
-        if depth == 0:
-            return False
-        t = self.table
-        for s in _bits(t.holder_open[h] & t.expert_open[e]):
-            blockers = []
-            if (other_e := self.h_at[h].get(s)) is not None:
-                blockers.append((h, other_e))
-            if (other_h := self.e_at[e].get(s)) is not None:
-                blockers.append((other_h, e))
-            if not blockers and self.full_slots >> s & 1:
-                continue
-            if any(b in self.fixed for b in blockers):
-                continue
-            mark = len(self.journal)
-            for bh, be in blockers:
-                self.remove(bh, be, s)
-            self.add(h, e, s)
-            if all(self.place(bh, be, depth - 1) for bh, be in blockers):
-                return True
-            self.rollback(mark)
-        return False
-
-    def appointments(
-        self, home_tables: dict[int, int], previous: dict[tuple[int, int], int]
-    ) -> tuple[Appointment, ...]:
-        """Give every meeting a table: its previous one if still free, else the expert's own
-        table, else the lowest free one, so that published tables move as little as possible."""
-        problem = self.problem
-        result: list[Appointment] = []
-        last_table: dict[int, int] = {}
-        for s in range(len(problem.slots)):
-            taken: set[int] = set()
-            pending: list[int] = []
-            for e in sorted(e for e in range(len(problem.experts)) if s in self.e_at[e]):
-                want = previous.get((e, s)) or home_tables.get(e) or last_table.get(e)
-                if (
-                    want is not None
-                    and want not in taken
-                    and (problem.tables is None or want <= problem.tables)
-                ):
-                    taken.add(want)
-                    last_table[e] = want
-                    result.append(self._appointment(e, s, want))
-                else:
-                    pending.append(e)
-            for e in pending:
-                table = next(n for n in range(1, len(problem.experts) + 2) if n not in taken)
-                taken.add(table)
-                last_table[e] = table
-                result.append(self._appointment(e, s, table))
-        return tuple(sorted(result))
-
-    def _appointment(self, e: int, s: int, table: int) -> Appointment:
-        return Appointment(
-            slot=s,
-            table=table,
-            expert_id=self.problem.experts[e].id,
-            holder_id=self.problem.holders[self.e_at[e][s]].id,
-        )
+    gaps: int = 0  # idle slots between people's meetings, within each half-day
+    gaps_bound: int | None = None  # proven least idle slots for these pairs; None: not proven
+    placement: Placement = Placement.LOCAL
 
 
 # -- stage (b) ---------------------------------------------------------------------------------
@@ -226,7 +69,7 @@ def _place_by_expert(board: Board, pairs: Iterable[tuple[int, int]]) -> list[tup
         owner: dict[int, int] = {}  # slot -> holder, for this expert only
 
         def augment(h: int, seen: set[int], e: int = e, owner: dict[int, int] = owner) -> bool:
-            for s in _bits(board.free_common(h, e)):
+            for s in bits(board.free_common(h, e)):
                 if s in seen:
                     continue
                 seen.add(s)
@@ -244,83 +87,71 @@ def _place_by_expert(board: Board, pairs: Iterable[tuple[int, int]]) -> list[tup
     return unplaced
 
 
-def _fill(board: Board, usable_holders: Iterable[int], depth: int) -> None:
-    """Use capacity still free, one meeting at a time to the holders with the fewest, each
-    with the most wished then best fitting expert who can still fit them in."""
-    t = board.table
-    order = np.argsort(-t.value, axis=1, kind="stable")
-    holders = sorted(usable_holders)
-    stuck: set[int] = set()
-    top = max(t.holder_cap, default=0)
-    for level in range(top):
-        for h in holders:
-            if h in stuck or board.count_h(h) != level or level >= t.holder_cap[h]:
-                continue
-            placed = False
-            for e in order[h].tolist():
-                if not t.eligible[h, e] or board.met(h, e):
-                    continue
-                if board.count_e(e) >= t.expert_cap[e]:
-                    continue
-                if board.place(h, e, depth):
-                    placed = True
-                    break
-            if not placed:
-                stuck.add(h)
+def _select_and_place(board: Board, usable: np.ndarray) -> tuple[Selection, list[tuple[int, int]]]:
+    """Stage (a) around what the board holds, then stage (b); returns the selection and its
+    pairs that could not be placed."""
+    problem = board.problem
+    selection = select_pairs(
+        board.table,
+        holder_have=tuple(board.count_h(h) for h in range(len(problem.holders))),
+        expert_have=tuple(board.count_e(e) for e in range(len(problem.experts))),
+        usable=usable,
+        served=board.served(),
+    )
+    lost = []
+    for h, e in _place_by_expert(board, selection.pairs):
+        if not board.place(h, e, REPAIR_DEPTH):
+            lost.append((h, e))
+        board.journal.clear()
+    return selection, lost
+
+
+def _refill(board: Board) -> None:
+    """Some pairs did not fit: choose again among pairs with a common slot still free, until
+    nothing more fits."""
+    for _ in range(REFILL_ROUNDS):
+        selection, lost = _select_and_place(board, _usable_pairs(board, around_all=True))
+        if len(selection.pairs) == len(lost):
+            break
 
 
 def _rebalance(board: Board) -> None:
-    """Fairness repair after placement: give a holder a meeting taken from a holder with at
-    least two more, with the same expert, when it fits in that slot (possibly after a move)."""
+    """A holder the placement left without a meeting takes one from a holder with at least
+    two: the same expert's meeting, or (tables all taken) any meeting in a slot they could
+    use, when the new one then fits (possibly after a move)."""
     t = board.table
-    n_h, n_e = t.eligible.shape
     order = np.argsort(-t.value, axis=1, kind="stable")
-
-    def most_served() -> np.ndarray:
-        counts = [
-            max((board.count_h(h) for h in board.e_at[e].values()), default=0) for e in range(n_e)
-        ]
-        return np.array(counts, dtype=np.int64)
-
-    best_count = most_served()
-    for _ in range(GAP_PASSES):
-        changed = False
-        for h in sorted(range(n_h), key=lambda h: (board.count_h(h), h)):
-            have = board.count_h(h)
-            if have >= t.holder_cap[h]:
+    for h in range(len(board.h_at)):
+        if board.count_h(h) or not t.holder_cap[h]:
+            continue
+        for e in order[h].tolist():
+            if not t.eligible[h, e]:
                 continue
-            candidates = t.eligible[h] & (best_count >= have + 2)
-            if not candidates.any():
-                continue
-            for e in order[h].tolist():
-                if not candidates[e] or board.met(h, e):
+            donors = [(d, e, s) for s, d in sorted(board.e_at[e].items())]
+            if board.count_e(e) < t.expert_cap[e]:
+                full = board.open_common(h, e) & board.full_slots & ~board.e_busy[e]
+                donors += [(d, x, s) for d, x, s in board.pairs() if full >> s & 1]
+            for donor, x, s in donors:
+                if board.count_h(donor) < 2 or not board.may_go(donor, x):
                     continue
-                for s, donor in sorted(board.e_at[e].items()):
-                    if board.count_h(donor) < have + 2 or (donor, e) in board.kept:
-                        continue
-                    mark = len(board.journal)
-                    board.remove(donor, e, s)
-                    if board.place(h, e, 1):
-                        changed = True
-                        break
-                    board.rollback(mark)
-                if board.count_h(h) > have:
-                    best_count = most_served()
+                mark = len(board.journal)
+                board.remove(donor, x, s)
+                if board.place(h, e, 1):
                     break
-        if not changed:
-            break
+                board.rollback(mark)
+            if board.count_h(h):
+                break
+        board.journal.clear()
 
 
 def _close_gaps(board: Board) -> None:
     """Hill-climb on idle gaps: move a meeting to another free common slot, or swap the slots
-    of two meetings of one person, when it lowers the gaps of everyone involved."""
-    t = board.table
+    of two meetings of one expert, when it lowers the gaps of everyone involved."""
     for _ in range(GAP_PASSES):
         improved = False
         for e in range(len(board.e_at)):
             for s, h in sorted(board.e_at[e].items()):
-                # Published meetings move only to make room, never for comfort.
-                if (h, e) in board.kept:
+                if not board.may_move_for_comfort(h, e) or (h, e) in board.fixed:
                     continue
                 free = board.free_common(h, e)
                 if not free:
@@ -335,45 +166,63 @@ def _close_gaps(board: Board) -> None:
                     board.remove(h, e, target)
                     board.add(h, e, s)
         for e in range(len(board.e_at)):
-            items = sorted(board.e_at[e].items())
-            for a in range(len(items)):
-                for b in range(a + 1, len(items)):
-                    (s1, h1), (s2, h2) = items[a], items[b]
-                    if board.e_at[e].get(s1) != h1 or board.e_at[e].get(s2) != h2:
-                        continue
-                    if (h1, e) in board.kept or (h2, e) in board.kept:
-                        continue
-                    if not (
-                        t.holder_open[h1] >> s2 & 1
-                        and t.holder_open[h2] >> s1 & 1
-                        and not board.h_busy[h1] >> s2 & 1
-                        and not board.h_busy[h2] >> s1 & 1
-                    ):
-                        continue
-                    before = board.gaps(board.h_busy[h1], t.holder_open[h1]) + board.gaps(
-                        board.h_busy[h2], t.holder_open[h2]
-                    )
-                    mark = len(board.journal)
-                    board.remove(h1, e, s1)
-                    board.remove(h2, e, s2)
-                    board.add(h1, e, s2)
-                    board.add(h2, e, s1)
-                    after = board.gaps(board.h_busy[h1], t.holder_open[h1]) + board.gaps(
-                        board.h_busy[h2], t.holder_open[h2]
-                    )
-                    if after < before:
-                        improved = True
-                        items[a], items[b] = (s1, h2), (s2, h1)
-                    else:
-                        board.rollback(mark)
+            improved |= _swap_pass(board, e)
         if not improved:
             break
+    board.journal.clear()
+
+
+def _swap_pass(board: Board, e: int) -> bool:
+    t = board.table
+    improved = False
+    items = sorted(board.e_at[e].items())
+    for a in range(len(items)):
+        for b in range(a + 1, len(items)):
+            (s1, h1), (s2, h2) = items[a], items[b]
+            if board.e_at[e].get(s1) != h1 or board.e_at[e].get(s2) != h2:
+                continue
+            if not (board.may_move_for_comfort(h1, e) and board.may_move_for_comfort(h2, e)):
+                continue
+            if (h1, e) in board.fixed or (h2, e) in board.fixed:
+                continue
+            if not (
+                board.open_common(h1, e) >> s2 & 1
+                and board.open_common(h2, e) >> s1 & 1
+                and not board.h_busy[h1] >> s2 & 1
+                and not board.h_busy[h2] >> s1 & 1
+            ):
+                continue
+            before = board.gaps(board.h_busy[h1], t.holder_open[h1]) + board.gaps(
+                board.h_busy[h2], t.holder_open[h2]
+            )
+            mark = len(board.journal)
+            board.remove(h1, e, s1)
+            board.remove(h2, e, s2)
+            board.add(h1, e, s2)
+            board.add(h2, e, s1)
+            after = board.gaps(board.h_busy[h1], t.holder_open[h1]) + board.gaps(
+                board.h_busy[h2], t.holder_open[h2]
+            )
+            if after < before:
+                improved = True
+                items[a], items[b] = (s1, h2), (s2, h1)
+            else:
+                board.rollback(mark)
+    return improved
 
 
 # -- public entry points -----------------------------------------------------------------------
-def plan(problem: Problem) -> Plan:
+def plan(
+    problem: Problem, placement_seconds: float = DEFAULT_PLACEMENT_SECONDS, workers: int = 1
+) -> Plan:
     """A schedule from scratch, with its proven upper bound."""
-    return replan(problem, previous=(), with_bound=True)
+    return replan(
+        problem,
+        previous=(),
+        with_bound=True,
+        placement_seconds=placement_seconds,
+        workers=workers,
+    )
 
 
 def replan(
@@ -382,10 +231,15 @@ def replan(
     locked: Iterable[Appointment] = (),
     allow_moves: bool = False,
     with_bound: bool = False,
+    placement_seconds: float = 0.0,
+    workers: int = 1,
 ) -> Plan:
-    """Keep previous appointments that are still possible (pair and slot), then add meetings
-    for those who lack some. With `allow_moves`, kept appointments not in `locked` may change
-    slot (never partner) to make room; `Plan.moved` counts them."""
+    """Keep previous appointments that are still possible (pair and slot), place the required
+    pairs, then add meetings around them. With `allow_moves`, kept appointments not in
+    `locked` may change slot (never partner) to make room; `Plan.moved` counts them.
+    `placement_seconds` > 0 lets CP-SAT minimise idle gaps for that long.
+
+    Raises `RequiredPairError` when a required pair cannot be placed."""
     table = pair_table(problem)
     board = Board(problem, table)
     locked_keys = {(a.holder_id, a.expert_id) for a in locked}
@@ -405,23 +259,24 @@ def replan(
         if not allow_moves or (a.holder_id, a.expert_id) in locked_keys:
             board.fixed.add((h, e))
     board.journal.clear()
+    place_required(board, workers)
 
-    usable = _usable_pairs(board)
-    selection = select_pairs(
-        table,
-        holder_have=tuple(board.count_h(h) for h in range(len(problem.holders))),
-        expert_have=tuple(board.count_e(e) for e in range(len(problem.experts))),
-        usable=usable,
-    )
-    unplaced = _place_by_expert(board, selection.pairs)
-    for h, e in unplaced:
-        board.place(h, e, REPAIR_DEPTH)
-        board.journal.clear()
-    _fill(board, range(len(problem.holders)), depth=1)
-    _rebalance(board)
-    board.journal.clear()
+    before = [(h, e) for h, e, _ in board.pairs()]
+    selection, lost = _select_and_place(board, _usable_pairs(board, around_all=False))
+    bound = None
+    if with_bound and not kept and not dropped:
+        # From scratch, stage (a) has just solved the bound's flow (around the required pairs).
+        bound = bound_figures(problem, table, before, selection)
+    if lost and placement_seconds > 0:
+        # The chosen pairs may still all fit: CP-SAT places them, from the board's placement.
+        place_with(board, lost, placement_seconds / 2, workers)
+        lost = [p for p in lost if not board.met(*p)]
+    if lost:
+        _refill(board)
+        _rebalance(board)
+        _refill(board)
     _close_gaps(board)
-    board.journal.clear()
+    gap = optimise_gaps(board, placement_seconds, workers)
 
     home_tables: dict[int, int] = {}
     if problem.tables is None:
@@ -435,19 +290,18 @@ def replan(
                 home_tables[e] = next(free_numbers)
     appointments = board.appointments(home_tables, previous_tables)
     moved = sum(1 for (h, e), s in kept.items() if board.h_at[h].get(s) != e)
-    bound = None
-    if with_bound:
-        # From scratch, stage (a) already solved the bound's flow: reuse it.
-        bound = upper_bound(problem, table) if kept or dropped else _bound_from(selection)
+    if with_bound and bound is None:
+        bound = upper_bound(problem, table)
     return Plan(
-        appointments=appointments, bound=bound, kept=len(kept), moved=moved, dropped=dropped
-    )
-
-
-def _bound_from(selection: Selection) -> Bound:
-    return Bound(
-        meetings=len(selection.pairs),
-        holders_with_meeting=sum(1 for d in selection.holder_degree if d > 0),
+        appointments=appointments,
+        figures=figures(problem, ((a.holder_id, a.expert_id) for a in appointments), table),
+        bound=bound,
+        kept=len(kept),
+        moved=moved,
+        dropped=dropped,
+        gaps=gap.gaps,
+        gaps_bound=gap.lower_bound,
+        placement=gap.placement,
     )
 
 
@@ -473,26 +327,35 @@ def _refused(board: Board, h: int, e: int) -> bool:
     return expert.id in holder.refuses or holder.id in expert.refuses
 
 
-def _usable_pairs(board: Board) -> np.ndarray:
-    """Pairs stage (a) may still choose: not met yet, and with a slot both have free (fixed
-    meetings never move, so their slots are as good as closed)."""
+def _usable_pairs(board: Board, around_all: bool) -> np.ndarray:
+    """Pairs stage (a) may still choose: not met yet, and with a slot both have free, around
+    the fixed meetings (which never move, so their slots are as good as closed) or, with
+    `around_all`, around every meeting on the board (and the slots with no table left)."""
     t = board.table
-    n_h, n_e = t.eligible.shape
+    n_s = len(board.problem.slots)
+    closed = board.full_slots if around_all else 0
+
+    def free(open_mask: int, at: dict[int, int], pair_of: Callable[[int], Pair]) -> list[int]:
+        taken = sum(1 << s for s, o in at.items() if around_all or pair_of(o) in board.fixed)
+        mask = open_mask & ~taken & ~closed
+        return [mask >> s & 1 for s in range(n_s)]
+
     h_free = np.array(
-        [t.holder_open[h] & ~_fixed_mask(board, h, None) for h in range(n_h)], dtype=np.int64
-    )
+        [
+            free(t.holder_open[h], at, lambda e, h=h: (h, e))  # type: ignore[misc]
+            for h, at in enumerate(board.h_at)
+        ],
+        dtype=np.int64,
+    ).reshape(len(board.h_at), n_s)
     e_free = np.array(
-        [t.expert_open[e] & ~_fixed_mask(board, None, e) for e in range(n_e)], dtype=np.int64
-    )
-    usable = (h_free.reshape(n_h, 1) & e_free.reshape(1, n_e)) != 0
-    for h in range(n_h):
-        for e in board.h_at[h].values():
+        [
+            free(t.expert_open[e], at, lambda h, e=e: (h, e))  # type: ignore[misc]
+            for e, at in enumerate(board.e_at)
+        ],
+        dtype=np.int64,
+    ).reshape(len(board.e_at), n_s)
+    usable = (h_free @ e_free.T) > 0
+    for h, at in enumerate(board.h_at):
+        for e in at.values():
             usable[h, e] = False
     return usable
-
-
-def _fixed_mask(board: Board, h: int | None, e: int | None) -> int:
-    if h is not None:
-        return sum(1 << s for s, other in board.h_at[h].items() if (h, other) in board.fixed)
-    assert e is not None
-    return sum(1 << s for s, other in board.e_at[e].items() if (other, e) in board.fixed)

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.scheduler.domain.explain import Explanation, explain
-from services.scheduler.domain.model import Expert, Holder, Problem
-from services.scheduler.domain.solver import Plan, plan
+from services.scheduler.domain.model import Expert, Holder, Problem, RequiredPair
+from services.scheduler.domain.required import merge_required
+from services.scheduler.domain.solver import DEFAULT_PLACEMENT_SECONDS, Plan, plan
 from shared.edition import EditionSettings
+from shared.formats.pairs import RequiredMeeting
 from shared.formats.participants import ParticipantRow, Role
 from shared.formats.schedule import ScheduleRow
 
@@ -27,11 +29,20 @@ class OfflineResult:
         return len({a.holder_id for a in self.plan.appointments})
 
 
-def problem_from_rows(edition: EditionSettings, rows: Iterable[ParticipantRow]) -> Problem:
+def problem_from_rows(
+    edition: EditionSettings,
+    rows: Iterable[ParticipantRow],
+    pairs: Iterable[RequiredMeeting] = (),
+) -> Problem:
+    """The planning question of a participants file (and a required meetings file).
+
+    Raises `RequiredPairError` when a pair is required in both half-days."""
     holders: list[Holder] = []
     experts: list[Expert] = []
+    required = [RequiredPair(p.holder_email, p.expert_email, p.half_day) for p in pairs]
     for row in rows:
         if row.role is Role.HOLDER:
+            required.extend(RequiredPair(row.email, other) for other in row.required_emails)
             holders.append(
                 Holder(
                     id=row.email,
@@ -49,6 +60,7 @@ def problem_from_rows(edition: EditionSettings, rows: Iterable[ParticipantRow]) 
                 )
             )
         else:
+            required.extend(RequiredPair(other, row.email) for other in row.required_emails)
             experts.append(
                 Expert(
                     id=row.email,
@@ -61,13 +73,19 @@ def problem_from_rows(edition: EditionSettings, rows: Iterable[ParticipantRow]) 
                     organisation=row.organisation,
                 )
             )
-    return Problem.for_edition(edition, tuple(holders), tuple(experts))
+    return Problem.for_edition(edition, tuple(holders), tuple(experts), merge_required(required))
 
 
-def plan_offline(edition: EditionSettings, rows: Iterable[ParticipantRow]) -> OfflineResult:
+def plan_offline(
+    edition: EditionSettings,
+    rows: Iterable[ParticipantRow],
+    pairs: Iterable[RequiredMeeting] = (),
+    placement_seconds: float = DEFAULT_PLACEMENT_SECONDS,
+) -> OfflineResult:
+    """Raises `RequiredPairError` when a required meeting cannot be planned."""
     start = time.perf_counter()
-    problem = problem_from_rows(edition, rows)
-    result = plan(problem)
+    problem = problem_from_rows(edition, rows, pairs)
+    result = plan(problem, placement_seconds=placement_seconds)
     explanations = explain(problem, result.appointments)
     seconds = time.perf_counter() - start
     holders = {h.id: h for h in problem.holders}

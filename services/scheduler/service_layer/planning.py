@@ -12,7 +12,7 @@ import time
 import uuid
 import zoneinfo
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -28,7 +28,7 @@ from services.scheduler.domain.live import (
     remaining_day,
     swapped,
 )
-from services.scheduler.domain.model import Appointment, Expert, Holder, Problem
+from services.scheduler.domain.model import Appointment, Expert, Holder, Problem, RequiredPair
 from services.scheduler.domain.solver import plan, replan
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import allow_moves, ensure_edition
@@ -265,22 +265,37 @@ class DraftResult:
     meetings: int
     holders_with_meeting: int
     holders: int
-    bound: int | None
+    bound: int | None  # most meetings any schedule can have
     seconds: float
+    # The objective level by level, in its order: (French label, the draft's value, its
+    # proven upper bound with the levels above at their optimum).
+    levels: tuple[tuple[str, int, int], ...] = ()
+    gaps: int = 0  # idle slots between people's meetings
+    gaps_bound: int | None = None  # proven least idle slots for these pairs
+    placement: str = ""  # which method placed the slots
 
 
-def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult:
+def plan_draft(
+    session: Session,
+    app: Scheduler,
+    edition_id: str,
+    required: tuple[RequiredPair, ...] = (),
+) -> DraftResult:
     """Run the solver on the read model and store the result as the draft to review. After a
-    publication the draft starts from the published meetings (and keeps the locked ones)."""
+    publication the draft starts from the published meetings (and keeps the locked ones).
+    `required`: meetings the organiser arranged (participant ids); `RequiredPairError` when
+    one cannot be planned."""
     now = app.clock()
     edition = ensure_edition(session, app.outbox, edition_id, now)
     day = load_day(session, edition)
+    problem = replace(day.problem, required=required) if required else day.problem
     started = time.perf_counter()
     published = published_version(session, edition_id)
     locked_pairs: set[tuple[str, str]] = set()
     published_ids: dict[tuple[str, str], str] = {}
+    seconds_allowed = app.settings.placement_seconds
     if published is None:
-        result = plan(day.problem)
+        result = plan(problem, placement_seconds=seconds_allowed)
     else:
         rows = active_rows(session, published.id)
         published_ids = {(r.holder_id, r.expert_id): r.appointment_id for r in rows}
@@ -289,11 +304,12 @@ def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult
         locked = [a for a, r in pairs if r.locked]
         locked_pairs = {(a.holder_id, a.expert_id) for a in locked}
         result = replan(
-            day.problem,
+            problem,
             previous,
             locked=locked,
             allow_moves=allow_moves(session, edition_id),
             with_bound=True,
+            placement_seconds=seconds_allowed,
         )
     seconds = time.perf_counter() - started
     session.execute(
@@ -318,6 +334,17 @@ def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult
     ]
     if values:
         session.execute(appointments.insert(), values)
+    order = problem.needs_before_wishes
+    levels = (
+        tuple(
+            (label, value, most)
+            for (label, value), (_, most) in zip(
+                result.figures.levels(order), result.bound.levels(order), strict=True
+            )
+        )
+        if result.bound
+        else ()
+    )
     return DraftResult(
         number=number,
         meetings=len(result.appointments),
@@ -325,6 +352,10 @@ def plan_draft(session: Session, app: Scheduler, edition_id: str) -> DraftResult
         holders=len(day.problem.holders),
         bound=result.bound.meetings if result.bound else None,
         seconds=seconds,
+        levels=levels,
+        gaps=result.gaps,
+        gaps_bound=result.gaps_bound,
+        placement=result.placement.value,
     )
 
 

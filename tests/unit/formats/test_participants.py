@@ -247,3 +247,29 @@ def test_windows_1252_file_is_read_with_a_warning() -> None:
     assert result.ok
     assert result.rows[0].organisation == "Crédit"
     assert "Windows-1252" in result.warnings[0].message
+
+
+def test_required_meetings_name_one_person_of_the_other_side_each() -> None:
+    rows = [
+        ["role", "email", "structure", "rdv_imposes"],
+        ["expert", "e1@x.example", "Banque Éthique", ""],
+        ["expert", "e2@x.example", "France Active", "h2@x.example"],
+        ["expert", "e3@x.example", "France Active", ""],
+        ["porteur", "h1@x.example", "Asso Un", "BANQUE ETHIQUE"],
+        ["porteur", "h2@x.example", "Asso Deux", ""],
+    ]
+    result = parse(rows)
+    assert result.ok, result.errors
+    by_email = {r.email: r for r in result.rows}
+    assert by_email["h1@x.example"].required_emails == ("e1@x.example",)
+    assert by_email["e2@x.example"].required_emails == ("h2@x.example",)
+
+    rows[4][3] = "France Active; nobody@x.example"
+    result = parse(rows)
+    assert not result.ok and result.rows == ()
+    assert [str(e) for e in result.errors] == [
+        "ligne 5, colonne « rdv_imposes » : « France Active » désigne 2 experts "
+        "(e2@x.example, e3@x.example) : indiquez l'adresse email",
+        "ligne 5, colonne « rdv_imposes » : « nobody@x.example » ne correspond à aucun "
+        "expert inscrit",
+    ]

@@ -23,7 +23,8 @@ def check_hard_rules(problem: Problem, appointments: tuple[Appointment, ...]) ->
             assert slot.half_day in person.availability.half_days(), "hors disponibilité"
             assert not (slot.conference_of & person.conferences), "pendant une conférence"
         assert e.id not in h.refuses and h.id not in e.refuses, "refus ignoré"
-        assert set(h.needs) & e.expertise or e.id in h.wants or h.id in e.wants, (
+        required = any((r.holder_id, r.expert_id) == (h.id, e.id) for r in problem.required)
+        assert required or set(h.needs) & e.expertise or e.id in h.wants or h.id in e.wants, (
             "ni besoin ni souhait"
         )
         if problem.tables is not None:

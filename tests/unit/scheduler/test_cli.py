@@ -4,7 +4,7 @@ from collections import Counter
 from click.testing import CliRunner
 
 from rencontres.cli import main
-from services.scheduler.entrypoints.cli import EXPLAIN_HEADER, plan
+from rencontres.plan import EXPLAIN_HEADER, plan
 from shared.formats.schedule import HEADER, read_schedule
 from tests.unit.formats.spreadsheets import realistic_rows, to_csv, to_xlsx
 
@@ -100,3 +100,132 @@ def test_same_participants_in_another_row_order_give_the_same_schedule(tmp_path)
         outputs.append(out.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()) > 45
+
+
+def test_required_meetings_from_the_file_and_a_pairs_file_are_all_placed(tmp_path) -> None:
+    rows = realistic_rows(30, 10, seed=3)
+    header = rows[0]
+    rows = [[*header, "rdv_imposes"], *([*r, ""] for r in rows[1:])]
+    # The first holder must meet the last expert (by email), whatever the objective says.
+    holder = rows[11]
+    holder[-1] = "expert9@financeur.example"
+    holder[13] = "journée"  # present all day
+    holder[12] = ""  # and at no conference
+    participants = tmp_path / "participants.csv"
+    participants.write_bytes(to_csv(rows))
+    pairs = tmp_path / "paires.csv"
+    pairs.write_text(
+        "porteur;expert;demi_journee\ncontact0@asso.example;expert3@financeur.example;matin\n",
+        encoding="utf-8",
+    )
+    edition = tmp_path / "edition.toml"
+    edition.write_text("date = 2026-11-19\ntables = 6\n", encoding="utf-8")
+    out = tmp_path / "planning.csv"
+    args = ["plan", "--participants", str(participants), "--edition", str(edition)]
+    result = CliRunner().invoke(main, [*args, "--pairs", str(pairs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    schedule = read_schedule(out.read_text(encoding="utf-8"))
+    met = {(r.holder_email, r.expert_email): r for r in schedule}
+    assert ("contact0@asso.example", "expert9@financeur.example") in met
+    morning = met[("contact0@asso.example", "expert3@financeur.example")]
+    assert morning.start.hour < 13
+    assert max(Counter((r.start, r.table) for r in schedule).values()) == 1
+    assert max(r.table for r in schedule) <= 6
+    assert len(schedule) > 30  # the rest planned around them
+    assert "Rendez-vous imposés : 2, tous placés" in result.output
+    assert "porteurs servis sur leur besoin n° 1" in result.output
+    assert "Temps morts entre rendez-vous" in result.output
+
+
+def test_an_impossible_required_meeting_is_named_and_nothing_is_written(tmp_path) -> None:
+    rows = realistic_rows(10, 3)
+    participants = tmp_path / "participants.csv"
+    participants.write_bytes(to_csv(rows))
+    pairs = tmp_path / "paires.csv"
+    pairs.write_text(
+        "contact0@asso.example;expert0@financeur.example;matin\n"
+        "contact0@asso.example;expert0@financeur.example;après-midi\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "planning.csv"
+    result = CliRunner().invoke(
+        plan,
+        ["--participants", str(participants), "--pairs", str(pairs), "--out", str(out)],
+    )
+    assert result.exit_code == 2
+    assert "Fichier des rendez-vous imposés invalide" in result.output
+    assert "ligne 2, colonne « demi_journee » : ce rendez-vous est déjà imposé ligne 1" in (
+        result.output
+    )
+    assert not out.exists()
+
+    pairs.write_text("contact0@asso.example;expert0@financeur.example\n", encoding="utf-8")
+    rows[4 + 0][11] = "expert0@financeur.example"  # the holder refuses that expert
+    participants.write_bytes(to_csv(rows))
+    result = CliRunner().invoke(
+        plan,
+        ["--participants", str(participants), "--pairs", str(pairs), "--out", str(out)],
+    )
+    assert result.exit_code == 2
+    assert "Rendez-vous imposé impossible, rien n'est planifié" in result.output
+    assert (
+        "rendez-vous imposé contact0@asso.example – expert0@financeur.example : refus : "
+        "le porteur a refusé cet expert"
+    ) in result.output
+    assert not out.exists()
+
+
+LOADS = """
+import sys
+from click.testing import CliRunner
+from rencontres.cli import main
+result = CliRunner().invoke(main, sys.argv[1:])
+assert result.exit_code == 0, result.output
+heavy = ("services", "sqlalchemy", "faststream", "celery", "fastapi", "redis", "pandas")
+print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}))
+print(sorted(m for m in sys.modules if m.startswith("services.")))
+"""
+
+
+def loaded(*args: str) -> tuple[list[str], list[str]]:
+    import ast
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", LOADS, *args], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    return ast.literal_eval(out[-2]), ast.literal_eval(out[-1])
+
+
+def test_help_loads_no_service_database_bus_or_worker_module() -> None:
+    assert loaded("--help") == ([], [])
+    assert loaded("plan", "--help") == ([], [])
+
+
+def test_plan_loads_the_planner_only(tmp_path) -> None:
+    participants = tmp_path / "participants.csv"
+    participants.write_bytes(to_csv(realistic_rows(10, 3)))
+    tops, services = loaded(
+        "plan", "--participants", str(participants), "--out", str(tmp_path / "p.csv")
+    )
+    assert tops == ["services"]
+    assert services and all(
+        m.startswith(("services.scheduler.domain", "services.scheduler.service_layer.offline"))
+        or m in ("services.scheduler", "services.scheduler.service_layer")
+        for m in services
+    ), services
+
+
+def test_the_declared_help_lines_are_the_commands_own() -> None:
+    import click
+
+    from rencontres import cli
+    from rencontres import plan as plan_module
+    from services.scheduler.domain import solver
+
+    for name, (_, short) in cli.LAZY_COMMANDS.items():
+        command = cli.load(name)
+        assert isinstance(command, click.Command)
+        assert (command.help or "").strip().splitlines()[0] == short, name
+    assert plan_module.DEFAULT_PLACEMENT_SECONDS == solver.DEFAULT_PLACEMENT_SECONDS

@@ -236,3 +236,32 @@ def test_replan_of_a_late_expert_moves_nothing_it_does_not_need_to() -> None:
     assert result.moved == 0
     assert set(published.appointments) <= set(result.appointments)
     assert sum(a.expert_id == late.id for a in result.appointments) > 0
+
+
+def test_idle_gaps_reach_their_proven_least_on_a_day_of_many_short_slots() -> None:
+    from benchmarks.scheduler import many_slots_edition
+    from services.scheduler.domain.placement import Placement
+
+    problem = generate(40, 12, edition=many_slots_edition(tables=9))
+    local = plan(problem, placement_seconds=0)
+    exact = plan(problem, placement_seconds=10)
+    for result in (local, exact):
+        check_hard_rules(problem, result.appointments)
+    assert local.placement is Placement.LOCAL and local.gaps_bound is None
+    assert {(a.holder_id, a.expert_id) for a in exact.appointments} == {
+        (a.holder_id, a.expert_id) for a in local.appointments
+    }
+    assert exact.gaps < local.gaps
+    assert exact.gaps_bound is not None and exact.gaps - exact.gaps_bound <= 2
+    assert exact.bound is not None
+    # Nothing lost on the levels the flow solves exactly (up to the first need).
+    assert exact.figures.levels()[:4] == exact.bound.levels()[:4]
+
+
+def test_published_meetings_never_move_for_fewer_gaps() -> None:
+    problem = generate(50, 15)
+    published = plan(problem, placement_seconds=0).appointments
+    late = Holder(id="tard@x.example", needs=("mecenat",))
+    later = replace(problem, holders=(*problem.holders, late))
+    result = replan(later, published, placement_seconds=5)
+    assert set(published) <= set(result.appointments)
