@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
@@ -13,19 +12,9 @@ from services.scheduler.service_layer import planning
 from shared.db import transaction
 from shared.web.auth import ADMIN_COOKIE
 from tests.integration.scheduler.conftest import EDITION, Harness, small_day
+from tests.support.browser import chromium
 from tests.support.servers import free_port, wait_until
 from tests.support.web import admin_cookie
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -43,7 +32,6 @@ def server(harness: Harness):
 
 
 def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
-    playwright_api = pytest.importorskip("playwright.sync_api")
     small_day(harness)
     with transaction(harness.app.kit.factory) as session:
         planning.plan_draft(session, harness.app, EDITION)
@@ -59,8 +47,7 @@ def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
     free = next(i for i, s in enumerate(day.starts) if s not in busy)
     holder_org = harness.registration.people[target.holder_id]["organisation"]
 
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         context = browser.new_context(locale="fr-FR")
         context.add_cookies(
             [
@@ -103,7 +90,6 @@ def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
         page.get_by_role("button", name="Déplacer").click()
         page.wait_for_load_state()
         assert "déjà un rendez-vous" in page.get_by_role("alert").inner_text()
-        browser.close()
 
 
 def _column(page, appointment_id: str) -> int:
