@@ -133,11 +133,30 @@ def test_env_example_lists_every_setting_and_nothing_else():
     shutil.which("promtool") is None, reason="promtool (Debian's prometheus) absent"
 )
 def test_prometheus_configuration_and_alert_rules_are_valid():
-    for args in (["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"]):
+    for args in (
+        ["check", "config", "prometheus.yml"],
+        ["check", "rules", "alerts.yml"],
+        ["test", "rules", "alerts.test.yml"],
+    ):
         result = subprocess.run(
             ["promtool", *args], cwd=ROOT / "deploy" / "prometheus", capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_has_a_test_where_it_fires_and_one_where_it_is_silent():
+    prometheus = ROOT / "deploy" / "prometheus"
+    rules = yaml.safe_load((prometheus / "alerts.yml").read_text())
+    alerts = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    cases = [
+        case
+        for test in yaml.safe_load((prometheus / "alerts.test.yml").read_text())["tests"]
+        for case in test["alert_rule_test"]
+    ]
+    fires = {case["alertname"] for case in cases if case["exp_alerts"]}
+    silent = {case["alertname"] for case in cases if not case["exp_alerts"]}
+    assert fires == alerts, f"never seen firing: {alerts - fires}"
+    assert silent == alerts, f"never seen silent: {alerts - silent}"
 
 
 def test_grafana_dashboards_parse_and_use_the_provisioned_datasource():
