@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,28 +19,22 @@ TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 BROWSER_SKIPPED = pytest.StashKey[int]()
-# A module importing Playwright or tests/support/browser.py holds browser tests.
-BROWSER_IMPORT = re.compile(
-    r"^\s*(?:from|import)\s+(?:playwright|tests\.support\.browser)\b"
-    r"|^\s*from\s+tests\.support\s+import\s+.*\bbrowser\b",
-    re.MULTILINE,
-)
 
 
-def _uses_playwright(path: Path, cache: dict[Path, bool]) -> bool:
-    if path not in cache:
-        cache[path] = path.suffix == ".py" and bool(BROWSER_IMPORT.search(path.read_text()))
-    return cache[path]
+@pytest.fixture
+def chromium_browser() -> Iterator[Any]:
+    """Debian's headless Chromium, a Playwright Browser: a test that uses it is a browser test."""
+    with browser.chromium() as launched:
+        yield launched
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test of a module using Playwright `browser`; skip them all without Chromium."""
+    """Mark every test using `chromium_browser` `browser`; skip them all without Chromium."""
     reason = browser.missing()
-    sources: dict[Path, bool] = {}
     skipped = 0
     for item in items:
-        if _uses_playwright(item.path, sources):
+        if "chromium_browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
         if reason and item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.skip(reason=reason))

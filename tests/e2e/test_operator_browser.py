@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from rencontres.demo import ADMIN_EMAIL, Figures, Scenario, Step, run_demo
-from tests.support.browser import chromium
 
 # A small edition: the browser checks the page, not the planner's scale.
 FIGURES = Figures(
@@ -33,12 +32,11 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
-    with chromium() as browser:
-        context = browser.new_context(locale="fr-FR")
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
+def browser_page(chromium_browser: Any) -> Iterator[Any]:
+    context = chromium_browser.new_context(locale="fr-FR")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_the_operator_follows_the_day_on_the_home_page(

@@ -1,8 +1,8 @@
 """Headless Chromium for the browser tests: Debian's /usr/bin/chromium, driven by Playwright.
 
-A test module that uses Playwright is a browser test: tests/conftest.py marks it `browser`
-and, on a machine without Chromium, skips every such test with `missing()`'s one message and
-counts them in the summary. CI (.ci/run) installs Chromium, so there they all run.
+A test that uses the `chromium_browser` fixture (tests/conftest.py) is a browser test: it is
+marked `browser` and, on a machine without Chromium, skipped with `missing()`'s one message,
+counted in the summary. CI (.ci/run) installs Chromium, so there they all run.
 """
 
 from __future__ import annotations

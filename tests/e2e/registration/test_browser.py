@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -20,7 +21,6 @@ from shared.edition import default_edition
 from shared.events import Role
 from shared.migrations import upgrade
 from shared.service import ServiceKit
-from tests.support.browser import chromium
 from tests.support.servers import free_port
 
 PACKAGE_DIR = Path(__file__).resolve().parents[3] / "services" / "registration"
@@ -57,12 +57,11 @@ def served(database_url: str, redis_url: str, bus_prefix: str) -> Iterator[tuple
 
 
 @pytest.fixture
-def page():
-    with chromium() as browser:
-        context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
+def page(chromium_browser: Any) -> Iterator[Any]:
+    context = chromium_browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_holder_fixes_a_mistake_and_is_registered(served, page):
