@@ -349,9 +349,19 @@ def build(project: Project, names: list[str], always: bool) -> None:
         for key, value in (spec.get("args") or {}).items():
             arguments += ["--build-arg", f"{key}={value}"]
         print(f"== build {image} ({name})", flush=True)
+        previous = image_id(image)
         if podman(*arguments, str(context), check=False, quiet=False).returncode != 0:
             raise ComposeError(f"{name}: la construction de {image} a échoué / build failed")
+        if previous and previous != image_id(image):
+            # The image this build replaces, so that upgrades do not fill the disk; kept while
+            # a container still uses it.
+            podman("rmi", previous, check=False)
         built.add(image)
+
+
+def image_id(image: str) -> str:
+    result = podman("image", "inspect", "--format", "{{.Id}}", image, check=False)
+    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def state(project: Project, name: str) -> dict[str, Any]:
