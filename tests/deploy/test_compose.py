@@ -20,7 +20,6 @@ import fcntl
 import json
 import mailbox
 import os
-import re
 import secrets
 import shutil
 import ssl
@@ -42,6 +41,7 @@ from shared.edition import default_edition
 from tests.deploy.conftest import TIMINGS
 from tests.e2e.conftest import holder_form, self_service_token
 from tests.support.servers import free_port, wait_until
+from tests.support.web import csrf_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -51,6 +51,9 @@ FILES = [
     DEPLOY / "debian" / "compose.yaml",
     Path(__file__).parent / "compose.test.yaml",
 ]
+# The README's Podman commands (tests/unit/shared/test_deploy.py keeps them the same).
+BASE_IMAGES = DEPLOY / "debian" / "base-images.sh"
+UP = ["up", "--build"]
 BASE_IMAGE = "localhost/rencontres-debian/base:bookworm"
 APP_IMAGE = "rencontres:latest"
 EDITION = default_edition().edition_id
@@ -195,6 +198,7 @@ def platform(
         "TEST_HTTPS_PORT": str(https_port),
         "REGISTRATION_PUBLIC_URL": f"https://localhost:{https_port}",
         "SCHEDULER_PUBLIC_URL": f"https://localhost:{https_port}",
+        "NOTIFIER_PUBLIC_URL": f"https://localhost:{https_port}",
         "SURVEYS_PUBLIC_URL": f"https://localhost:{https_port}",
     }
     platform = Platform(environment, https_port, folder / "caddy-root.crt", folder)
@@ -204,7 +208,7 @@ def platform(
     try:
         started = time.monotonic()
         images = subprocess.run(
-            [str(DEPLOY / "debian" / "base-images.sh")],
+            [str(BASE_IMAGES)],
             env=environment,
             capture_output=True,
             text=True,
@@ -218,7 +222,7 @@ def platform(
 
         platform.compose("down", "--volumes")  # what an interrupted run left
         started = time.monotonic()
-        up = platform.compose("up", "--build")
+        up = platform.compose(*UP)
         (folder / "up.log").write_text(up.stdout + up.stderr)
         assert up.returncode == 0, (up.stdout + up.stderr)[-6000:]
         platform.timings["build and up"] = time.monotonic() - started
@@ -247,9 +251,7 @@ def register(platform: Platform, forms: list[dict[str, Any]]) -> None:
         for client in clients:
             page = client.get(f"/inscription/{EDITION}/porteur")
             assert page.status_code == 200, page.text
-            match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-            assert match, "no CSRF token in the form"
-            tokens.append(match.group(1))
+            tokens.append(csrf_of(page.text))
         time.sleep(3.2)  # REGISTRATION_FORM_MIN_FILL_SECONDS: a person takes that long at least
         for client, token, form in zip(clients, tokens, forms, strict=True):
             answer = client.post(
@@ -305,6 +307,48 @@ def test_a_registration_through_the_proxy_gets_its_confirmation_email(platform: 
     assert form["structure"] in personal.text
 
 
+# Before the login limits are tried: this machine's address is locked out by them afterwards.
+def test_the_operator_logs_in_once_through_the_proxy_and_opens_every_service(
+    platform: Platform,
+):
+    email, password = "equipe@exemple.fr", secrets.token_urlsafe(16)
+    # As docs/operations.md says to create the first account with Podman.
+    platform.podman(
+        "exec",
+        platform.container("registration"),
+        "rencontres",
+        "registration",
+        "admin",
+        "create",
+        "--email",
+        email,
+        "--password",
+        password,
+    )
+    with platform.client() as client:
+        page = client.get("/admin/login")
+        login = client.post(
+            "/admin/login",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "email": email,
+                "password": password,
+                "suite": "/admin",
+            },
+        )
+        assert login.status_code == 303, login.text
+        # One session, kept in Redis, opens the back-office of each service behind the proxy.
+        for path in ("/admin", "/admin/planning", "/admin/emails", "/admin/questionnaires"):
+            answer = client.get(path, follow_redirects=True)
+            assert answer.status_code == 200, f"{path}: {answer.status_code}"
+            assert "Se déconnecter" in answer.text, path
+        logout = client.post("/admin/logout", data={"csrf_token": csrf_of(answer.text)})
+        assert logout.status_code == 303
+        for path in ("/admin/planning", "/admin/emails", "/admin/questionnaires"):
+            closed = client.get(path, follow_redirects=True)
+            assert "Connexion au back-office" in closed.text, f"{path} opened after logout"
+
+
 # Run inside a container of the compose network: the same login attempt through the proxy and
 # straight to the registration service, each with an address of its own in X-Forwarded-For.
 CLIENT = """
@@ -342,12 +386,10 @@ def test_login_limits_count_the_client_the_proxy_names_and_no_one_elses_claim(
 ):
     def attempt(client: httpx.Client, spoofed: str) -> int:
         page = client.get("/admin/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token, page.text
         answer = client.post(
             "/admin/login",
             data={
-                "csrf_token": token.group(1),
+                "csrf_token": csrf_of(page.text),
                 "email": f"x{uuid.uuid4().hex[:8]}@exemple.fr",
                 "password": "pas-le-bon",
                 "suite": "/admin",
