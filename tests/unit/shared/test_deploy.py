@@ -485,3 +485,23 @@ def test_healthchecks_become_podman_options(runner: Any):
     ]
     assert runner.healthcheck_options({"disable": True}) == ["--no-healthcheck"]
     assert runner.duration("1m30s", 0) == 90
+
+
+def podman_commands(document: Path) -> list[list[str]]:
+    """The commands of the document's code block that runs compose_podman.py."""
+    blocks = re.findall(r"```sh\n(.*?)```", document.read_text(), re.DOTALL)
+    (block,) = [b for b in blocks if "compose_podman.py" in b and "base-images.sh" in b]
+    return [line.split("#")[0].split() for line in block.splitlines() if line.split("#")[0]]
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/operations.md"])
+def test_the_documented_podman_deployment_is_what_the_compose_test_runs(document: str):
+    from tests.deploy import test_compose
+
+    commands = podman_commands(ROOT / document)
+    assert [str(test_compose.BASE_IMAGES.relative_to(ROOT))] in commands
+    (up,) = [c for c in commands if "deploy/compose_podman.py" in c]
+    files = [ROOT / up[i + 1] for i, word in enumerate(up) if word == "-f"]
+    # The test adds one file of its own: ports and a lower login limit, nothing else.
+    assert [*files, ROOT / "tests" / "deploy" / "compose.test.yaml"] == test_compose.FILES
+    assert up[up.index("deploy/compose_podman.py") + 1 + 2 * len(files) :] == test_compose.UP
