@@ -307,6 +307,18 @@ def test_a_registration_through_the_proxy_gets_its_confirmation_email(platform: 
     assert form["structure"] in personal.text
 
 
+def log_in(
+    client: httpx.Client, email: str, password: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """The back-office's login form, filled in and sent (the token from the login page)."""
+    page = client.get("/admin/login")
+    return client.post(
+        "/admin/login",
+        data={"csrf_token": csrf_of(page.text), "email": email, "password": password},
+        headers=headers,
+    )
+
+
 # Before the login limits are tried: this machine's address is locked out by them afterwards.
 def test_the_operator_logs_in_once_through_the_proxy_and_opens_every_service(
     platform: Platform,
@@ -326,16 +338,7 @@ def test_the_operator_logs_in_once_through_the_proxy_and_opens_every_service(
         password,
     )
     with platform.client() as client:
-        page = client.get("/admin/login")
-        login = client.post(
-            "/admin/login",
-            data={
-                "csrf_token": csrf_of(page.text),
-                "email": email,
-                "password": password,
-                "suite": "/admin",
-            },
-        )
+        login = log_in(client, email, password)
         assert login.status_code == 303, login.text
         # One session, kept in Redis, opens the back-office of each service behind the proxy.
         for path in ("/admin", "/admin/planning", "/admin/emails", "/admin/questionnaires"):
@@ -385,18 +388,8 @@ def test_login_limits_count_the_client_the_proxy_names_and_no_one_elses_claim(
     platform: Platform,
 ):
     def attempt(client: httpx.Client, spoofed: str) -> int:
-        page = client.get("/admin/login")
-        answer = client.post(
-            "/admin/login",
-            data={
-                "csrf_token": csrf_of(page.text),
-                "email": f"x{uuid.uuid4().hex[:8]}@exemple.fr",
-                "password": "pas-le-bon",
-                "suite": "/admin",
-            },
-            headers={"X-Forwarded-For": spoofed},
-        )
-        return answer.status_code
+        email = f"x{uuid.uuid4().hex[:8]}@exemple.fr"
+        return log_in(client, email, "pas-le-bon", {"X-Forwarded-For": spoofed}).status_code
 
     # From this machine through the proxy: another X-Forwarded-For each time changes nothing.
     with platform.client() as client:
