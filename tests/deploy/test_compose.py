@@ -75,7 +75,7 @@ LOGIN_PER_IP = 3  # REGISTRATION_LOGIN_PER_IP in compose.test.yaml
 
 pytestmark = [
     pytest.mark.slow,
-    # A cold cache builds every image: about 4 minutes on 2 cores; a warm one, seconds.
+    # A cold cache builds every image: about 3 minutes on 2 cores; a warm run, 1 to 2 minutes.
     pytest.mark.timeout(1800),
 ]
 
