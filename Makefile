@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: up demo test test-unit test-integration test-e2e lint format bench docs install
+.PHONY: up demo test test-unit test-integration test-e2e test-deploy lint format bench docs install
 
 $(UV):
 	@echo "uv est absent : installation dans .tools/ / uv is missing: installing it in .tools/"
@@ -30,10 +30,14 @@ test-integration: install
 test-e2e: install
 	$(UV) run --frozen pytest tests/e2e $(PYTEST_ARGS)
 
+# deploy/compose.yaml started with podman (root, a few minutes): not part of `make test`.
+test-deploy: install
+	$(UV) run --frozen pytest tests/deploy $(PYTEST_ARGS)
+
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy shared rencontres services benchmarks
+	$(UV) run --frozen mypy shared rencontres services benchmarks deploy/compose_podman.py
 
 format: install
 	$(UV) run --frozen ruff format .

@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 import click
 import httpx
-from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "equipe@pes21.fr"
@@ -109,6 +108,9 @@ class Sink:
     """A local SMTP server (aiosmtpd) that keeps every message it accepts."""
 
     def __init__(self) -> None:
+        # Imported here: aiosmtpd is a development dependency, absent from the deployed image.
+        from aiosmtpd.controller import Controller
+
         self.messages: list[Received] = []
         self._lock = threading.Lock()
         self.port = free_port()

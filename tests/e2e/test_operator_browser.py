@@ -4,7 +4,6 @@ edition is played on a platform of its own and, after each step, the back-office
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,16 +13,6 @@ import pytest
 
 from rencontres.demo import ADMIN_EMAIL, Figures, Scenario, Step, run_demo
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # A small edition: the browser checks the page, not the planner's scale.
 FIGURES = Figures(
     holders_on_time=10,
@@ -37,23 +26,17 @@ FIGURES = Figures(
 )
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
     # A whole edition in a browser: about 100 s on 2 cores, more when the machine is slow.
     pytest.mark.timeout(300),
 ]
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="fr-FR")
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def browser_page(chromium_browser: Any) -> Iterator[Any]:
+    context = chromium_browser.new_context(locale="fr-FR")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_the_operator_follows_the_day_on_the_home_page(

@@ -5,7 +5,6 @@ no GET that writes, and a session that ends everywhere at once."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -24,16 +23,6 @@ from tests.conftest import REDIS_URL
 from tests.support.routes import Route, reading, state_changing
 from tests.support.servers import wait_until
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIGURES = Figures(
     holders_on_time=6,
     holders_late=1,
@@ -142,35 +131,33 @@ def _snapshot(scenario: Scenario) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
-def test_every_section_of_the_menu_from_a_page_of_each_service(played: Scenario):
-    from playwright.sync_api import expect, sync_playwright
+def test_every_section_of_the_menu_from_a_page_of_each_service(
+    played: Scenario, chromium_browser: Any
+):
+    from playwright.sync_api import expect
 
     urls = played.stack.urls
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_context(locale="fr-FR").new_page()
-        page.set_default_timeout(15_000)
-        # Logged in once, through the real form, from a page of another service.
-        page.goto(f"{urls['scheduler']}/admin/planning")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Connexion au back-office")
-        page.get_by_label("Adresse email").fill(ADMIN_EMAIL)
-        page.get_by_label("Mot de passe").fill(played.admin_password)
-        page.get_by_role("button", name="Se connecter").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Planning des rendez-vous")
-        labels = [s.label for s in MENU]
-        for service, start in START.items():
-            for section in MENU:
-                page.goto(urls[service] + start)
-                menu = page.get_by_role("navigation", name="Back-office")
-                expect(menu.get_by_role("link")).to_have_text(labels)
-                menu.get_by_role("link", name=section.label, exact=True).click()
-                landed = page.get_by_role("navigation", name="Back-office")
-                expect(landed.get_by_role("link")).to_have_text(labels)
-                current = landed.locator("[aria-current=page]")
-                expect(current).to_have_text(section.label)
-                expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
-        browser.close()
+    page = chromium_browser.new_context(locale="fr-FR").new_page()
+    page.set_default_timeout(15_000)
+    # Logged in once, through the real form, from a page of another service.
+    page.goto(f"{urls['scheduler']}/admin/planning")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion au back-office")
+    page.get_by_label("Adresse email").fill(ADMIN_EMAIL)
+    page.get_by_label("Mot de passe").fill(played.admin_password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Planning des rendez-vous")
+    labels = [s.label for s in MENU]
+    for service, start in START.items():
+        for section in MENU:
+            page.goto(urls[service] + start)
+            menu = page.get_by_role("navigation", name="Back-office")
+            expect(menu.get_by_role("link")).to_have_text(labels)
+            menu.get_by_role("link", name=section.label, exact=True).click()
+            landed = page.get_by_role("navigation", name="Back-office")
+            expect(landed.get_by_role("link")).to_have_text(labels)
+            current = landed.locator("[aria-current=page]")
+            expect(current).to_have_text(section.label)
+            expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
 
 def test_state_changing_routes_refuse_a_missing_token_and_a_foreign_origin(played: Scenario):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import redis
+
+log = logging.getLogger(__name__)
 
 
 class RateLimiter:
@@ -35,7 +38,14 @@ class RateLimiter:
             key = self.key(scope, value)
             pipe.incr(key)
             pipe.expire(key, window_s, nx=True)
-        replies = pipe.execute()
+        try:
+            replies = pipe.execute()
+        except redis.RedisError as error:
+            # Nothing can be counted while Redis is out of reach: the attempt goes on (a
+            # registration is taken, its event waits in the outbox) rather than failing with a
+            # server error; the outage is in the log and in the bus's own alerts.
+            log.warning("rate limits not counted, Redis unreachable: %s", type(error).__name__)
+            return True
         counts = replies[::2]
         return all(
             int(count) <= limit for count, (_s, _v, limit) in zip(counts, counters, strict=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -23,11 +23,8 @@ from shared.migrations import upgrade
 from shared.service import ServiceKit
 from tests.support.servers import free_port
 
-CHROMIUM = "/usr/bin/chromium"
 PACKAGE_DIR = Path(__file__).resolve().parents[3] / "services" / "registration"
 EDITION = default_edition().edition_id
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
 
 
 @pytest.fixture
@@ -60,27 +57,11 @@ def served(database_url: str, redis_url: str, bus_prefix: str) -> Iterator[tuple
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(chromium_browser: Any) -> Iterator[Any]:
+    context = chromium_browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_holder_fixes_a_mistake_and_is_registered(served, page):

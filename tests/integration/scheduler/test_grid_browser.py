@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
+from typing import Any
 
 import pytest
 import uvicorn
@@ -15,17 +15,6 @@ from shared.web.auth import ADMIN_COOKIE
 from tests.integration.scheduler.conftest import EDITION, Harness, small_day
 from tests.support.servers import free_port, wait_until
 from tests.support.web import admin_cookie
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -42,8 +31,7 @@ def server(harness: Harness):
     thread.join(timeout=10)
 
 
-def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
-    playwright_api = pytest.importorskip("playwright.sync_api")
+def test_move_a_meeting_in_the_grid(harness: Harness, server: str, chromium_browser: Any):
     small_day(harness)
     with transaction(harness.app.kit.factory) as session:
         planning.plan_draft(session, harness.app, EDITION)
@@ -59,51 +47,47 @@ def test_move_a_meeting_in_the_grid(harness: Harness, server: str):
     free = next(i for i, s in enumerate(day.starts) if s not in busy)
     holder_org = harness.registration.people[target.holder_id]["organisation"]
 
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="fr-FR")
-        context.add_cookies(
-            [
-                {
-                    "name": ADMIN_COOKIE,
-                    "value": admin_cookie(harness.app.kit.settings),
-                    "url": server,
-                }
-            ]
-        )
-        page = context.new_page()
-        page.goto(f"{server}/admin/planning")
-        assert page.locator("h1").inner_text() == "Planning des rendez-vous"
-        grid = page.get_by_role("table")
-        assert grid.locator("thead th").first.inner_text() == "Expert"
-        cell = page.locator(f'td[data-appointment="{target.appointment_id}"]')
-        assert holder_org in cell.inner_text()
-        before_index = _column(page, target.appointment_id)
+    context = chromium_browser.new_context(locale="fr-FR")
+    context.add_cookies(
+        [
+            {
+                "name": ADMIN_COOKIE,
+                "value": admin_cookie(harness.app.kit.settings),
+                "url": server,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(f"{server}/admin/planning")
+    assert page.locator("h1").inner_text() == "Planning des rendez-vous"
+    grid = page.get_by_role("table")
+    assert grid.locator("thead th").first.inner_text() == "Expert"
+    cell = page.locator(f'td[data-appointment="{target.appointment_id}"]')
+    assert holder_org in cell.inner_text()
+    before_index = _column(page, target.appointment_id)
 
-        page.get_by_label("Rendez-vous", exact=True).select_option(target.appointment_id)
-        page.get_by_label("vers le créneau").select_option(str(free))
-        page.get_by_role("button", name="Déplacer").click()
-        page.wait_for_load_state()
-        assert page.get_by_role("status").inner_text() == "Rendez-vous déplacé."
-        after_index = _column(page, target.appointment_id)
-        assert after_index == free + 1 != before_index
-        assert (
-            holder_org
-            in page.locator(f'td[data-appointment="{target.appointment_id}"]').inner_text()
-        )
+    page.get_by_label("Rendez-vous", exact=True).select_option(target.appointment_id)
+    page.get_by_label("vers le créneau").select_option(str(free))
+    page.get_by_role("button", name="Déplacer").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == "Rendez-vous déplacé."
+    after_index = _column(page, target.appointment_id)
+    assert after_index == free + 1 != before_index
+    assert (
+        holder_org in page.locator(f'td[data-appointment="{target.appointment_id}"]').inner_text()
+    )
 
-        # A refused move shows the reason in French.
-        clash = next(
-            day.slot_of(r.start)
-            for r in rows
-            if r.expert_id == target.expert_id and r.appointment_id != target.appointment_id
-        )
-        page.get_by_label("Rendez-vous", exact=True).select_option(target.appointment_id)
-        page.get_by_label("vers le créneau").select_option(str(clash))
-        page.get_by_role("button", name="Déplacer").click()
-        page.wait_for_load_state()
-        assert "déjà un rendez-vous" in page.get_by_role("alert").inner_text()
-        browser.close()
+    # A refused move shows the reason in French.
+    clash = next(
+        day.slot_of(r.start)
+        for r in rows
+        if r.expert_id == target.expert_id and r.appointment_id != target.appointment_id
+    )
+    page.get_by_label("Rendez-vous", exact=True).select_option(target.appointment_id)
+    page.get_by_label("vers le créneau").select_option(str(clash))
+    page.get_by_role("button", name="Déplacer").click()
+    page.wait_for_load_state()
+    assert "déjà un rendez-vous" in page.get_by_role("alert").inner_text()
 
 
 def _column(page, appointment_id: str) -> int:

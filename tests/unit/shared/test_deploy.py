@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import ipaddress
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from services.notifier.settings import NotifierSettings
 from services.registration.settings import RegistrationSettings
 from services.scheduler.settings import SchedulerSettings
 from services.surveys.settings import SurveysSettings
+from shared.settings import INSECURE_SECRET, InsecureConfiguration
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
@@ -133,11 +137,30 @@ def test_env_example_lists_every_setting_and_nothing_else():
     shutil.which("promtool") is None, reason="promtool (Debian's prometheus) absent"
 )
 def test_prometheus_configuration_and_alert_rules_are_valid():
-    for args in (["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"]):
+    for args in (
+        ["check", "config", "prometheus.yml"],
+        ["check", "rules", "alerts.yml"],
+        ["test", "rules", "alerts.test.yml"],
+    ):
         result = subprocess.run(
             ["promtool", *args], cwd=ROOT / "deploy" / "prometheus", capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_has_a_test_where_it_fires_and_one_where_it_is_silent():
+    prometheus = ROOT / "deploy" / "prometheus"
+    rules = yaml.safe_load((prometheus / "alerts.yml").read_text())
+    alerts = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    cases = [
+        case
+        for test in yaml.safe_load((prometheus / "alerts.test.yml").read_text())["tests"]
+        for case in test["alert_rule_test"]
+    ]
+    fires = {case["alertname"] for case in cases if case["exp_alerts"]}
+    silent = {case["alertname"] for case in cases if not case["exp_alerts"]}
+    assert fires == alerts, f"never seen firing: {alerts - fires}"
+    assert silent == alerts, f"never seen silent: {alerts - silent}"
 
 
 def test_grafana_dashboards_parse_and_use_the_provisioned_datasource():
@@ -312,3 +335,173 @@ def test_dashboard_expressions_are_valid_promql(tmp_path: Path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- production defaults, the proxy's address, and the podman runner ---------------------------
+def compose_podman() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "compose_podman", ROOT / "deploy" / "compose_podman.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["compose_podman"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+SECRETS = {
+    "SECRET_KEY": "k" * 40,
+    "SERVICE_TOKEN": "t" * 40,
+    "POSTGRES_PASSWORD": "p" * 20,
+    "GRAFANA_PASSWORD": "g" * 20,
+}
+FILES = [ROOT / "deploy" / "compose.yaml", ROOT / "deploy" / "debian" / "compose.yaml"]
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> Any:
+    for name in [*SECRETS, "ENVIRONMENT", "COMPOSE_PROJECT_NAME"]:
+        monkeypatch.delenv(name, raising=False)
+    return compose_podman()
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_secret(
+    runner: Any, monkeypatch: pytest.MonkeyPatch, missing: str
+):
+    for name, value in SECRETS.items():
+        if name != missing:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(runner.ComposeError, match=missing):
+        runner.load(FILES, None)
+
+
+def test_compose_runs_in_production_and_the_services_refuse_a_default_secret(
+    runner: Any, monkeypatch: pytest.MonkeyPatch
+):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    environment = runner.load(FILES, None).config["services"]["registration"]["environment"]
+    assert environment["ENVIRONMENT"] == "production"
+    for cls in SETTINGS:
+        with pytest.raises(InsecureConfiguration, match="SECRET_KEY"):
+            cls(
+                environment=environment["ENVIRONMENT"],
+                secret_key=INSECURE_SECRET,
+                service_token=environment["SERVICE_TOKEN"],
+            )
+    # `make up` (no ENVIRONMENT set) stays in development, where the default secret is allowed.
+    assert RegistrationSettings().environment == "development"
+
+
+def test_only_the_proxy_is_trusted_for_x_forwarded_for(
+    runner: Any, monkeypatch: pytest.MonkeyPatch
+):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    config = runner.load([ROOT / "deploy" / "compose.yaml"], None).config
+    proxy = config["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    (network,) = config["networks"]["default"]["ipam"]["config"]
+    address = ipaddress.ip_address(proxy)
+    assert address in ipaddress.ip_network(network["subnet"])
+    # Outside the range the other containers take their addresses from: never given away.
+    assert address not in ipaddress.ip_network(network["ip_range"])
+    for name in OURS:
+        assert config["services"][name]["environment"]["FORWARDED_ALLOW_IPS"] == proxy, name
+
+
+def test_the_debian_file_builds_every_rencontres_image_on_debian_python(
+    runner: Any, monkeypatch: pytest.MonkeyPatch
+):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    services = runner.load(FILES, None).config["services"]
+    for name in OURS:
+        assert services[name]["build"]["args"]["PYTHON_IMAGE"].startswith("localhost/"), name
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+    started = runner.load(FILES, None).services([], set())
+    assert "grafana" not in started
+    for name in started:
+        image = services[name]["image"]
+        assert image.startswith("localhost/") or image == "rencontres:latest", name
+
+
+def test_interpolation_as_compose_does_it(runner: Any):
+    variables = {"SET": "oui", "EMPTY": ""}
+    assert runner.interpolate(
+        "${SET:-non} ${EMPTY:-vide} ${EMPTY-gardé} $SET $$SET", variables
+    ) == ("oui vide  oui $SET")
+    assert runner.interpolate("${ABSENT:+x}${SET:+présent}", variables) == "présent"
+    with pytest.raises(runner.ComposeError, match="EMPTY : à donner"):
+        runner.interpolate("${EMPTY:?à donner}", variables)
+    assert runner.interpolate("${EMPTY?requis}", variables) == ""
+
+
+def test_override_files_merge_as_compose_merges_them(runner: Any):
+    base = {
+        "ports": ["80:80"],
+        "volumes": ["a:/a"],
+        "command": ["serve"],
+        "environment": {"A": "1", "B": "2"},
+    }
+    text = """
+ports: !reset []
+volumes: ["b:/b"]
+command: ["beat"]
+environment: {B: "3"}
+healthcheck: !override {test: ["CMD", "true"]}
+"""
+    override = yaml.load(text, Loader=runner.Loader)
+    assert runner.merge(base, override) == {
+        "volumes": ["a:/a", "b:/b"],
+        "command": ["beat"],
+        "environment": {"A": "1", "B": "3"},
+        "healthcheck": {"test": ["CMD", "true"]},
+    }
+
+
+def test_the_runner_refuses_what_it_does_not_know(runner: Any, tmp_path: Path):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: x\n    cap_add: [NET_ADMIN]\n"
+    )
+    with pytest.raises(runner.ComposeError, match="cap_add"):
+        runner.load([tmp_path / "compose.yaml"], None)
+
+
+def test_healthchecks_become_podman_options(runner: Any):
+    assert runner.healthcheck_options(
+        {"test": ["CMD", "redis-cli", "ping"], "interval": "10s", "retries": 5}
+    ) == [
+        "--health-cmd",
+        '["redis-cli", "ping"]',
+        "--health-interval",
+        "10s",
+        "--health-retries",
+        "5",
+    ]
+    assert runner.healthcheck_options({"test": ["CMD-SHELL", "pg_isready || exit 1"]}) == [
+        "--health-cmd",
+        "pg_isready || exit 1",
+    ]
+    assert runner.healthcheck_options({"disable": True}) == ["--no-healthcheck"]
+    assert runner.duration("1m30s", 0) == 90
+
+
+def podman_commands(document: Path) -> list[list[str]]:
+    """The commands of the document's code block that runs compose_podman.py."""
+    blocks = re.findall(r"```sh\n(.*?)```", document.read_text(), re.DOTALL)
+    (block,) = [b for b in blocks if "compose_podman.py" in b and "base-images.sh" in b]
+    return [line.split("#")[0].split() for line in block.splitlines() if line.split("#")[0]]
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/operations.md"])
+def test_the_documented_podman_deployment_is_what_the_compose_test_runs(document: str):
+    from tests.deploy import test_compose
+
+    commands = podman_commands(ROOT / document)
+    assert [str(test_compose.BASE_IMAGES.relative_to(ROOT))] in commands
+    (up,) = [c for c in commands if "deploy/compose_podman.py" in c]
+    files = [ROOT / up[i + 1] for i, word in enumerate(up) if word == "-f"]
+    # The test adds one file of its own: ports and a lower login limit, nothing else.
+    assert [*files, ROOT / "tests" / "deploy" / "compose.test.yaml"] == test_compose.FILES
+    assert up[up.index("deploy/compose_podman.py") + 1 + 2 * len(files) :] == test_compose.UP
