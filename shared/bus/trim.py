@@ -36,7 +36,9 @@ def trim_stream(client: redis.Redis, stream: str, min_age_s: float) -> int:
     """Remove entries older than `min_age_s`, but none that a group still has to handle."""
     if not client.exists(stream):
         return 0
-    ms_limit = int((time.time() - min_age_s) * 1000)
+    # Entry ids start with their millisecond: every entry of the cut-off millisecond is old
+    # enough, so the first id kept is the next millisecond's.
+    ms_limit = int((time.time() - min_age_s) * 1000) + 1
     limit = (ms_limit, 0)
     needed = safe_min_id(client, stream)
     if needed is not None:
