@@ -6,13 +6,14 @@ the other commands do not pay for them.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+from shared.formats.cells import write_rows
 
 if TYPE_CHECKING:
     from services.scheduler.domain.explain import Explanation
@@ -26,10 +27,10 @@ DEFAULT_PLACEMENT_SECONDS = 5.0  # the solver's own default, repeated here to ke
 
 def explanations_csv(explanations: Iterable[Explanation]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPLAIN_HEADER)
-    for x in explanations:
-        writer.writerow((x.kind.value, x.holder_id, x.expert_id, x.tag, x.asked_by, x.reason))
+    rows = (
+        (x.kind.value, x.holder_id, x.expert_id, x.tag, x.asked_by, x.reason) for x in explanations
+    )
+    write_rows(out, [EXPLAIN_HEADER, *rows], lineterminator="\n")
     return out.getvalue()
 
 

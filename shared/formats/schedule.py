@@ -8,6 +8,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.formats.cells import unescape_text, write_rows
+
 HEADER = (
     "date",
     "debut",
@@ -38,23 +40,23 @@ def table_label(number: int) -> str:
 
 
 def write_schedule(rows: Iterable[ScheduleRow]) -> str:
-    """The CSV text: UTF-8 (no BOM), comma-separated, LF line ends, local `HH:MM` times."""
+    """The CSV text: UTF-8 (no BOM), comma-separated, LF line ends, local `HH:MM` times; an
+    email or organisation that would start a formula is written with a `'` in front."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    for row in sorted(rows, key=lambda r: (r.date, r.start, r.table)):
-        writer.writerow(
-            (
-                row.date.isoformat(),
-                row.start.strftime("%H:%M"),
-                row.end.strftime("%H:%M"),
-                table_label(row.table),
-                row.expert_email,
-                row.expert_organisation,
-                row.holder_email,
-                row.holder_organisation,
-            )
+    lines = [
+        (
+            row.date.isoformat(),
+            row.start.strftime("%H:%M"),
+            row.end.strftime("%H:%M"),
+            table_label(row.table),
+            row.expert_email,
+            row.expert_organisation,
+            row.holder_email,
+            row.holder_organisation,
         )
+        for row in sorted(rows, key=lambda r: (r.date, r.start, r.table))
+    ]
+    write_rows(out, [HEADER, *lines], lineterminator="\n")
     return out.getvalue()
 
 
@@ -70,7 +72,7 @@ def read_schedule(text: str) -> list[ScheduleRow]:
     rows = []
     for line, cells in enumerate(reader, start=2):
         try:
-            date, start, end, table, e_mail, e_org, h_mail, h_org = cells
+            date, start, end, table, e_mail, e_org, h_mail, h_org = map(unescape_text, cells)
             if not table.startswith("T"):
                 raise ValueError(table)
             rows.append(

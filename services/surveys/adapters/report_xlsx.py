@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.surveys.domain.report import ComparisonRow, Counts, EditionReport
+from shared.formats.cells import spreadsheet_row
 
 
 def _sheet(
@@ -17,7 +18,7 @@ def _sheet(
 ) -> Worksheet:
     ws = wb.create_sheet(title)
     for row in rows:
-        ws.append(list(row))
+        ws.append(spreadsheet_row(row))
     if rows:
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -9,6 +9,7 @@ import openpyxl
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from services.registration.adapters.exports import COLUMNS
 from services.registration.entrypoints.http import create_app
 from shared.web.auth import ADMIN_COOKIE, AdminSessions
 from tests.integration.registration.conftest import (
@@ -22,6 +23,7 @@ from tests.integration.registration.conftest import (
     participant_rows,
     submit,
 )
+from tests.support.spreadsheets import FORMULAS, csv_cells, quoted, xlsx_cells
 
 
 def test_admin_create_command_stores_an_argon2_hash(kit, database_url, monkeypatch):
@@ -231,3 +233,36 @@ def test_cookies_are_secure_in_production(make_kit):
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{ADMIN_COOKIE}=") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_exports_run_no_formula_whatever_was_typed(admin_client, kit):
+    from sqlalchemy import update
+
+    from services.registration.adapters.db import participants
+
+    for n, value in enumerate(FORMULAS):
+        submit(admin_client, "porteur", holder_form(email=f"p{n}@asso.example"))
+    with kit.engine.begin() as conn:
+        for row, value in zip(participant_rows(kit), FORMULAS, strict=True):
+            conn.execute(
+                update(participants)
+                .where(participants.c.participant_id == row.participant_id)
+                .values(
+                    first_name=value,
+                    last_name=value,
+                    organisation=value,
+                    commune=value,
+                    accessibility=value,
+                )
+            )
+    answer = admin_client.get("/admin/participants.csv")
+    rows = csv_cells(answer.content.decode("utf-8"), delimiter=";")
+    header = rows[0]
+    for column in ("prenom", "nom", "structure", "commune", "accessibilite"):
+        written = sorted(r[header.index(column)] for r in rows[1:])
+        assert written == sorted(quoted(v) for v in FORMULAS), column
+    sheet = xlsx_cells(admin_client.get("/admin/participants.xlsx").content)["participants"]
+    # XML reads a carriage return back as a line feed.
+    assert sorted(r[COLUMNS.index("structure")] for r in sheet[1:]) == sorted(
+        quoted(v).replace("\r", "\n") for v in FORMULAS
+    )

@@ -25,6 +25,7 @@ from tests.integration.scheduler.conftest import (
     SmallDay,
     small_day,
 )
+from tests.support.spreadsheets import FORMULAS, csv_cells, quoted
 from tests.support.web import admin_cookie
 
 
@@ -319,3 +320,19 @@ def test_republishing_keeps_ids_and_releases_only_what_changed(harness, day, cli
     assigned = [e for e in news if e["event_type"] == "SlotAssigned"]
     assert sorted(e["appointment_id"] for e in assigned) == sorted(first)
     assert {e["schedule_version"] for e in assigned} == {2}
+
+
+def test_export_csv_runs_no_formula_a_spreadsheet_would(harness, day, client):
+    people = [harness.registration.people[str(p)] for p in (*day.experts, *day.holders)]
+    for n, person in enumerate(people):
+        person["organisation"] = FORMULAS[n % len(FORMULAS)]
+        person["email"] = FORMULAS[n % len(FORMULAS)] + f"{n}@exemple.fr"
+    client.post("/api/schedule/plan")
+    client.post("/api/schedule/publish")
+    text = client.get("/admin/planning/export.csv").text
+    cells = csv_cells(text)
+    assert len(cells) > 1
+    assert {c[5] for c in cells[1:]} | {c[7] for c in cells[1:]} <= {quoted(v) for v in FORMULAS}
+    assert all(c[4].startswith("'") and c[6].startswith("'") for c in cells[1:])
+    rows = read_schedule(text)
+    assert {r.holder_organisation for r in rows} <= set(FORMULAS)

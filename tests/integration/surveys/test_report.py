@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from services.surveys.domain.questions import Question, QuestionType
 from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
@@ -36,6 +37,7 @@ from tests.integration.surveys.conftest import (
     published,
     register,
 )
+from tests.support.spreadsheets import FORMULAS, quoted, xlsx_cells
 from tests.support.web import admin_cookie, with_csrf
 
 
@@ -320,3 +322,32 @@ def test_pdf_without_a_unicode_font_still_renders(edition, monkeypatch):
     assert "Rapport d'évaluation - édition 2026" in text
     assert "Total des charges 4 000 EUR 3 945,50 EUR -54,50 EUR" in text
     doc.close()
+
+
+def test_report_files_run_no_formula_a_spreadsheet_would(kit):
+    """Towns, legal forms, a question and its answers, an edition: as typed, never run."""
+    holders = [register(kit, legal_form=v, commune=v) for v in FORMULAS]
+    register(kit, role=Role.EXPERT, legal_form=FORMULAS[0], commune=FORMULAS[1])
+    close_day(kit)
+    # The editor trims options: they never start with a tab or a line break.
+    options = tuple(v for v in FORMULAS[1:] if v == v.strip())
+    question = Question("suite", FORMULAS[0], QuestionType.SINGLE, options)
+    with transaction(kit.factory) as session:
+        ex_post = uc.ensure_survey(session, EDITION, uc.SurveyKind.EX_POST)
+        uc.save_questions(session, ex_post.survey_id, FORMULAS[3], (question,))
+    later = DAY_END + dt.timedelta(days=42)
+    assert uc.run_due(kit.factory, kit.outbox, kit.settings, later) >= 1
+    for holder, value in zip(holders, options, strict=False):
+        answer(kit, holder, "ex-post", {"suite": [value]}, later)
+    client = _client(kit)
+    assert client.post("/admin/editions/%3D1%2B1/budget", data={"line-70": "10"}).status_code == 200
+    sheets = xlsx_cells(client.get(f"/admin/editions/{EDITION}/report.xlsx").content)
+    # XML reads a carriage return back as a line feed.
+    typed = {quoted(v).replace("\r", "\n") for v in FORMULAS}
+    participants = {r[0] for r in sheets["Participants"]}
+    assert typed <= participants
+    follow_up = sheets["Suivi"][1:]
+    assert {r[0] for r in follow_up} == {quoted(FORMULAS[0])}
+    assert {quoted(v) for v in options} <= {r[1] for r in follow_up}
+    editions = xlsx_cells(client.get("/admin/reports/compare.xlsx").content)["Éditions"]
+    assert {r[0] for r in editions[1:]} == {EDITION, "'=1+1"}

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from rencontres.cli import main
 from rencontres.plan import EXPLAIN_HEADER, plan
 from shared.formats.schedule import HEADER, read_schedule
+from tests.support.spreadsheets import FORMULAS, csv_cells, quoted
 from tests.unit.formats.spreadsheets import realistic_rows, to_csv, to_xlsx
 
 
@@ -229,3 +230,27 @@ def test_the_declared_help_lines_are_the_commands_own() -> None:
         assert isinstance(command, click.Command)
         assert (command.help or "").strip().splitlines()[0] == short, name
     assert plan_module.DEFAULT_PLACEMENT_SECONDS == solver.DEFAULT_PLACEMENT_SECONDS
+
+
+def test_plan_files_run_no_formula_a_spreadsheet_would(tmp_path) -> None:
+    rows = realistic_rows(12, 4)
+    # The participants file refuses line breaks in a cell and trims spaces (a leading tab).
+    typed = [v for v in FORMULAS if not v.startswith(("\t", "\r"))]
+    for n, row in enumerate(rows[1:]):
+        row[5] = typed[n % len(typed)]  # structure
+        row[3] = ("-", "+", "=")[n % 3] + row[3].strip()  # email
+        row[10] = ""  # wishes name the emails changed above
+    participants, out, why = (tmp_path / n for n in ("p.csv", "planning.csv", "raisons.csv"))
+    participants.write_bytes(to_csv(rows))
+    args = ["--participants", str(participants), "--out", str(out), "--explain", str(why)]
+    result = CliRunner().invoke(plan, args)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    cells = csv_cells(text)
+    assert {c[5] for c in cells[1:]} <= {quoted(v) for v in typed}
+    assert all(c[4].startswith("'") for c in cells[1:])
+    schedule = read_schedule(text)
+    assert schedule and {r.expert_organisation for r in schedule} <= set(typed)
+    assert all(r.holder_email[0] in "-+=" for r in schedule)
+    reasons = csv_cells(why.read_text(encoding="utf-8"))
+    assert len(reasons) > 1 and all(r[1].startswith("'") for r in reasons[1:])
