@@ -7,11 +7,13 @@ one admin session, the same security headers and French error pages everywhere.
 - `pages`: templates over the shared layouts (`admin.html`, `public.html`), the menu, flash
   messages (`redirect`) and the confirmation page of irreversible actions;
 - `forms`: posted fields as plain values;
+- `downloads`: the `Content-Disposition` header of a file (`attachment`, `inline`);
 - `errors`: French pages for people, JSON for programs.
 """
 
 from shared.web.app import create_app
 from shared.web.auth import CurrentAdmin, ServiceCaller
+from shared.web.downloads import attachment, inline
 from shared.web.forms import first, flat, form_lists
 from shared.web.pages import Pages, confirm, redirect, render
 
@@ -19,11 +21,13 @@ __all__ = [
     "CurrentAdmin",
     "Pages",
     "ServiceCaller",
+    "attachment",
     "confirm",
     "create_app",
     "first",
     "flat",
     "form_lists",
+    "inline",
     "redirect",
     "render",
 ]

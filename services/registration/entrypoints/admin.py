@@ -31,7 +31,7 @@ from services.registration.service_layer.importing import import_file
 from shared.db import transaction
 from shared.edition import EditionSettings, default_edition
 from shared.events import Role, utc_now
-from shared.web import CurrentAdmin, confirm, first, flat, form_lists, redirect, render
+from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
 from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -223,9 +223,7 @@ def export_csv(
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="participants-{settings.edition_id}.csv"'
-        },
+        headers=attachment(f"participants-{settings.edition_id}.csv"),
     )
 
 
@@ -241,9 +239,7 @@ def export_xlsx(
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="participants-{settings.edition_id}.xlsx"'
-        },
+        headers=attachment(f"participants-{settings.edition_id}.xlsx"),
     )
 
 

@@ -18,7 +18,7 @@ from services.registration.entrypoints.web import kit_of
 from services.registration.service_layer import participants
 from services.registration.service_layer.editions import get_edition
 from shared.events import Role
-from shared.web import flat, form_lists, redirect, render
+from shared.web import attachment, flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/mon-inscription", include_in_schema=False)
 
@@ -95,7 +95,7 @@ def download(request: Request, token: str) -> Response:
     return Response(
         body,
         media_type="application/json; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"', **PRIVATE},
+        headers={**attachment("mes-donnees.json"), **PRIVATE},
     )
 
 

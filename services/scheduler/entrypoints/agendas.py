@@ -14,7 +14,7 @@ from services.scheduler.service_layer.agenda import (
     read_agenda_token,
 )
 from services.scheduler.service_layer.context import Scheduler
-from shared.web import render
+from shared.web import attachment, inline, render
 
 router = APIRouter(prefix="/agenda", tags=["agenda"])
 # The token is in the address: not even our origin goes to another site from here.
@@ -37,7 +37,7 @@ def agenda_calendar(token: str, sched: SchedulerDep) -> Response:
     return Response(
         agenda_ics(_agenda(sched, token), sched.clock()),
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="rencontres.ics"', **PRIVATE},
+        headers={**attachment("rencontres.ics"), **PRIVATE},
     )
 
 
@@ -48,7 +48,7 @@ def agenda_document(token: str, sched: SchedulerDep) -> Response:
     return Response(
         agenda_pdf(agenda, url),
         media_type="application/pdf",
-        headers={"Content-Disposition": 'inline; filename="mon-agenda.pdf"', **PRIVATE},
+        headers={**inline("mon-agenda.pdf"), **PRIVATE},
     )
 
 

@@ -22,7 +22,7 @@ from services.scheduler.service_layer.editions import (
 )
 from services.scheduler.service_layer.exports import schedule_rows
 from shared.formats.schedule import write_schedule
-from shared.web import CurrentAdmin, confirm, redirect, render
+from shared.web import CurrentAdmin, attachment, confirm, redirect, render
 
 router = APIRouter(tags=["back-office"])
 GRID = "/admin/planning"
@@ -231,7 +231,7 @@ def grid_export(sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
     return Response(
         write_schedule(rows),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="planning-{sched.edition_id}.csv"'},
+        headers=attachment(f"planning-{sched.edition_id}.csv"),
     )
 
 

@@ -32,7 +32,15 @@ from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import SurveyKind, utc_now
-from shared.web import CurrentAdmin, ServiceCaller, confirm, form_lists, redirect, render
+from shared.web import (
+    CurrentAdmin,
+    ServiceCaller,
+    attachment,
+    confirm,
+    form_lists,
+    redirect,
+    render,
+)
 
 router = APIRouter(prefix="/admin")
 # The same back-office's state as JSON, for the operator's home page in registration (called
@@ -318,7 +326,7 @@ def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> 
     return Response(
         report_pdf(report),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="evaluation-{edition_id}.pdf"'},
+        headers=attachment(f"evaluation-{edition_id}.pdf"),
     )
 
 
@@ -329,7 +337,7 @@ def report_xlsx_file(request: Request, edition_id: str, _admin: CurrentAdmin) ->
     return Response(
         report_xlsx(report),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="evaluation-{edition_id}.xlsx"'},
+        headers=attachment(f"evaluation-{edition_id}.xlsx"),
     )
 
 
@@ -396,7 +404,7 @@ def compare_xlsx(request: Request, _admin: CurrentAdmin) -> Response:
     return Response(
         comparison_xlsx(_comparison(request)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="evaluation-editions.xlsx"'},
+        headers=attachment("evaluation-editions.xlsx"),
     )
 
 

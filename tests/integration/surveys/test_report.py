@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from urllib.parse import quote
 
 import pypdfium2 as pdfium
 import pytest
@@ -351,3 +352,16 @@ def test_report_files_run_no_formula_a_spreadsheet_would(kit):
     assert {quoted(v) for v in options} <= {r[1] for r in follow_up}
     editions = xlsx_cells(client.get("/admin/reports/compare.xlsx").content)["Éditions"]
     assert {r[0] for r in editions[1:]} == {EDITION, "'=1+1"}
+
+
+def test_an_edition_id_with_quotes_and_line_breaks_gives_a_safe_file_name(kit):
+    client = _client(kit)
+    edition = quote('26"\r\nSet-Cookie: x=1;é', safe="")
+    assert client.post(f"/admin/editions/{edition}/budget", data={"line-70": "10"}).is_success
+    for suffix in ("xlsx", "pdf"):
+        answer = client.get(f"/admin/editions/{edition}/report.{suffix}")
+        assert answer.status_code == 200
+        assert "set-cookie" not in answer.headers
+        header = answer.headers["content-disposition"]
+        assert header.startswith('attachment; filename="evaluation-26_Set-Cookie_x_1_e.')
+        assert "filename*=UTF-8''evaluation-26_Set-Cookie%3A%20x%3D1_%C3%A9." in header
