@@ -23,6 +23,7 @@ from shared.edition import (
 )
 from shared.formats.schedule import table_label
 from shared.french import local_time
+from shared.web.forms import whole_number
 
 KIND_LABELS = {
     SessionKind.CONFERENCE: "conference",
@@ -32,6 +33,12 @@ KIND_LABELS = {
     SessionKind.DAY: "journee",
 }
 KINDS_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
+
+
+# Far above any day of the action sheet (12 tables, 4 meetings), low enough that a typo never
+# asks the planner for a billion tables.
+MAX_TABLES = 500
+MAX_MEETINGS = 100
 
 
 class FormError(ValueError):
@@ -129,6 +136,15 @@ def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> Editio
     closes = _moment(form, "registration_closes", "Clôture des inscriptions")
     if opens and closes and closes <= opens:
         raise FormError("La clôture des inscriptions doit suivre leur ouverture.")
+    try:
+        slot_minutes = whole_number(form.get("slot_minutes", "30"), 10, 120, "Durée des créneaux")
+        tables_text = form.get("tables", "").strip()
+        tables = whole_number(tables_text, 1, MAX_TABLES, "Tables") if tables_text else None
+        holder_max = whole_number(
+            form.get("holder_max_meetings", "4"), 1, MAX_MEETINGS, "Rendez-vous par porteur"
+        )
+    except ValueError as exc:
+        raise FormError(f"{exc}.") from exc
     tags = []
     for line in lines("tags"):
         code, _, label = (p.strip() for p in line.partition("|"))
@@ -142,9 +158,9 @@ def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> Editio
                 "title": form.get("title", current.title).strip() or current.title,
                 "date": dt.date.fromisoformat(form.get("date", "").strip()),
                 "venue": form.get("venue", current.venue).strip(),
-                "slot_minutes": int(form.get("slot_minutes", "30")),
-                "tables": int(form["tables"]) if form.get("tables", "").strip() else None,
-                "holder_max_meetings": int(form.get("holder_max_meetings", "4")),
+                "slot_minutes": slot_minutes,
+                "tables": tables,
+                "holder_max_meetings": holder_max,
                 "windows": windows,
                 "sessions": sessions,
                 "tags": tags or current.tags,
@@ -163,9 +179,10 @@ def table_number(text: str) -> int | None:
     text = text.strip().upper().removeprefix("T")
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
-        raise FormError("Table : indiquez un numéro (par exemple 3 ou T03).")
-    return int(text)
+    try:
+        return whole_number(text, 1, MAX_TABLES, "Table")
+    except ValueError as exc:
+        raise FormError(f"{exc} : indiquez un numéro (par exemple 3 ou T03).") from exc
 
 
 def replan_message(absent: int, report: ReplanReport) -> str:

@@ -25,7 +25,7 @@ from services.surveys.domain.questions import (
     new_question_id,
     remove,
 )
-from services.surveys.domain.report import comparison_row
+from services.surveys.domain.report import EditionReport, comparison_row
 from services.surveys.entrypoints.public import venue_url
 from services.surveys.entrypoints.web import kit_of
 from services.surveys.service_layer import report as reports
@@ -41,6 +41,7 @@ from shared.web import (
     redirect,
     render,
 )
+from shared.web.forms import whole_number
 
 router = APIRouter(prefix="/admin")
 # The same back-office's state as JSON, for the operator's home page in registration (called
@@ -58,6 +59,13 @@ def _survey_or_404(session: Session, survey_id: str) -> uc.Survey:
 def _survey(request: Request, survey_id: str) -> uc.Survey:
     with kit_of(request).factory() as session:
         return _survey_or_404(session, survey_id)
+
+
+def _report(request: Request, edition_id: str) -> EditionReport:
+    with kit_of(request).factory() as session:
+        if edition_id not in reports.known_editions(session):
+            raise HTTPException(404, "Cette édition est inconnue : aucun rapport à montrer.")
+        return reports.build_report(session, edition_id)
 
 
 def _default_edition(request: Request) -> str:
@@ -218,21 +226,38 @@ def edit_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTMLRes
     return _editor(request, survey, survey.title, survey.questions)
 
 
+MAX_QUESTIONS = 200
+SCALES = {"1-5": (1, 5), "0-10": (0, 10)}  # the editor's choices
+
+
+def question_type(value: str) -> QuestionType:
+    try:
+        return QuestionType(value)
+    except ValueError:
+        raise SurveyError(f"Type de question inconnu : « {value} »") from None
+
+
 def parse_editor(form: dict[str, list[str]]) -> tuple[str, tuple[Question, ...]]:
-    """The editor's fields `q-<n>-<field>` back into questions, in the order shown."""
+    """The editor's fields `q-<n>-<field>` back into questions, in the order shown; a field no
+    form of the editor sends raises SurveyError, in French."""
 
     def get(key: str, default: str = "") -> str:
         return (form.get(key) or [default])[0].strip()
 
-    count = int(get("count", "0") or 0)
+    try:
+        count = whole_number(get("count", "0") or "0", 0, MAX_QUESTIONS, "nombre de questions")
+    except ValueError as exc:
+        raise SurveyError(str(exc)) from None
     questions = []
     for n in range(count):
         p = f"q-{n}-"
         if not get(p + "id"):
             continue
-        qtype = QuestionType(get(p + "type", "text"))
+        qtype = question_type(get(p + "type", "text"))
         scale = get(p + "scale", "1-5")
-        low, _, high = scale.partition("-")
+        if scale not in SCALES:
+            raise SurveyError(f"Échelle des notes inconnue : « {scale} » (1-5 ou 0-10)")
+        low, high = SCALES[scale]
         options = tuple(o.strip() for o in get(p + "options").splitlines() if o.strip())
         cond_q = get(p + "cond_q")
         cond_values = tuple(v.strip() for v in get(p + "cond_values").split(",") if v.strip())
@@ -244,8 +269,8 @@ def parse_editor(form: dict[str, list[str]]) -> tuple[str, tuple[Question, ...]]
                 options=options if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else (),
                 required=bool(get(p + "required")),
                 help=get(p + "help"),
-                scale_min=int(low) if low.isdigit() else 1,
-                scale_max=int(high) if high.isdigit() else 5,
+                scale_min=low,
+                scale_max=high,
                 show_if=Condition(cond_q, cond_values) if cond_q and cond_values else None,
             )
         )
@@ -256,7 +281,11 @@ def parse_editor(form: dict[str, list[str]]) -> tuple[str, tuple[Question, ...]]
 async def edit(request: Request, survey_id: str, _admin: CurrentAdmin) -> Response:
     survey = _survey(request, survey_id)
     form = await form_lists(request)
-    title, questions = parse_editor(form)
+    try:
+        title, questions = parse_editor(form)
+        new_type = question_type((form.get("new_type") or ["text"])[0])
+    except SurveyError as exc:
+        return _editor(request, survey, survey.title, survey.questions, error=str(exc))
     action = (form.get("action") or ["save"])[0]
     verb, _, target = action.partition(":")
     if verb == "reset":
@@ -272,7 +301,7 @@ async def edit(request: Request, survey_id: str, _admin: CurrentAdmin) -> Respon
     elif verb == "delete":
         questions = remove(questions, target)
     elif verb == "add":
-        qtype = QuestionType((form.get("new_type") or ["text"])[0])
+        qtype = new_type
         options = (
             ("Choix 1", "Choix 2") if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else ()
         )
@@ -313,16 +342,14 @@ def venue_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> Respo
 # -- report ----------------------------------------------------------------------------------
 @router.get("/editions/{edition_id}/report", response_class=HTMLResponse)
 def report_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    with kit_of(request).factory() as session:
-        report = reports.build_report(session, edition_id)
+    report = _report(request, edition_id)
     context = {"title": f"Rapport d'évaluation {edition_id}", "report": report}
     return render(request, "admin_report.html", context, section="rapport")
 
 
 @router.get("/editions/{edition_id}/report.pdf")
 def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
-    with kit_of(request).factory() as session:
-        report = reports.build_report(session, edition_id)
+    report = _report(request, edition_id)
     return Response(
         report_pdf(report),
         media_type="application/pdf",
@@ -332,8 +359,7 @@ def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> 
 
 @router.get("/editions/{edition_id}/report.xlsx")
 def report_xlsx_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
-    with kit_of(request).factory() as session:
-        report = reports.build_report(session, edition_id)
+    report = _report(request, edition_id)
     return Response(
         report_xlsx(report),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -66,6 +66,16 @@ def test_the_form_changes_the_programme_and_publishes_it(harness: Harness):
     assert bad.status_code == 422
     assert "écrivez une plage horaire comme 10:00-12:30" in bad.text
 
+    for field, value, message in (
+        ("tables", "abc", "Tables : « abc » n&#39;est pas un nombre entier"),
+        ("tables", "99999999999", "Tables : doit être compris entre 1 et 500"),
+        ("slot_minutes", "5", "Durée des créneaux : doit être compris entre 10 et 120"),
+        ("holder_max_meetings", "-1", "Rendez-vous par porteur : doit être compris entre 1"),
+    ):
+        bad = client.post("/admin/edition", data={**form, field: value})
+        assert bad.status_code == 422 and message in bad.text, (field, value)
+    assert len(harness.outbox("EditionUpdated")) == 2
+
 
 def test_the_slots_of_a_published_day_cannot_change(harness: Harness):
     small_day(harness)

@@ -352,3 +352,31 @@ def test_surveys_api_gives_each_questionnaire_with_its_counts(client, kit):
     day = [s for s in body["surveys"] if s["invited"]]
     assert len(day) == 1 and day[0]["open"] and day[0]["opened_at"]
     assert (day[0]["invited"], day[0]["answered"]) == (1, 1)
+
+
+def test_editor_refuses_fields_no_editor_sends_in_french_and_changes_nothing(admin, kit):
+    admin.post(f"/admin/editions/{EDITION}/surveys/prepare")
+    with kit.factory() as session:
+        survey = next(s for s in uc.list_surveys(session, EDITION) if s.kind.value == "journee")
+    url = f"/admin/surveys/{survey.survey_id}/edit"
+    base = {"title": "Changé", "count": "1", "q-0-id": "q1", "q-0-text": "Note ?"}
+    for extra, message in (
+        ({"count": "abc"}, "« abc » n&#39;est pas un nombre entier"),
+        ({"count": "99999999"}, "doit être compris entre 0 et 200"),
+        ({"q-0-type": "dessin"}, "Type de question inconnu : « dessin »"),
+        ({"q-0-type": "rating", "q-0-scale": "1-99999999"}, "Échelle des notes inconnue"),
+        ({"action": "add", "new_type": "dessin"}, "Type de question inconnu"),
+    ):
+        answer = admin.post(url, data={**base, **extra})
+        assert answer.status_code == 422, (extra, answer.status_code)
+        assert message in answer.text, (extra, answer.text[:2000])
+    with kit.factory() as session:
+        after = uc.get_survey(session, survey.survey_id)
+    assert after.title == survey.title and after.questions == survey.questions
+
+
+def test_report_of_an_unknown_edition_is_a_french_404(admin):
+    for suffix in ("", ".pdf", ".xlsx"):
+        answer = admin.get(f"/admin/editions/99999/report{suffix}")
+        assert answer.status_code == 404
+        assert "Cette édition est inconnue" in answer.text
