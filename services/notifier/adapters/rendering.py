@@ -151,6 +151,19 @@ def build_message(
         Address(username=local, domain=domain)  # refuses what a mailbox cannot hold
     except (ValueError, IndexError) as exc:
         raise SendError("adresse email invalide", permanent=True) from exc
+    if not local.isascii():
+        # SMTPUTF8 is not used: such an address is refused for good, never retried.
+        raise SendError(
+            "adresse non acceptée par le serveur d'envoi : caractères accentués avant @",
+            permanent=True,
+        )
+    try:
+        # An accented domain (exémple.fr) travels as its IDNA form (xn--exmple-cva.fr).
+        address = f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError as exc:
+        raise SendError(
+            "adresse email invalide : nom de domaine impossible", permanent=True
+        ) from exc
     sender_name, sender_address = parseaddr(sender)
     sender_address = header_safe(sender_address)
     body = MIMEMultipart("alternative", policy=POLICY)

@@ -92,3 +92,18 @@ def test_an_unusable_address_is_a_permanent_failure(address):
     with pytest.raises(SendError) as failure:
         _build(to_email=address)
     assert failure.value.permanent
+
+
+def test_an_accented_domain_travels_as_idna() -> None:
+    outgoing = _build(to_email="paul@exémple.fr")
+    assert outgoing.recipient == "paul@xn--exmple-cva.fr"
+    assert "paul@xn--exmple-cva.fr" in _read(outgoing.data)["To"]
+
+
+def test_an_accented_local_part_is_a_permanent_failure_in_french() -> None:
+    with pytest.raises(SendError) as raised:
+        _build(to_email="hélène@exemple.fr")
+    assert raised.value.permanent
+    assert str(raised.value) == (
+        "adresse non acceptée par le serveur d'envoi : caractères accentués avant @"
+    )
