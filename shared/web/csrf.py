@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from shared.web.auth import calls_with_service_token
+from shared.web.forms import read_form
 
 CSRF_COOKIE = "rencontres_csrf"
 CSRF_FIELD = "csrf_token"
@@ -123,7 +124,7 @@ async def _token_of(request: Request) -> str:
     if header:
         return header
     if request.headers.get("content-type", "").startswith(FORM_TYPES):
-        form = await request.form()
+        form = await read_form(request)
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else ""
     return ""

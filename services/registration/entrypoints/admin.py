@@ -33,6 +33,7 @@ from shared.edition import EditionSettings, default_edition
 from shared.events import Role, utc_now
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
 from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
+from shared.web.forms import read_form
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -391,7 +392,7 @@ def import_page(
 
 @router.post("/import", response_class=HTMLResponse)
 async def import_upload(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
-    data = await request.form()
+    data = await read_form(request)
     settings = _edition(request, str(data.get("edition") or ""))
     upload = data.get("fichier")
     dry_run = data.get("action") != "importer"

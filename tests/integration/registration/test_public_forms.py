@@ -266,3 +266,20 @@ def test_pages_cannot_be_framed(client):
     assert answer.headers["x-frame-options"] == "DENY"
     assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_form_over_our_limits_gets_a_french_page_and_changes_nothing(client, kit):
+    page = client.get(f"/inscription/{EDITION}/porteur")
+    base = {"csrf_token": csrf_token(page.text), **holder_form()}
+    many = {**base, **{f"champ{i}": "x" for i in range(1001)}}
+    answer = client.post(f"/inscription/{EDITION}/porteur", data=many)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "trop de champs (1\u202f000 au plus)" in answer.text
+    long = {**base, "souhaits": "a" * (65 * 1024)}
+    for files in (None, {"piece": ("a.txt", b"x")}):
+        answer = client.post(f"/inscription/{EDITION}/porteur", data=long, files=files)
+        assert answer.status_code == 400, answer.text
+        assert "dépasse la taille acceptée (64 Ko au plus)" in answer.text
+        assert "exceeded" not in answer.text
+    assert participant_rows(kit) == []
