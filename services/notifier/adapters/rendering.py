@@ -65,7 +65,9 @@ class Day:
 def day_facts(edition: EditionSettings | None, brand: Brand, agenda_days_before: int) -> Day:
     """The day as the scheduler last published it; the brand's address until then."""
     if edition is None:
-        return Day(brand.edition_name, "", "", "", brand.address, brand.contact, brand.organiser, "")
+        return Day(
+            brand.edition_name, "", "", "", brand.address, brand.contact, brand.organiser, ""
+        )
     moments = [(w.start, w.end) for w in edition.windows] + [
         (s.start, s.end) for s in edition.sessions if s.kind is not SessionKind.DAY
     ]

@@ -159,7 +159,7 @@ def test_each_meeting_is_rated_on_the_page(client, kit):
         .replace("http://testserver", "")
     )
     page = client.get(path)
-    assert "Rendez-vous de 10:00, table T01" in page.text  # 09:00 UTC is 10:00 in Dijon
+    assert "Votre rendez-vous de 10 h 00" in page.text  # 09:00 UTC is 10:00 in Dijon
     assert client.post(path, data={**DAY_FORM, f"rdv__{aid}": "3"}).status_code == 200
     assert published(kit, "SurveyAnswered")[-1]["scores"][f"rdv:{aid}"] == 3
 
@@ -352,3 +352,52 @@ def test_surveys_api_gives_each_questionnaire_with_its_counts(client, kit):
     day = [s for s in body["surveys"] if s["invited"]]
     assert len(day) == 1 and day[0]["open"] and day[0]["opened_at"]
     assert (day[0]["invited"], day[0]["answered"]) == (1, 1)
+
+
+def test_meetings_are_named_after_the_organisation_met(client, kit):
+    """The form names the other side, asked of registration's internal API when shown."""
+    from fastapi import FastAPI, Header, HTTPException
+
+    from services.surveys.adapters.registration import Directory
+    from tests.support.notifier import HttpServer
+
+    holder, invitation = invite_one(kit)
+    expert = register(kit, role=Role.EXPERT, legal_form="banque")
+    meeting(kit, holder, expert, 10)
+    registration = FastAPI()
+
+    @registration.get("/internal/participants/{pid}")
+    def participant(pid: str, authorization: str | None = Header(default=None)) -> dict:
+        if authorization != SERVICE["Authorization"]:
+            raise HTTPException(401)
+        if pid != str(expert):
+            raise HTTPException(404)
+        return {
+            "first_name": "Marie",
+            "last_name": "Dupont",
+            "organisation": "France Active Bourgogne",
+        }
+
+    server = HttpServer(registration)
+    server.start()
+    try:
+        client.app.state.directory = Directory(server.url, "dev-secret-change-me")
+        path = (
+            client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE)
+            .json()["link"]
+            .replace("http://testserver", "")
+        )
+        page = client.get(path).text
+    finally:
+        server.stop()
+    assert "Votre rendez-vous de 10 h 00 avec France Active Bourgogne (Marie Dupont)" in page
+    assert "table T" not in page
+
+
+def test_conference_scales_fit_their_questions():
+    from services.surveys.domain.defaults import CONFERENCE
+
+    helps = {q.id: q.help for q in CONFERENCE}
+    assert helps["interet"] == "1 = pas du tout intéressé·e, 5 = très intéressé·e"
+    assert helps["utilite"] == "1 = pas utile, 5 = très utile"
+    assert "satisfait" in helps["intervenants"]
