@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
-from services.notifier.service_layer.intake import edition_of
 from services.notifier.adapters.directory import (
     Agenda,
     Contact,
@@ -49,6 +48,7 @@ from services.notifier.domain.emails import (
     retry_delay_s,
 )
 from services.notifier.metrics import EMAIL_SEND_SECONDS, EMAILS
+from services.notifier.service_layer.intake import edition_of
 from shared.bus.outbox import Outbox
 from shared.events import EmailFailed, EmailSent, RegistrationStatus, utc_now
 

@@ -19,7 +19,6 @@ from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.surveys.adapters.registration import Directory
 from services.surveys.adapters.db import (
     due_jobs,
     editions,
@@ -30,6 +29,7 @@ from services.surveys.adapters.db import (
     responses,
     surveys,
 )
+from services.surveys.adapters.registration import Directory
 from services.surveys.domain.defaults import DEFAULT_QUESTIONS, default_title
 from services.surveys.domain.questions import (
     Meeting,
@@ -46,7 +46,6 @@ from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
 from shared.db import transaction
 from shared.edition import TIMEZONE, EditionSettings, default_edition
-from shared.french import french_time, local_time
 from shared.events import (
     SurveyAnswered,
     SurveyInvitationRequested,
@@ -54,6 +53,7 @@ from shared.events import (
     SurveyOpened,
     utc_now,
 )
+from shared.french import french_time, local_time
 
 # Short codes of the venue link: no 0/O, 1/I/L, easy to type from a screen.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

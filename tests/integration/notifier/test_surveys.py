@@ -36,7 +36,7 @@ def test_invitation_then_reminder_to_whom_has_not_answered(notifier, sender, smt
     [row] = rows(notifier)
     assert sender.send(row.id) is Outcome.SENT
     [message] = smtp.messages
-    assert message["Subject"] == "Votre avis sur les Rencontres du financement de l'ESS"
+    assert message["Subject"] == "Votre avis à chaud sur la journée"
     body = text(message)
     assert "« Votre avis sur la journée »" in body
     assert "Répondre : https://q.example/q/tok1" in body
