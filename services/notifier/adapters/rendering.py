@@ -62,11 +62,18 @@ class Day:
     agenda_by: str  # « jeudi 12 novembre 2026 »: the agenda is sent by then; may be empty
 
 
-def day_facts(edition: EditionSettings | None, brand: Brand, agenda_days_before: int) -> Day:
-    """The day as the scheduler last published it; the brand's address until then."""
+def day_facts(
+    edition: EditionSettings | None,
+    brand: Brand,
+    agenda_days_before: int,
+    first_meeting: dt.datetime | None = None,
+) -> Day:
+    """The day as the scheduler last published it; until then the brand's address, and the
+    date of the person's first meeting when there is one."""
     if edition is None:
+        date = french_date(first_meeting, weekday=True) if first_meeting else ""
         return Day(
-            brand.edition_name, "", "", "", brand.address, brand.contact, brand.organiser, ""
+            brand.edition_name, date, "", "", brand.address, brand.contact, brand.organiser, ""
         )
     moments = [(w.start, w.end) for w in edition.windows] + [
         (s.start, s.end) for s in edition.sessions if s.kind is not SessionKind.DAY

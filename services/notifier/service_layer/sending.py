@@ -134,6 +134,11 @@ class Sender:
             if agenda is None or (not agenda.items and template != Template.AGENDA_CHANGE):
                 return self._skip(row, "aucun rendez-vous")
             context["agenda"] = self._with_meetings(agenda)
+            if edition is None and agenda.items:
+                first = dt.datetime.fromisoformat(agenda.items[0].start)
+                context["day"] = day_facts(
+                    None, self.renderer.brand, self.agenda_days_before, first
+                )
             if agenda.ics:
                 attachments.append(("agenda.ics", "text/calendar", agenda.ics))
         if template in SURVEY_TEMPLATES:

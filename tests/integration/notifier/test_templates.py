@@ -116,7 +116,10 @@ def test_agenda_with_ics_and_reminder(notifier, sender, smtp, directory):
     deliver(notifier, published())
     send_all(notifier, sender)
     [message] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec.startswith(holder[:8])]
-    assert message["Subject"] == "Votre agenda : Rencontres du financement de l'ESS"
+    assert (
+        message["Subject"]
+        == "Votre agenda du jeudi 21 novembre 2030 : Rencontres du financement de l'ESS"
+    )
     text = body(message)
     assert "10 h 00 – 10 h 30" in text
     assert "Fondation Crédit Coopératif" in text
