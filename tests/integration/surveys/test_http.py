@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -391,6 +393,8 @@ def test_meetings_are_named_after_the_organisation_met(client, kit):
     finally:
         server.stop()
     assert "Votre rendez-vous de 10 h 00 avec France Active Bourgogne (Marie Dupont)" in page
+    if folder := os.environ.get("EMAILS_DIR"):  # to look at the form as the respondent does
+        Path(folder, "questionnaire-journee.html").write_text(page, encoding="utf-8")
     assert "table T" not in page
 
 
