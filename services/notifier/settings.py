@@ -42,6 +42,8 @@ class NotifierSettings(BaseServiceSettings):
     brand_logo_url: str = ""
     brand_address: str = "12 avenue Gustave Eiffel, 21000 Dijon"
     brand_contact: str = "contact@pes21.fr"
+    # The confirmations promise the agenda this many days before the day (0: no date given).
+    agenda_sent_days_before: int = Field(default=7, ge=0, le=60)
 
     # Delivery
     email_max_attempts: int = 8

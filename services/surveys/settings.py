@@ -20,6 +20,10 @@ class SurveysSettings(BaseServiceSettings):
     remind_after_days: int = Field(default=7, validation_alias="SURVEYS_REMIND_AFTER_DAYS")
     token_ttl_days: int = Field(default=90, validation_alias="SURVEYS_TOKEN_TTL_DAYS")
     # How often the service process looks for due work (ex-post opening, reminders); 0: never.
+    # Where the form asks the names of the people met (the after-day meetings' ratings).
+    registration_internal_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="REGISTRATION_INTERNAL_URL"
+    )
     due_interval_s: float = Field(default=60.0, validation_alias="SURVEYS_DUE_INTERVAL_S")
 
     @property

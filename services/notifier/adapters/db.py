@@ -85,3 +85,13 @@ publications = Table(
     Column("schedule_version", Integer, nullable=False),
     Column("published_at", UTCDateTime(), nullable=False),
 )
+
+# The programme of each edition (from EditionUpdated): the day's date, venue and sessions that
+# every email states. No personal data.
+editions = Table(
+    "editions",
+    metadata,
+    Column("edition_id", edition_id_type(), primary_key=True),
+    Column("settings", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -31,6 +31,21 @@ class AgendaItem:
     title: str
     table: str
     counterpart_organisation: str
+    kind: str = "rendez-vous"  # rendez-vous, conference, repas
+    counterpart_id: str = ""
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting as an email shows it: the other person named once, with their organisation."""
+
+    start: str
+    end: str
+    table: str
+    name: str
+    organisation: str
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,12 @@ class Agenda:
     agenda_url: str
     ics: str
     items: list[AgendaItem] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)  # filled by the sender
+
+    @property
+    def sessions(self) -> list[AgendaItem]:
+        """The conferences and the lunch the person chose."""
+        return [i for i in self.items if i.kind != "rendez-vous"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,9 @@ class Scheduler(InternalApi):
                 title=str(item.get("title") or ""),
                 table=str(item.get("table") or ""),
                 counterpart_organisation=str(item.get("counterpart_organisation") or ""),
+                kind=str(item.get("kind") or "rendez-vous"),
+                counterpart_id=str(item.get("counterpart_id") or ""),
+                topics=tuple(str(t) for t in item.get("topics") or ()),
             )
             for item in data.get("items", [])
         ]

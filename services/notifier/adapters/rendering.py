@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.notifier.domain.emails import SendError, header_safe
-from shared.french import french_date
+from shared.edition import EditionSettings, SessionKind
+from shared.french import french_date, french_time
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -45,6 +46,52 @@ class Brand:
     logo_url: str
     address: str
     contact: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """The facts of the day every email states (header, body and footer)."""
+
+    name: str  # BRAND_EDITION_NAME, written to follow « aux » / « des »
+    date: str  # « jeudi 19 novembre 2026 »; empty before the scheduler has told the date
+    hours: str  # « de 10 h 00 à 18 h 00 »
+    first_start: str  # « 10 h 00 »: when the meetings begin
+    venue: str
+    contact: str
+    organiser: str
+    agenda_by: str  # « jeudi 12 novembre 2026 »: the agenda is sent by then; may be empty
+
+
+def day_facts(
+    edition: EditionSettings | None,
+    brand: Brand,
+    agenda_days_before: int,
+    first_meeting: dt.datetime | None = None,
+) -> Day:
+    """The day as the scheduler last published it; until then the brand's address, and the
+    date of the person's first meeting when there is one."""
+    if edition is None:
+        date = french_date(first_meeting, weekday=True) if first_meeting else ""
+        return Day(
+            brand.edition_name, date, "", "", brand.address, brand.contact, brand.organiser, ""
+        )
+    moments = [(w.start, w.end) for w in edition.windows] + [
+        (s.start, s.end) for s in edition.sessions if s.kind is not SessionKind.DAY
+    ]
+    start = min(m[0] for m in moments) if moments else None
+    end = max(m[1] for m in moments) if moments else None
+    windows = sorted(edition.windows, key=lambda w: w.start)
+    by = edition.date - dt.timedelta(days=agenda_days_before)
+    return Day(
+        name=brand.edition_name,
+        date=french_date(edition.date, weekday=True),
+        hours=f"de {french_time(start)} à {french_time(end)}" if start and end else "",
+        first_start=french_time(windows[0].start) if windows else "",
+        venue=edition.venue or brand.address,
+        contact=brand.contact,
+        organiser=brand.organiser,
+        agenda_by=french_date(by, weekday=True) if agenda_days_before > 0 else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -67,6 +114,8 @@ class Renderer:
         )
         self.env.filters["heure"] = self.hour
         self.env.filters["date_longue"] = self.long_date
+        # A code shown by its label (needs, sessions): `codes | map("label", labels)`.
+        self.env.filters["label"] = lambda code, labels: labels.get(code, code)
 
     def _local(self, value: str | dt.datetime) -> dt.datetime:
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -82,7 +131,7 @@ class Renderer:
         return french_date(self._local(value).date(), weekday=True)
 
     def render(self, template: str, context: dict[str, Any]) -> Rendered:
-        variables = {"brand": self.brand, **context}
+        variables = {"brand": self.brand, "hide_manage_link": False, **context}
         text_template = self.env.get_template(f"{template}.txt")
         subject = "".join(text_template.blocks["subject"](text_template.new_context(variables)))
         return Rendered(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.notifier.adapters.queue import Dispatcher
 from services.notifier.service_layer import intake
 from shared.events import (
+    EditionUpdated,
     Event,
     ParticipantCancelled,
     ParticipantErased,
@@ -61,6 +62,7 @@ def subscribe(kit: ServiceKit, dispatcher: Dispatcher | None, rules: intake.Inta
 
         kit.consumer.on(event_cls)(handler)
 
+    handle(EditionUpdated, intake.on_edition_updated)
     handle(ParticipantRegistered, intake.on_registered)
     handle(ParticipantUpdated, intake.on_updated)
     handle(ParticipantCancelled, intake.on_cancelled)

@@ -50,6 +50,7 @@ def make_sender(app: Notifier) -> Sender:
             ),
             timezone=s.timezone,
         ),
+        agenda_days_before=s.agenda_sent_days_before,
         registration=Registration(
             s.registration_internal_url,
             s.service_token.get_secret_value(),

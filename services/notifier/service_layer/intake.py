@@ -15,7 +15,7 @@ from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import email_log
-from services.notifier.adapters.db import appointments, participants, publications
+from services.notifier.adapters.db import appointments, editions, participants, publications
 from services.notifier.domain.emails import (
     AGENDA_TEMPLATES,
     EmailStatus,
@@ -23,7 +23,9 @@ from services.notifier.domain.emails import (
     change_due_at,
     reminder_due_at,
 )
+from shared.edition import EditionSettings
 from shared.events import (
+    EditionUpdated,
     ParticipantCancelled,
     ParticipantErased,
     ParticipantRegistered,
@@ -84,6 +86,16 @@ def _remember(
     return str(previous.status), str(event.status)
 
 
+def _what_was_received(event: ParticipantRegistered | ParticipantUpdated) -> dict[str, Any]:
+    """What the confirmation repeats back: categories only (codes), never free text."""
+    return {
+        "tags": list(event.tags),
+        "sessions": list(event.sessions),
+        "availability": str(event.availability),
+        "lunch": event.lunch,
+    }
+
+
 def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
     """Confirmation or waiting-list notice, for the newest status known.
 
@@ -109,6 +121,7 @@ def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
                 template=template,
                 participant_id=event.participant_id,
                 edition_id=event.edition_id,
+                context=_what_was_received(event),
             )
         ]
     )
@@ -129,6 +142,7 @@ def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
                 template=Template.PROMOTION,
                 participant_id=event.participant_id,
                 edition_id=event.edition_id,
+                context=_what_was_received(event),
             )
         ]
     )
@@ -175,6 +189,33 @@ def on_erased(session: Session, event: ParticipantErased) -> list[int]:
         )
     )
     return []
+
+
+# -- the programme ---------------------------------------------------------------------------
+
+
+def on_edition_updated(session: Session, event: EditionUpdated) -> list[int]:
+    """Keep the newest programme: the date, venue and sessions the emails state."""
+    settings = event.settings
+    row = session.execute(
+        select(editions.c.updated_at).where(editions.c.edition_id == settings.edition_id)
+    ).first()
+    values = {"settings": settings.model_dump_json(), "updated_at": event.occurred_at}
+    if row is None:
+        session.execute(editions.insert().values(edition_id=settings.edition_id, **values))
+    elif row.updated_at <= event.occurred_at:
+        session.execute(
+            update(editions).where(editions.c.edition_id == settings.edition_id).values(**values)
+        )
+    return []
+
+
+def edition_of(session: Session, edition_id: str) -> EditionSettings | None:
+    """The edition's programme as last published by the scheduler; None before the first."""
+    stored = session.execute(
+        select(editions.c.settings).where(editions.c.edition_id == edition_id)
+    ).scalar_one_or_none()
+    return None if stored is None else EditionSettings.model_validate_json(stored)
 
 
 # -- schedule -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -31,11 +31,12 @@ from services.notifier.adapters.db import emails
 from services.notifier.adapters.directory import (
     Agenda,
     Contact,
+    Meeting,
     Registration,
     Scheduler,
     Surveys,
 )
-from services.notifier.adapters.rendering import Renderer, build_message
+from services.notifier.adapters.rendering import Renderer, build_message, day_facts
 from services.notifier.adapters.smtp import SmtpConnection
 from services.notifier.domain.emails import (
     AGENDA_TEMPLATES,
@@ -47,6 +48,7 @@ from services.notifier.domain.emails import (
     retry_delay_s,
 )
 from services.notifier.metrics import EMAIL_SEND_SECONDS, EMAILS
+from services.notifier.service_layer.intake import edition_of
 from shared.bus.outbox import Outbox
 from shared.events import EmailFailed, EmailSent, RegistrationStatus, utc_now
 
@@ -82,6 +84,7 @@ class Sender:
     mail_from: str
     message_id_domain: str
     retry: RetryPolicy
+    agenda_days_before: int = 7
 
     def send(self, email_id: int) -> Outcome:
         with self.factory() as session:
@@ -113,7 +116,15 @@ class Sender:
             return self._skip(row, "participant inconnu ou effacé")
         if contact.status == RegistrationStatus.CANCELLED and template != Template.CANCELLATION:
             return self._skip(row, "inscription annulée")
-        context: dict[str, Any] = {"person": contact}
+        with self.factory() as session:
+            edition = edition_of(session, row.edition_id)
+        context: dict[str, Any] = {
+            "person": contact,
+            "day": day_facts(edition, self.renderer.brand, self.agenda_days_before),
+            "about": json.loads(row.context or "{}"),
+            "tag_labels": {t.code: t.label for t in edition.tags} if edition else {},
+            "session_titles": {x.session_id: x.title for x in edition.sessions} if edition else {},
+        }
         attachments: list[tuple[str, str, str]] = []
         if template in AGENDA_TEMPLATES:
             agenda = self.scheduler.agenda(row.participant_id)
@@ -122,7 +133,12 @@ class Sender:
                 agenda = Agenda(participant_id=row.participant_id, agenda_url="", ics="")
             if agenda is None or (not agenda.items and template != Template.AGENDA_CHANGE):
                 return self._skip(row, "aucun rendez-vous")
-            context["agenda"] = agenda
+            context["agenda"] = self._with_meetings(agenda)
+            if edition is None and agenda.items:
+                first = dt.datetime.fromisoformat(agenda.items[0].start)
+                context["day"] = day_facts(
+                    None, self.renderer.brand, self.agenda_days_before, first
+                )
             if agenda.ics:
                 attachments.append(("agenda.ics", "text/calendar", agenda.ics))
         if template in SURVEY_TEMPLATES:
@@ -139,6 +155,7 @@ class Sender:
                 "url": invitation.link,
                 "title": invitation.survey_title,
                 "closes_at": invitation.closes_at,
+                "kind": json.loads(row.context).get("kind", ""),
             }
         rendered = self.renderer.render(template, context)
         key = idempotency_key(row.cause_id, template, row.participant_id)
@@ -157,6 +174,27 @@ class Sender:
         self.smtp.deliver(message.data)
         self._mark_sent(row, template)
         return Outcome.SENT
+
+    def _with_meetings(self, agenda: Agenda) -> Agenda:
+        """Each meeting with the other person's name and organisation, asked of registration
+        now (never stored); a person erased since keeps only what the scheduler knew."""
+        meetings = []
+        for item in agenda.items:
+            if item.kind != "rendez-vous":
+                continue
+            other = self.registration.contact(item.counterpart_id) if item.counterpart_id else None
+            meetings.append(
+                Meeting(
+                    start=item.start,
+                    end=item.end,
+                    table=item.table,
+                    name=_full_name(other) if other else "",
+                    organisation=(other.organisation if other else "")
+                    or item.counterpart_organisation,
+                    topics=item.topics,
+                )
+            )
+        return replace(agenda, meetings=meetings)
 
     def _mark_sending(self, email_id: int) -> bool:
         now = utc_now()

@@ -9,18 +9,23 @@ from pydantic import BaseModel
 
 from services.scheduler.adapters.documents import agenda_ics
 from services.scheduler.entrypoints.web import SchedulerDep
-from services.scheduler.service_layer.agenda import agenda_for, agenda_url
+from services.scheduler.service_layer.agenda import agenda_for, agenda_url, meeting_topics
 from shared.web import ServiceCaller
 
 router = APIRouter(prefix="/internal", tags=["internal"])
 
 
 class AgendaItemOut(BaseModel):
+    kind: str  # rendez-vous, conference, repas
     start: dt.datetime
     end: dt.datetime
     title: str
     table: str
     counterpart_organisation: str
+    # The other person of a meeting (their name is registration's, fetched by the caller).
+    counterpart_id: str
+    # A meeting's subjects: the holder's needs this expert covers; a session's theme.
+    topics: list[str]
 
 
 class InternalAgenda(BaseModel):
@@ -36,6 +41,7 @@ def internal_agenda(
 ) -> InternalAgenda:
     with sched.kit.factory() as session:
         agenda = agenda_for(session, sched, participant_id)
+        topics = meeting_topics(session, agenda) if agenda is not None else {}
     if agenda is None:
         raise HTTPException(404, "Aucun agenda publié pour cette personne.")
     return InternalAgenda(
@@ -44,11 +50,16 @@ def internal_agenda(
         ics=agenda_ics(agenda, sched.clock()),
         items=[
             AgendaItemOut(
+                kind=i.kind,
                 start=i.start,
                 end=i.end,
                 title=i.title,
                 table=i.table,
                 counterpart_organisation=i.counterpart_organisation,
+                counterpart_id=i.counterpart_id,
+                topics=topics.get(i.counterpart_id, [])
+                if i.kind == "rendez-vous"
+                else ([i.detail] if i.detail else []),
             )
             for i in agenda.items
         ],

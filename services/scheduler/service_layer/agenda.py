@@ -146,3 +146,31 @@ def agenda_url(app: Scheduler, participant_id: str, edition_id: str) -> str:
     secret = app.settings.secret_key.get_secret_value()
     token = agenda_token(secret, participant_id, edition_id)
     return f"{app.settings.public_url.rstrip('/')}/agenda/{token}"
+
+
+def meeting_topics(session: Session, agenda: Agenda) -> dict[str, list[str]]:
+    """Per counterpart, what the meeting is about: the holder's needs (in their order) that
+    the expert covers, or all the holder's needs (a wished meeting covering none of them)."""
+    others = [i.counterpart_id for i in agenda.items if i.counterpart_id]
+    if not others:
+        return {}
+    ids = [*others, agenda.participant_id]
+    tags = dict(
+        session.execute(
+            select(participants.c.participant_id, participants.c.tags).where(
+                participants.c.participant_id.in_(ids)
+            )
+        ).all()
+    )
+    labels = {t.code: t.label for t in agenda.edition.tags}
+    topics: dict[str, list[str]] = {}
+    for other in others:
+        holder, expert = (
+            (agenda.participant_id, other)
+            if agenda.role is Role.HOLDER
+            else (other, agenda.participant_id)
+        )
+        needs = list(tags.get(holder) or [])
+        covered = [t for t in needs if t in set(tags.get(expert) or [])]
+        topics[other] = [labels.get(t, t) for t in (covered or needs)]
+    return topics

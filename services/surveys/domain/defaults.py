@@ -15,6 +15,8 @@ R, S, M, YN, N, T = (
 )
 
 RATING_HELP = "1 = pas du tout satisfait·e, 5 = très satisfait·e"
+INTEREST_HELP = "1 = pas du tout intéressé·e, 5 = très intéressé·e"
+USEFULNESS_HELP = "1 = pas utile, 5 = très utile"
 
 CONFERENCE: tuple[Question, ...] = (
     Question(
@@ -22,7 +24,7 @@ CONFERENCE: tuple[Question, ...] = (
         "Le thème de la conférence vous a-t-il intéressé·e ?",
         R,
         required=True,
-        help=RATING_HELP,
+        help=INTEREST_HELP,
     ),
     Question(
         "intervenants",
@@ -36,7 +38,7 @@ CONFERENCE: tuple[Question, ...] = (
         "Ce que vous avez entendu vous sera-t-il utile pour votre projet ?",
         R,
         required=True,
-        help=RATING_HELP,
+        help=USEFULNESS_HELP,
     ),
     Question("commentaires", "Une remarque, une suggestion de thème ?", T),
 )

@@ -172,10 +172,13 @@ def visible(questions: Sequence[Question], answers: Mapping[str, Any]) -> list[Q
 
 @dataclass(frozen=True)
 class Meeting:
-    """A meeting the respondent can rate: an id and a label without any name."""
+    """A meeting the respondent can rate: its id, its label, and who was on the other side
+    (an id; the label names them only on the form shown, never in what is stored)."""
 
     meeting_id: str
     label: str
+    counterpart_id: str = ""
+    when: str = ""  # « Votre rendez-vous de 10 h 00 »
 
 
 @dataclass

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.surveys.adapters.registration import Directory
 from services.surveys.bootstrap import bootstrap
 from services.surveys.domain.budget import euros
 from services.surveys.domain.questions import TYPE_LABELS, choices
@@ -54,6 +55,10 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         home=f"{kit.settings.public_urls()['registration']}/admin",
     )
     app.state.kit = kit
+    assert isinstance(kit.settings, SurveysSettings)
+    app.state.directory = Directory(
+        kit.settings.registration_internal_url, kit.settings.service_token.get_secret_value()
+    )
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(admin.api)

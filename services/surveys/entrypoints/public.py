@@ -110,6 +110,7 @@ def questionnaire(request: Request, token: str) -> HTMLResponse:
             return _problem(request, opened.access)
         assert opened.survey is not None
         meetings = uc.meetings_of(session, opened.survey.edition_id, opened.participant_id)
+    meetings = uc.named_meetings(meetings, getattr(request.app.state, "directory", None))
     values = form_values(opened.survey.questions, opened.answers or {})
     return _form(
         request,
@@ -136,6 +137,7 @@ async def answer(request: Request, token: str) -> HTMLResponse:
         with kit.factory() as session:
             opened = uc.resolve_token(session, token, now)
             meetings = uc.meetings_of(session, result.survey.edition_id, opened.participant_id)
+        meetings = uc.named_meetings(meetings, getattr(request.app.state, "directory", None))
         return _form(
             request, result.survey, request.url.path, form, result.validation.errors, meetings
         )

@@ -11,10 +11,9 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -30,6 +29,7 @@ from services.surveys.adapters.db import (
     responses,
     surveys,
 )
+from services.surveys.adapters.registration import Directory
 from services.surveys.domain.defaults import DEFAULT_QUESTIONS, default_title
 from services.surveys.domain.questions import (
     Meeting,
@@ -53,6 +53,7 @@ from shared.events import (
     SurveyOpened,
     utc_now,
 )
+from shared.french import french_time, local_time
 
 # Short codes of the venue link: no 0/O, 1/I/L, easy to type from a screen.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -520,7 +521,8 @@ def resolve_token(session: Session, token: str, now: dt.datetime) -> Opened:
 
 
 def meetings_of(session: Session, edition_id: str, participant_id: str | None) -> list[Meeting]:
-    """The respondent's meetings to rate, labelled by time and table (no names)."""
+    """The respondent's meetings to rate, labelled by time and table (no names: see
+    `named_meetings` for the form shown)."""
     if not participant_id:
         return []
     rows = session.execute(
@@ -532,14 +534,28 @@ def meetings_of(session: Session, edition_id: str, participant_id: str | None) -
         )
         .order_by(meetings.c.start)
     ).all()
-    zone = ZoneInfo(TIMEZONE)
-    return [
-        Meeting(
-            r.appointment_id,
-            f"Rendez-vous de {r.start.astimezone(zone):%H:%M}, table {r.table_label}",
-        )
-        for r in rows
-    ]
+    items = []
+    for r in rows:
+        when = f"Votre rendez-vous de {french_time(local_time(r.start, TIMEZONE).time())}"
+        other = r.expert_id if r.holder_id == participant_id else r.holder_id
+        items.append(Meeting(r.appointment_id, f"{when}, table {r.table_label}", other, when))
+    return items
+
+
+def named_meetings(items: Sequence[Meeting], directory: Directory | None) -> list[Meeting]:
+    """« Votre rendez-vous de 10 h 00 avec France Active Bourgogne (Marie Dupont) », asked of
+    registration when the form is shown; the time and table alone when it does not answer."""
+    named = []
+    for m in items:
+        person = directory.person(m.counterpart_id) if directory and m.counterpart_id else None
+        if person is None or not (person.organisation or person.name):
+            named.append(m)
+            continue
+        who = person.organisation or person.name
+        if person.organisation and person.name:
+            who = f"{person.organisation} ({person.name})"
+        named.append(replace(m, label=f"{m.when} avec {who}"))
+    return named
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,9 @@ def test_invitation_then_reminder_to_whom_has_not_answered(notifier, sender, smt
     [row] = rows(notifier)
     assert sender.send(row.id) is Outcome.SENT
     [message] = smtp.messages
-    assert message["Subject"] == "Votre avis sur les Rencontres du financement de l'ESS"
+    assert message["Subject"] == "Votre avis à chaud sur la journée"
     body = text(message)
-    assert "« Votre avis sur la journée »" in body
+    assert "Comment s'est passée la journée" in body
     assert "Répondre : https://q.example/q/tok1" in body
     assert "jusqu'au vendredi 6 décembre 2030" in body  # 23:00 UTC is the 6th in Paris
     assert "https://q.example/q/tok1" in message.get_body(preferencelist=("html",)).get_content()
@@ -48,7 +48,7 @@ def test_invitation_then_reminder_to_whom_has_not_answered(notifier, sender, smt
     reminder = rows(notifier, template="questionnaire-relance")[0]
     assert sender.send(reminder.id) is Outcome.SENT
     last = smtp.messages[-1]
-    assert last["Subject"].startswith("Rappel : votre avis")
+    assert last["Subject"].startswith("Rappel – votre avis")
     assert "https://q.example/q/tok2" in text(last)  # a fresh link at each email
 
 

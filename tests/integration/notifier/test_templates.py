@@ -45,7 +45,7 @@ def test_holder_confirmation(notifier, sender, smtp, directory):
     assert send_all(notifier, sender) == [Outcome.SENT]
     [message] = smtp.messages
     assert message["To"].addresses[0].addr_spec == directory.participants[pid]["email"]
-    assert "inscription" in message["Subject"] and "confirmée" in message["Subject"]
+    assert "Inscription confirmée" in message["Subject"]
     text = body(message)
     assert "Bonjour Camille Martin" in text
     assert "porteur de projet" in text
@@ -61,7 +61,7 @@ def test_expert_confirmation(notifier, sender, smtp, directory):
     deliver(notifier, registered(pid, role=Role.EXPERT))
     send_all(notifier, sender)
     [message] = smtp.messages
-    assert "Merci pour votre participation" in message["Subject"]
+    assert "Participation confirmée comme expert" in message["Subject"]
     assert "comme expert pour France Active Bourgogne" in body(message)
 
 
@@ -80,7 +80,7 @@ def test_waiting_list_then_promotion(notifier, sender, smtp, directory):
     deliver(notifier, promoted)
     send_all(notifier, sender)
     waiting, promotion = smtp.messages
-    assert "liste d'attente" in waiting["Subject"]
+    assert "Liste d'attente" in waiting["Subject"]
     assert "liste d'attente" in body(waiting)
     assert "Une place s'est libérée" in promotion["Subject"]
     assert "désormais confirmée" in body(promotion)
@@ -106,7 +106,7 @@ def test_cancellation_withdraws_what_is_waiting(notifier, sender, smtp, director
     send_all(notifier, sender)
     cancellation = [m for m in smtp.messages if "annulée" in m["Subject"]]
     assert len(cancellation) == 1
-    assert "annulation de votre inscription" in body(cancellation[0])
+    assert "est annulée" in body(cancellation[0])
 
 
 def test_agenda_with_ics_and_reminder(notifier, sender, smtp, directory):
@@ -116,7 +116,10 @@ def test_agenda_with_ics_and_reminder(notifier, sender, smtp, directory):
     deliver(notifier, published())
     send_all(notifier, sender)
     [message] = [m for m in smtp.messages if m["To"].addresses[0].addr_spec.startswith(holder[:8])]
-    assert message["Subject"] == "Votre agenda des Rencontres du financement de l'ESS"
+    assert (
+        message["Subject"]
+        == "Votre agenda du jeudi 21 novembre 2030 : Rencontres du financement de l'ESS"
+    )
     text = body(message)
     assert "10 h 00 – 10 h 30" in text
     assert "Fondation Crédit Coopératif" in text

@@ -135,7 +135,18 @@ def test_internal_agenda_api(harness, holder):
     rows = mine(harness, pid)
     meetings = [i for i in body["items"] if i["table"]]
     assert len(meetings) == len(rows)
-    assert set(meetings[0]) == {"start", "end", "title", "table", "counterpart_organisation"}
+    assert set(meetings[0]) == {
+        "kind",
+        "start",
+        "end",
+        "title",
+        "table",
+        "counterpart_organisation",
+        "counterpart_id",
+        "topics",
+    }
+    assert meetings[0]["kind"] == "rendez-vous"
+    assert meetings[0]["counterpart_id"] in {r.expert_id for r in rows}
     assert meetings[0]["counterpart_organisation"].startswith("Banque ")
     assert dt.datetime.fromisoformat(meetings[0]["start"]).utcoffset() == dt.timedelta(hours=1)
     # The agenda link works.

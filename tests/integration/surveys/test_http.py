@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -159,7 +161,7 @@ def test_each_meeting_is_rated_on_the_page(client, kit):
         .replace("http://testserver", "")
     )
     page = client.get(path)
-    assert "Rendez-vous de 10:00, table T01" in page.text  # 09:00 UTC is 10:00 in Dijon
+    assert "Votre rendez-vous de 10 h 00" in page.text  # 09:00 UTC is 10:00 in Dijon
     assert client.post(path, data={**DAY_FORM, f"rdv__{aid}": "3"}).status_code == 200
     assert published(kit, "SurveyAnswered")[-1]["scores"][f"rdv:{aid}"] == 3
 
@@ -380,3 +382,54 @@ def test_report_of_an_unknown_edition_is_a_french_404(admin):
         answer = admin.get(f"/admin/editions/99999/report{suffix}")
         assert answer.status_code == 404
         assert "Cette édition est inconnue" in answer.text
+
+
+def test_meetings_are_named_after_the_organisation_met(client, kit):
+    """The form names the other side, asked of registration's internal API when shown."""
+    from fastapi import FastAPI, Header, HTTPException
+
+    from services.surveys.adapters.registration import Directory
+    from tests.support.notifier import HttpServer
+
+    holder, invitation = invite_one(kit)
+    expert = register(kit, role=Role.EXPERT, legal_form="banque")
+    meeting(kit, holder, expert, 10)
+    registration = FastAPI()
+
+    @registration.get("/internal/participants/{pid}")
+    def participant(pid: str, authorization: str | None = Header(default=None)) -> dict:
+        if authorization != SERVICE["Authorization"]:
+            raise HTTPException(401)
+        if pid != str(expert):
+            raise HTTPException(404)
+        return {
+            "first_name": "Marie",
+            "last_name": "Dupont",
+            "organisation": "France Active Bourgogne",
+        }
+
+    server = HttpServer(registration)
+    server.start()
+    try:
+        client.app.state.directory = Directory(server.url, "dev-secret-change-me")
+        path = (
+            client.post(f"/internal/invitations/{invitation}/link", headers=SERVICE)
+            .json()["link"]
+            .replace("http://testserver", "")
+        )
+        page = client.get(path).text
+    finally:
+        server.stop()
+    assert "Votre rendez-vous de 10 h 00 avec France Active Bourgogne (Marie Dupont)" in page
+    if folder := os.environ.get("EMAILS_DIR"):  # to look at the form as the respondent does
+        Path(folder, "questionnaire-journee.html").write_text(page, encoding="utf-8")
+    assert "table T" not in page
+
+
+def test_conference_scales_fit_their_questions():
+    from services.surveys.domain.defaults import CONFERENCE
+
+    helps = {q.id: q.help for q in CONFERENCE}
+    assert helps["interet"] == "1 = pas du tout intéressé·e, 5 = très intéressé·e"
+    assert helps["utilite"] == "1 = pas utile, 5 = très utile"
+    assert "satisfait" in helps["intervenants"]
