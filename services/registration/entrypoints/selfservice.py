@@ -17,7 +17,7 @@ from services.registration.entrypoints.public import form_context, holder_needs
 from services.registration.entrypoints.web import kit_of
 from services.registration.service_layer import participants
 from services.registration.service_layer.editions import get_edition
-from shared.events import Role
+from shared.events import RegistrationStatus, Role
 from shared.web import flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/mon-inscription", include_in_schema=False)
@@ -111,6 +111,23 @@ async def cancel(request: Request, token: str) -> Response:
         f"/mon-inscription/{token}",
         ok="Votre inscription est annulée. Vous pouvez vous réinscrire tant que les "
         "inscriptions sont ouvertes.",
+    )
+
+
+@router.post("/{token}/reinscrire")
+async def come_back(request: Request, token: str) -> Response:
+    row = _row(request, token)
+    try:
+        fresh = participants.come_back(kit_of(request), row.participant_id)
+    except RegistrationError as exc:
+        return redirect(request, f"/mon-inscription/{token}", error=error_message(exc.code))
+    waiting = fresh.status == RegistrationStatus.WAITING_LIST.value
+    return redirect(
+        request,
+        f"/mon-inscription/{token}",
+        ok="Vous êtes sur liste d'attente : nous vous écrirons si une place se libère."
+        if waiting
+        else "Votre inscription est de nouveau confirmée.",
     )
 
 

@@ -131,7 +131,10 @@ def test_correcting_after_cancelling_does_not_register_again(client, kit):
     client.post(link, data={**holder_form(commune="Beaune"), "csrf_token": token})
     [row] = participant_rows(kit)
     assert (row.status, row.commune) == ("annule", "Beaune")
-    # Registering again through the public form does bring the person back.
+    # The public form does not bring the person back (anyone can fill it); « Me réinscrire »
+    # on the personal page does.
     submit(client, "porteur", holder_form(commune="Beaune"))
+    assert participant_rows(kit)[0].status == "annule"
+    client.post(f"{link}/reinscrire", data={"csrf_token": token})
     assert participant_rows(kit)[0].status == "inscrit"
     assert outbox_events(kit)[-1]["status"] == "inscrit"
