@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import redis
 from fastapi import FastAPI
 
 from services.surveys.bootstrap import bootstrap
@@ -17,6 +18,7 @@ from services.surveys.entrypoints import admin, public
 from services.surveys.entrypoints.web import TEMPLATES
 from services.surveys.service_layer.surveys import run_due
 from services.surveys.settings import SurveysSettings
+from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 from shared.web import Pages
 from shared.web import create_app as create_base_app
@@ -54,6 +56,12 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         home=f"{kit.settings.public_urls()['registration']}/admin",
     )
     app.state.kit = kit
+    app.state.limiter = RateLimiter(
+        redis.Redis.from_url(kit.settings.redis_url),
+        kit.settings.bus_prefix,
+        kit.settings.secret_key.get_secret_value(),
+        namespace="surveys",
+    )
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(admin.api)
