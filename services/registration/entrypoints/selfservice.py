@@ -3,12 +3,13 @@ erase. Only the hash of the link's token is stored."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from services.registration.adapters import personal_data
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import STATUSES
 from services.registration.entrypoints.admin import profile_values
@@ -89,9 +90,11 @@ async def correct(request: Request, token: str) -> Response:
 
 
 @router.get("/{token}/donnees.json")
-def download(request: Request, token: str) -> Response:
-    row = _row(request, token)
-    body = json.dumps(participants.export_data(row), ensure_ascii=False, indent=2)
+async def download(request: Request, token: str) -> Response:
+    row = await run_in_threadpool(_row, request, token)
+    body = await personal_data.of_participant(
+        kit_of(request).settings, participants.export_data(row)
+    )
     return Response(
         body,
         media_type="application/json; charset=utf-8",
