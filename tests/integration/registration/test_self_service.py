@@ -138,3 +138,21 @@ def test_correcting_after_cancelling_does_not_register_again(client, kit):
     client.post(f"{link}/reinscrire", data={"csrf_token": token})
     assert participant_rows(kit)[0].status == "inscrit"
     assert outbox_events(kit)[-1]["status"] == "inscrit"
+
+
+def test_the_team_erases_a_person_on_request(client, kit, database_url, monkeypatch):
+    from rencontres.cli import main
+
+    submit(client, "porteur", holder_form())
+    [row] = participant_rows(kit)
+    monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
+    command = ["registration", "erase", "--participant", row.participant_id]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    [erased] = participant_rows(kit)
+    assert erased.email is None and erased.erased_at is not None
+    assert outbox_events(kit)[-1]["event_type"] == "ParticipantErased"
+    # Again, or an id that is not one: a French message, nothing changes.
+    again = CliRunner().invoke(main, command)
+    assert again.exit_code != 0 and "déjà effacée" in again.output
+    assert CliRunner().invoke(main, [*command[:-1], "pas-un-id"]).exit_code != 0
