@@ -52,9 +52,13 @@ def test_see_correct_and_download(client, kit):
 
     data = client.get(f"{link}/donnees.json")
     assert data.headers["content-disposition"] == 'attachment; filename="mes-donnees.json"'
-    body = json.loads(data.content)
+    document = json.loads(data.content)
+    body = document["registration"]
     assert body["email"] == "camille.durand@asso-exemple.fr" and body["phone"] == "06 12 34 56 78"
     assert "token_hash" not in body and "token_nonce" not in body
+    # No other service runs here: each part says so, the registration is still given.
+    for service in ("scheduler", "notifier", "surveys"):
+        assert document[service]["erreur"].startswith("service injoignable"), document[service]
     assert client.get("/mon-inscription/pas-un-jeton").status_code == 404
 
 
