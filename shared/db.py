@@ -267,3 +267,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+def plain_row(row: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A row as JSON-ready values (dates in ISO 8601): for a person's copy of their data."""
+    data: dict[str, Any] = {}
+    for name, value in row._mapping.items():
+        if name in skip:
+            continue
+        data[name] = value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else value
+    return data

@@ -25,6 +25,11 @@ class SurveysSettings(BaseServiceSettings):
         default="http://127.0.0.1:8001", validation_alias="REGISTRATION_INTERNAL_URL"
     )
     due_interval_s: float = Field(default=60.0, validation_alias="SURVEYS_DUE_INTERVAL_S")
+    # Answers accepted per hour from one client address on the venue link (one per device
+    # anyway, by a signed cookie); the venue's Wi-Fi may put many phones behind one address.
+    venue_answers_per_hour: int = Field(
+        default=30, ge=1, validation_alias="SURVEYS_VENUE_ANSWERS_PER_HOUR"
+    )
 
     @property
     def public_url(self) -> str:

@@ -75,3 +75,11 @@ class ParticipantCheckedIn(_ParticipantEvent):
 
 class ParticipantErased(_ParticipantEvent):
     """Forget every contact detail of this participant; anonymous counts may stay."""
+
+
+class ParticipantLinkRequested(_ParticipantEvent):
+    """Someone sent a public form with this participant's address again: email them their link.
+
+    The registration is left as it was (a form anyone can fill must not overwrite it); the
+    person gets their personal link to review or change it.
+    """

@@ -44,10 +44,12 @@ def test_personal_data_appears_in_no_log_metric_or_stream(stack: Stack):
         assert page.status_code == 200
         assert "Quillardet" in page.text  # the flow did reach the person's own page
         assert client.get(f"/mon-inscription/{token}/donnees.json").status_code == 200
-    # Once more through the form: the same email updates the registration, a new event.
+    # Once more through the form: a known email asks for the personal link, a new event.
     before = len(stack.stream_entries())
     register_holder(stack, {**PERSON, "rdv_max": "3"})
-    wait_until(lambda: len(stack.stream_entries()) > before, timeout=30, what="the update event")
+    wait_until(
+        lambda: len(stack.stream_entries()) > before, timeout=30, what="the link-requested event"
+    )
 
     secrets = {
         "email": forms_of(PERSON["email"]) | {PERSON["email"].split("@")[0]},

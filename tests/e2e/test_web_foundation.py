@@ -5,6 +5,8 @@ no GET that writes, and a session that ends everywhere at once."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -257,3 +259,42 @@ def test_logout_and_a_password_change_end_the_session_on_every_service(played: S
     assert opens(cookie) == dict.fromkeys(START, False)
     played.admin_password = new_password
     assert opens(_login(played).cookies[ADMIN_COOKIE]) == dict.fromkeys(START, True)
+
+
+def test_a_persons_data_gathers_every_service(played: Scenario):
+    """« Mes données »: the personal page's and the back-office's download hold what each of
+    the four services keeps about the person, read from their internal APIs."""
+    api = played.api["registration"]
+    complete = []
+    for email in played.holders:
+        if email in played.cancelled:
+            continue
+        pid = played.participant_id(email)
+        answer = api.get(f"/admin/participants/{pid}/donnees.json")
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-disposition"].startswith("attachment;")
+        data = answer.json()
+        assert data["registration"]["email"] == email
+        assert "token_hash" not in data["registration"]
+        assert set(data) >= {"registration", "scheduler", "notifier", "surveys"}
+        assert all("erreur" not in data[s] for s in ("scheduler", "notifier", "surveys"))
+        meetings, sent = data["scheduler"]["meetings"], data["notifier"]["emails"]
+        answers = data["surveys"]["answers"]
+        assert all(pid in (m["holder_id"], m["expert_id"]) for m in meetings)
+        assert all(e["participant_id"] == pid for e in sent)
+        if meetings and answers and any(e["status"] == "sent" for e in sent):
+            complete.append((email, data))
+    assert complete, "no holder with a meeting, an email and an answer"
+    email, data = complete[0]
+    assert {e["template"] for e in data["notifier"]["emails"]} >= {"inscription-porteur", "agenda"}
+    assert data["surveys"]["answers"][0]["answers"]
+    assert "token" not in json.dumps(data["surveys"]["invitations"])
+    # The same document from the person's own link, found in their confirmation email.
+    [confirmation] = [m for m in played.sink.messages if email in m.to and "confirm" in m.subject]
+    token = re.search(r"/mon-inscription/([A-Za-z0-9_\-]+)", confirmation.text).group(1)
+    own = httpx.get(f"{played.stack.urls['registration']}/mon-inscription/{token}/donnees.json")
+    assert own.status_code == 200
+    mine = own.json()
+    assert mine["scheduler"]["meetings"] == data["scheduler"]["meetings"]
+    assert mine["surveys"]["answers"] == data["surveys"]["answers"]
+    assert len(mine["notifier"]["emails"]) >= len(data["notifier"]["emails"])

@@ -15,6 +15,7 @@ from shared.events import (
     ParticipantCancelled,
     ParticipantCheckedIn,
     ParticipantErased,
+    ParticipantLinkRequested,
     ParticipantRegistered,
     ParticipantUpdated,
     RegistrationStatus,
@@ -70,6 +71,7 @@ def sample_events() -> list[Event]:
             edition_id=EDITION, participant_id=HOLDER, role=Role.HOLDER, legal_form="SCOP"
         ),
         ParticipantErased(edition_id=EDITION, participant_id=HOLDER, role=Role.EXPERT),
+        ParticipantLinkRequested(edition_id=EDITION, participant_id=HOLDER, role=Role.HOLDER),
         EditionUpdated(edition_id=EDITION, settings=default_edition(dt.date(2026, 11, 19))),
         SlotAssigned(**SLOT),
         SlotReleased(**SLOT, reason=ReleaseReason.NO_SHOW),

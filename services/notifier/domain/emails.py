@@ -17,6 +17,7 @@ class Template(StrEnum):
     REGISTRATION_EXPERT = "inscription-expert"
     WAITING_LIST = "liste-attente"
     PROMOTION = "promotion"
+    ALREADY_REGISTERED = "deja-inscrit"
     CANCELLATION = "annulation"
     AGENDA = "agenda"
     AGENDA_CHANGE = "changement"

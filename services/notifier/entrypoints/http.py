@@ -16,13 +16,13 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from services.notifier.adapters.db import emails
+from services.notifier.adapters.db import emails, participants
 from services.notifier.adapters.email_log import counts_by_status
 from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.service_layer import resend as resend_use_case
 from services.notifier.service_layer.dispatch import measure_queue
-from shared.db import transaction
+from shared.db import plain_row, transaction
 from shared.web import CurrentAdmin, Pages, ServiceCaller, redirect, render
 from shared.web import create_app as create_base_app
 
@@ -97,6 +97,24 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
         return redirect(
             request, f"/admin/emails?participant_id={participant}", ok="Email remis en envoi."
         )
+
+    @app.get("/internal/participants/{participant_id}/data")
+    def participant_data(participant_id: str, _caller: ServiceCaller) -> dict[str, Any]:
+        """Everything the notifier holds about one person (right of access): the log of the
+        emails sent or due to them (no address nor name is stored here) and its read model."""
+        with kit.factory() as session:
+            sent = session.execute(
+                select(emails)
+                .where(emails.c.participant_id == participant_id)
+                .order_by(emails.c.id)
+            ).all()
+            person = session.execute(
+                select(participants).where(participants.c.participant_id == participant_id)
+            ).first()
+        return {
+            "participant": plain_row(person) if person is not None else None,
+            "emails": [plain_row(e, skip=("claimed_at",)) for e in sent],
+        }
 
     @app.get("/internal/editions/{edition_id}/emails")
     def email_counts(edition_id: str, _caller: ServiceCaller) -> dict[str, Any]:

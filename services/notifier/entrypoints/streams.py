@@ -20,6 +20,7 @@ from shared.events import (
     Event,
     ParticipantCancelled,
     ParticipantErased,
+    ParticipantLinkRequested,
     ParticipantRegistered,
     ParticipantUpdated,
     SchedulePublished,
@@ -67,6 +68,7 @@ def subscribe(kit: ServiceKit, dispatcher: Dispatcher | None, rules: intake.Inta
     handle(ParticipantUpdated, intake.on_updated)
     handle(ParticipantCancelled, intake.on_cancelled)
     handle(ParticipantErased, intake.on_erased)
+    handle(ParticipantLinkRequested, intake.on_link_requested)
     handle(SchedulePublished, intake.on_published, rules)
     handle(SlotAssigned, intake.on_slot_changed, rules)
     handle(SlotReleased, intake.on_slot_changed, rules)

@@ -28,6 +28,7 @@ from shared.events import (
     EditionUpdated,
     ParticipantCancelled,
     ParticipantErased,
+    ParticipantLinkRequested,
     ParticipantRegistered,
     ParticipantUpdated,
     RegistrationStatus,
@@ -167,6 +168,21 @@ def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
                 session,
                 cause_id=event.event_id,
                 template=Template.CANCELLATION,
+                participant_id=event.participant_id,
+                edition_id=event.edition_id,
+            )
+        ]
+    )
+
+
+def on_link_requested(session: Session, event: ParticipantLinkRequested) -> list[int]:
+    """Someone sent the form again with a registered address: the person gets their link."""
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=Template.ALREADY_REGISTERED,
                 participant_id=event.participant_id,
                 edition_id=event.edition_id,
             )

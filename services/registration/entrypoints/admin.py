@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.registration.adapters import personal_data
 from services.registration.adapters.day_status import read_remote
 from services.registration.adapters.exports import export_rows, to_csv, to_xlsx
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
@@ -324,6 +325,21 @@ async def participant_edit(request: Request, participant_id: str, _admin: Curren
         return _edit_page(request, row, values, {"email": error_message(exc.code)}, 422)
     return redirect(
         request, f"/admin/participants?edition={row.edition_id}", ok="Modifications enregistrées."
+    )
+
+
+@router.get("/participants/{participant_id}/donnees.json")
+async def participant_data(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
+    """The person's copy of their data, for a request received by post or email."""
+    row = await run_in_threadpool(_row, request, participant_id)
+    body = await personal_data.of_participant(
+        kit_of(request).settings, participants.export_data(row)
+    )
+    name = f"donnees-participant-{row.participant_id[:8]}.json"
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

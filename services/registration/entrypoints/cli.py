@@ -68,6 +68,20 @@ def purge(older_than_days: int) -> None:
     click.echo(f"{count} personne(s) effacée(s)")
 
 
+@cli.command(help="Efface les données d'une personne à sa demande (reçue par courrier, email...).")
+@click.option("--participant", "participant_id", required=True, help="Son identifiant (fiche).")
+def erase(participant_id: str) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.domain.model import RegistrationError
+    from services.registration.service_layer.participants import erase as erase_participant
+
+    try:
+        erase_participant(bootstrap(), participant_id, "demande reçue par l'équipe")
+    except RegistrationError as exc:
+        raise click.ClickException("personne inconnue ou déjà effacée") from exc
+    click.echo("données effacées ; les autres services les oublient à la réception de l'événement")
+
+
 @cli.command(name="import", help="Importe un fichier de participants (CSV ou .xlsx).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--edition", "edition_id", help="Par défaut, l'édition de cette année.")

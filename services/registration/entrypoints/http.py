@@ -5,11 +5,11 @@ from __future__ import annotations
 import redis
 from fastapi import FastAPI
 
-from services.registration.adapters.ratelimit import RateLimiter
 from services.registration.bootstrap import bootstrap
 from services.registration.entrypoints import admin, checkin, internal, public, selfservice
 from services.registration.entrypoints.web import TEMPLATES
 from shared.edition import default_edition
+from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 from shared.web import Pages
 from shared.web import create_app as create_base_app

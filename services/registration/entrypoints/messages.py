@@ -34,6 +34,7 @@ ERRORS = {
     ),
     "email_taken": "Cette adresse est déjà utilisée par une autre inscription.",
     "cannot_annule": "Cette inscription est déjà annulée.",
+    "not_cancelled": "Cette inscription n'est pas annulée.",
     "cannot_inscrit": "Seule une personne en liste d'attente peut être inscrite ainsi.",
     "csrf": (
         "Le formulaire a expiré ou a été ouvert dans un autre onglet. "

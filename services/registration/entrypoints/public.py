@@ -168,18 +168,17 @@ def _submit(
         return render(
             request,
             "confirmation.html",
-            {"edition": edition, "waiting": False, "created": True},
+            {"edition": edition, "waiting": False},
         )
     if state != "open":
         return _closed_page(request, edition, state)
     if profile is None:
         return render(request, "form.html", form_context(edition, role, values, errors), 422)
     try:
-        result = participants.register(kit_of(request), edition.edition_id, profile)
+        result = participants.register(
+            kit_of(request), edition.edition_id, profile, keep_existing=True
+        )
     except RegistrationError as exc:
-        if exc.code == "role_conflict":
-            errors = {"email": error_message(exc.code)}
-            return render(request, "form.html", form_context(edition, role, values, errors), 422)
         if exc.code.startswith("registration_"):
             return _closed_page(request, edition, exc.code.removeprefix("registration_"))
         raise
@@ -188,8 +187,8 @@ def _submit(
         "confirmation.html",
         {
             "edition": edition,
+            # A known address gets the page a new one would: the form tells nothing.
             "waiting": result.status is RegistrationStatus.WAITING_LIST,
-            "created": result.created,
         },
     )
 

@@ -3,12 +3,13 @@ erase. Only the hash of the link's token is stored."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from services.registration.adapters import personal_data
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import STATUSES
 from services.registration.entrypoints.admin import profile_values
@@ -17,7 +18,7 @@ from services.registration.entrypoints.public import form_context, holder_needs
 from services.registration.entrypoints.web import kit_of
 from services.registration.service_layer import participants
 from services.registration.service_layer.editions import get_edition
-from shared.events import Role
+from shared.events import RegistrationStatus, Role
 from shared.web import attachment, flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/mon-inscription", include_in_schema=False)
@@ -89,9 +90,11 @@ async def correct(request: Request, token: str) -> Response:
 
 
 @router.get("/{token}/donnees.json")
-def download(request: Request, token: str) -> Response:
-    row = _row(request, token)
-    body = json.dumps(participants.export_data(row), ensure_ascii=False, indent=2)
+async def download(request: Request, token: str) -> Response:
+    row = await run_in_threadpool(_row, request, token)
+    body = await personal_data.of_participant(
+        kit_of(request).settings, participants.export_data(row)
+    )
     return Response(
         body,
         media_type="application/json; charset=utf-8",
@@ -111,6 +114,23 @@ async def cancel(request: Request, token: str) -> Response:
         f"/mon-inscription/{token}",
         ok="Votre inscription est annulée. Vous pouvez vous réinscrire tant que les "
         "inscriptions sont ouvertes.",
+    )
+
+
+@router.post("/{token}/reinscrire")
+async def come_back(request: Request, token: str) -> Response:
+    row = _row(request, token)
+    try:
+        fresh = participants.come_back(kit_of(request), row.participant_id)
+    except RegistrationError as exc:
+        return redirect(request, f"/mon-inscription/{token}", error=error_message(exc.code))
+    waiting = fresh.status == RegistrationStatus.WAITING_LIST.value
+    return redirect(
+        request,
+        f"/mon-inscription/{token}",
+        ok="Vous êtes sur liste d'attente : nous vous écrirons si une place se libère."
+        if waiting
+        else "Votre inscription est de nouveau confirmée.",
     )
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fastapi import Request
 
-from services.registration.adapters.ratelimit import RateLimiter
 from services.registration.settings import RegistrationSettings
+from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 
 TEMPLATES = Path(__file__).parent / "templates"

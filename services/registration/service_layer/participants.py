@@ -34,6 +34,7 @@ from shared.events import (
     ParticipantCancelled,
     ParticipantCheckedIn,
     ParticipantErased,
+    ParticipantLinkRequested,
     ParticipantRegistered,
     ParticipantUpdated,
     RegistrationStatus,
@@ -259,13 +260,17 @@ def register(
     now: dt.datetime | None = None,
     check_dates: bool = True,
     check_capacity: bool = True,
+    keep_existing: bool = False,
 ) -> Registration:
     """Register, or update the registration with the same email: never a duplicate.
 
     The welcome desk registers late walk-ins without dates or capacity: they are here.
+    With `keep_existing` (the public forms, which anyone can fill with anyone's address), a
+    known address changes nothing: `ParticipantLinkRequested` asks the notifier to send the
+    person their personal link, and the result looks like a new registration's.
     """
     now = now or utc_now()
-    args = (kit, edition_id, profile, source, now, check_dates, check_capacity)
+    args = (kit, edition_id, profile, source, now, check_dates, check_capacity, keep_existing)
     try:
         registration = _register(*args)
     except IntegrityError:
@@ -284,12 +289,15 @@ def _register(
     now: dt.datetime,
     check_dates: bool,
     check_capacity: bool,
+    keep_existing: bool,
 ) -> Registration:
     with transaction(kit.factory) as session:
         edition = get_edition(session, edition_id, lock=True)
         if check_dates and registration_state(edition, now) != "open":
             raise RegistrationError(f"registration_{registration_state(edition, now)}")
         existing = session.execute(_BY_EMAIL, {"eid": edition_id, "email": profile.email}).first()
+        if existing is not None and keep_existing:
+            return _link_requested(kit, session, edition, existing, profile.role)
         values = _profile_values(profile, existing, now)
         if existing is not None:
             if existing.role != profile.role.value:
@@ -327,6 +335,28 @@ def _register(
         )
         _refresh_referrers(kit, session, row, now)
         return Registration(uuid.UUID(participant_id), status, True, True, token)
+
+
+def _link_requested(
+    kit: ServiceKit, session: Session, edition: EditionSettings, existing: Row[Any], role: Role
+) -> Registration:
+    """A public form sent again with a known address: nothing changes, the person is told.
+
+    The answer is the one a new registration would get now (same page, same waiting-list
+    notice), so the form never tells whether the address was known.
+    """
+    kit.outbox.add(
+        session,
+        ParticipantLinkRequested(
+            edition_id=existing.edition_id,
+            participant_id=uuid.UUID(existing.participant_id),
+            role=Role(existing.role),
+        ),
+    )
+    would_be = status_for_new(role, _registered_count(session, edition.edition_id, role), edition)
+    return Registration(
+        uuid.UUID(existing.participant_id), would_be, False, False, token_for(kit, existing)
+    )
 
 
 def _update_existing(
@@ -429,6 +459,23 @@ def cancel(kit: ServiceKit, participant_id: str) -> Row[Any]:
         RegistrationStatus.CANCELLED,
         {RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING_LIST.value},
     )
+
+
+def come_back(kit: ServiceKit, participant_id: str) -> Row[Any]:
+    """A cancelled participant registers again from their own page: a place if one is free."""
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        existing = _require(session, participant_id)
+        if existing.status != RegistrationStatus.CANCELLED.value:
+            raise RegistrationError("not_cancelled")
+        edition = get_edition(session, existing.edition_id, lock=True)
+        if registration_state(edition, now) != "open":
+            raise RegistrationError(f"registration_{registration_state(edition, now)}")
+        same = {c: getattr(existing, c) for c in _PROFILE_COLUMNS}
+        _update_existing(kit, session, edition, existing, same, now, reactivate=True)
+        fresh = get(session, participant_id)
+        assert fresh is not None
+        return fresh
 
 
 def promote(kit: ServiceKit, participant_id: str) -> Row[Any]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
+from sqlalchemy import or_, select
 
+from services.scheduler.adapters.db import appointments, participants, schedule_versions
 from services.scheduler.adapters.documents import agenda_ics
 from services.scheduler.entrypoints.web import SchedulerDep
 from services.scheduler.service_layer.agenda import agenda_for, agenda_url, meeting_topics
+from shared.db import plain_row
 from shared.web import ServiceCaller
 
 router = APIRouter(prefix="/internal", tags=["internal"])
@@ -64,3 +68,32 @@ def internal_agenda(
             for i in agenda.items
         ],
     )
+
+
+@router.get("/participants/{participant_id}/data")
+def participant_data(
+    participant_id: str, sched: SchedulerDep, _caller: ServiceCaller
+) -> dict[str, Any]:
+    """Everything the scheduler holds about one person (right of access): its read model of
+    the registration and the person's meetings in every published version of the schedule."""
+    with sched.kit.factory() as session:
+        person = session.execute(
+            select(participants).where(participants.c.participant_id == participant_id)
+        ).first()
+        meetings = session.execute(
+            select(appointments, schedule_versions.c.number.label("schedule_version"))
+            .join(schedule_versions, schedule_versions.c.id == appointments.c.version_id)
+            .where(
+                schedule_versions.c.status.in_(["published", "replaced"]),
+                schedule_versions.c.published_at.is_not(None),
+                or_(
+                    appointments.c.holder_id == participant_id,
+                    appointments.c.expert_id == participant_id,
+                ),
+            )
+            .order_by(schedule_versions.c.number, appointments.c.start)
+        ).all()
+    return {
+        "participant": plain_row(person) if person is not None else None,
+        "meetings": [plain_row(m, skip=("id", "version_id")) for m in meetings],
+    }

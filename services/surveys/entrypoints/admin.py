@@ -8,8 +8,10 @@ from typing import Any
 import segno
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.surveys.adapters.db import invitations, participants, responses, surveys
 from services.surveys.adapters.report_pdf import report_pdf
 from services.surveys.adapters.report_xlsx import comparison_xlsx, report_xlsx
 from services.surveys.domain.aggregate import rate, results
@@ -30,7 +32,7 @@ from services.surveys.entrypoints.public import venue_url
 from services.surveys.entrypoints.web import kit_of
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
-from shared.db import transaction
+from shared.db import plain_row, transaction
 from shared.events import SurveyKind, utc_now
 from shared.web import (
     CurrentAdmin,
@@ -457,3 +459,32 @@ def surveys_json(request: Request, edition_id: str, _caller: ServiceCaller) -> d
                 }
             )
     return {"edition_id": edition_id, "surveys": rows}
+
+
+@api.get("/participants/{participant_id}/data")
+def participant_data(
+    request: Request, participant_id: str, _caller: ServiceCaller
+) -> dict[str, Any]:
+    """Everything the surveys service holds about one person (right of access): its read
+    model, the invitations (never a token) and the answers given by personal link."""
+    with kit_of(request).factory() as session:
+        person = session.execute(
+            select(participants).where(participants.c.participant_id == participant_id)
+        ).first()
+        invited = session.execute(
+            select(invitations, surveys.c.title.label("survey_title"))
+            .join(surveys, surveys.c.survey_id == invitations.c.survey_id)
+            .where(invitations.c.participant_id == participant_id)
+            .order_by(invitations.c.created_at)
+        ).all()
+        answered = session.execute(
+            select(responses, surveys.c.title.label("survey_title"))
+            .join(surveys, surveys.c.survey_id == responses.c.survey_id)
+            .where(responses.c.participant_id == participant_id)
+            .order_by(responses.c.created_at)
+        ).all()
+    return {
+        "participant": plain_row(person) if person is not None else None,
+        "invitations": [plain_row(i) for i in invited],
+        "answers": [plain_row(r, skip=("submission_id",)) for r in answered],
+    }

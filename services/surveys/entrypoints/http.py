@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import redis
 from fastapi import FastAPI
 
 from services.surveys.adapters.registration import Directory
@@ -18,6 +19,7 @@ from services.surveys.entrypoints import admin, public
 from services.surveys.entrypoints.web import TEMPLATES
 from services.surveys.service_layer.surveys import run_due
 from services.surveys.settings import SurveysSettings
+from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 from shared.web import Pages
 from shared.web import create_app as create_base_app
@@ -58,6 +60,12 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
     assert isinstance(kit.settings, SurveysSettings)
     app.state.directory = Directory(
         kit.settings.registration_internal_url, kit.settings.service_token.get_secret_value()
+    )
+    app.state.limiter = RateLimiter(
+        redis.Redis.from_url(kit.settings.redis_url),
+        kit.settings.bus_prefix,
+        kit.settings.secret_key.get_secret_value(),
+        namespace="surveys",
     )
     app.include_router(public.router)
     app.include_router(admin.router)

@@ -11,6 +11,7 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from services.surveys.domain.questions import form_values
@@ -19,6 +20,7 @@ from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import utc_now
 from shared.french import french_datetime
+from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 from shared.web import ServiceCaller, form_lists, render
 
@@ -158,6 +160,8 @@ def venue(request: Request, code: str) -> HTMLResponse:
         return _problem(request, uc.Access.UNKNOWN)
     if not survey.accepts_answers(now):
         return _problem(request, uc.Access.CLOSED)
+    if _answered_from_here(request, code) is not None:
+        return _already_answered(request)
     # One id per form shown: sending the same form twice updates one response.
     return _form(
         request,
@@ -175,6 +179,29 @@ async def venue_answer(request: Request, code: str) -> HTMLResponse:
     kit, now = _kit(request), _now(request)
     form = await form_lists(request)
     submission_id = (form.pop("submission_id", [""]) or [""])[0]
+    code = code.strip().upper()
+    # One answer per device: the form this device already sent may be sent again (it updates
+    # the same response), another one is refused.
+    answered = _answered_from_here(request, code)
+    if answered is not None and answered != submission_id:
+        return _already_answered(request)
+    settings = _kit(request).settings
+    limiter: RateLimiter = request.app.state.limiter
+    allowed = await asyncio.to_thread(
+        limiter.hit,
+        "venue-ip",
+        request.client.host if request.client else "inconnu",
+        settings.venue_answers_per_hour,  # type: ignore[attr-defined]
+        3600,
+    )
+    if not allowed:
+        return message(
+            request,
+            "Trop de réponses",
+            "Beaucoup de réponses sont déjà venues de cette connexion dans l'heure.",
+            "Réessayez un peu plus tard, ou répondez depuis le lien reçu par email.",
+            status_code=429,
+        )
     result = await asyncio.to_thread(
         uc.submit_anonymous, kit.factory, code, submission_id, form, now
     )
@@ -191,7 +218,48 @@ async def venue_answer(request: Request, code: str) -> HTMLResponse:
             [],
             submission_id=submission_id,
         )
-    return _thanks(request, result.survey, None)
+    response = _thanks(request, result.survey, None)
+    response.set_cookie(
+        _VENUE_COOKIE + code,
+        _venue_signer(request).dumps([code, submission_id]),
+        max_age=_VENUE_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        path="/j/",
+    )
+    return response
+
+
+_VENUE_COOKIE = "rencontres_venue_"
+_VENUE_COOKIE_DAYS = 90
+
+
+def _venue_signer(request: Request) -> URLSafeSerializer:
+    secret = _kit(request).settings.secret_key.get_secret_value()
+    return URLSafeSerializer(secret, salt="rencontres-venue-answer")
+
+
+def _answered_from_here(request: Request, code: str) -> str | None:
+    """The submission id this device sent for this venue link, if its signed cookie says so."""
+    code = code.strip().upper()
+    cookie = request.cookies.get(_VENUE_COOKIE + code)
+    if not cookie:
+        return None
+    try:
+        signed_code, submission_id = _venue_signer(request).loads(cookie)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return str(submission_id) if signed_code == code else None
+
+
+def _already_answered(request: Request) -> HTMLResponse:
+    return message(
+        request,
+        "Déjà répondu",
+        "Vous avez déjà répondu depuis cet appareil, merci !",
+        "Votre réponse est bien enregistrée.",
+    )
 
 
 def venue_url(kit: ServiceKit, code: str) -> str:

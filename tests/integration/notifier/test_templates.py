@@ -14,6 +14,7 @@ from services.notifier.service_layer.sending import Outcome
 from shared.events import (
     ParticipantCancelled,
     ParticipantErased,
+    ParticipantLinkRequested,
     ParticipantUpdated,
     RegistrationStatus,
     Role,
@@ -260,3 +261,24 @@ def test_an_unexpected_error_is_retried_not_lost(notifier, sender, smtp, directo
     [row] = rows(notifier)
     assert row.status == "pending" and row.attempts == 1
     assert row.reason == "erreur interne : RuntimeError" and row.claimed_at is None
+
+
+def test_already_registered_gets_their_personal_link(notifier, sender, smtp, directory):
+    pid = directory.person(first_name="Camille", last_name="Martin")
+    link = directory.participants[pid]["self_service_url"]
+    deliver(
+        notifier,
+        ParticipantLinkRequested(
+            edition_id=EDITION, participant_id=uuid.UUID(pid), role=Role.HOLDER
+        ),
+    )
+    assert send_all(notifier, sender) == [Outcome.SENT]
+    [message] = smtp.messages
+    assert message["To"].addresses[0].addr_spec == directory.participants[pid]["email"]
+    assert "déjà inscrit·e" in message["Subject"]
+    text = body(message)
+    assert "Vous êtes déjà inscrit·e" in text and "rien n'a été modifié" in text
+    assert "voici votre lien personnel" in text.lower() and link in text
+    assert f'href="{link}"' in body(message, "html")
+    [row] = rows(notifier)
+    assert row.template == "deja-inscrit" and row.status == "sent"

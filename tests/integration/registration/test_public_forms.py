@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import redis
@@ -18,6 +19,12 @@ from tests.integration.registration.conftest import (
     participant_rows,
     submit,
 )
+
+
+def main_text(html: str) -> str:
+    """The page's main content, without the form tokens that differ from page to page."""
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)).strip()
 
 
 def test_holder_form_is_accessible_french_and_has_two_unchecked_consents(client):
@@ -141,30 +148,65 @@ def test_without_a_valid_csrf_token_nothing_is_stored(client, kit):
     assert participant_rows(kit) == [] and outbox_events(kit) == []
 
 
-def test_registering_again_with_the_same_email_updates(client, kit):
-    submit(client, "porteur", holder_form())
-    answer = submit(
-        client, "porteur", holder_form(email="  CAMILLE.durand@asso-exemple.FR ", commune="Beaune")
+def test_registering_again_with_a_known_email_changes_nothing_and_tells_nothing(client, kit):
+    first = submit(client, "porteur", holder_form())
+    [before] = participant_rows(kit)
+    again = submit(
+        client,
+        "porteur",
+        holder_form(
+            email="  CAMILLE.durand@asso-exemple.FR ",
+            prenom="Mallory",
+            nom="Intrus",
+            structure="Autre structure",
+            commune="Beaune",
+            consentement_partage="",
+        ),
     )
-    assert "Votre inscription est mise à jour" in answer.text
-    [row] = participant_rows(kit)
-    assert row.commune == "Beaune" and row.revision == 2
+    # The same page as a new registration: nothing tells the address was known.
+    assert again.status_code == first.status_code == 200
+    assert main_text(again.text) == main_text(first.text)
+    assert "mise à jour" not in again.text
+    assert participant_rows(kit) == [before]
     events = outbox_events(kit)
-    assert [e["event_type"] for e in events] == ["ParticipantRegistered", "ParticipantUpdated"]
-    assert events[1]["participant_id"] == row.participant_id
-    assert events[1]["revision"] == 2 and events[1]["commune"] == "Beaune"
-    # The very same answers again: nothing changes, nothing is published.
-    submit(client, "porteur", holder_form(commune="Beaune"))
-    assert len(outbox_events(kit)) == 2
-    assert participant_rows(kit)[0].revision == 2
+    assert [e["event_type"] for e in events] == [
+        "ParticipantRegistered",
+        "ParticipantLinkRequested",
+    ]
+    assert events[1]["participant_id"] == before.participant_id
+    assert set(events[1]) >= {"participant_id", "role", "edition_id"}
+    assert "email" not in events[1] and "first_name" not in events[1]
 
 
-def test_same_email_with_the_other_role_is_refused(client, kit):
-    submit(client, "porteur", holder_form())
+def test_known_email_with_the_other_role_gets_the_same_page_too(client, kit):
+    first = submit(client, "porteur", holder_form())
+    [before] = participant_rows(kit)
     answer = submit(client, "expert", expert_form(email="camille.durand@asso-exemple.fr"))
-    assert answer.status_code == 422
-    assert "déjà inscrite avec l&#39;autre profil" in answer.text
-    assert len(participant_rows(kit)) == 1
+    assert answer.status_code == 200
+    assert main_text(answer.text) == main_text(first.text)
+    assert participant_rows(kit) == [before]
+    assert outbox_events(kit)[-1]["event_type"] == "ParticipantLinkRequested"
+
+
+def test_a_cancelled_person_comes_back_from_their_own_page(client, kit):
+    from services.registration.service_layer import participants
+
+    submit(client, "porteur", holder_form())
+    [row] = participant_rows(kit)
+    participants.cancel(kit, row.participant_id)
+    # The public form does not bring them back (anyone could)...
+    submit(client, "porteur", holder_form())
+    assert participant_rows(kit)[0].status == "annule"
+    # ...their personal link does.
+    token = participants.token_for(kit, participant_rows(kit)[0])
+    page = client.get(f"/mon-inscription/{token}")
+    assert "Me réinscrire" in page.text
+    answer = client.post(
+        f"/mon-inscription/{token}/reinscrire", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert answer.status_code == 200 and "de nouveau confirmée" in answer.text
+    assert participant_rows(kit)[0].status == "inscrit"
+    assert outbox_events(kit)[-1]["event_type"] == "ParticipantUpdated"
 
 
 def test_past_capacity_people_go_on_the_waiting_list_and_are_told(make_kit, kit):
@@ -228,21 +270,22 @@ def test_rate_limit_per_ip_and_per_email(make_kit, redis_url, bus_prefix):
     client = TestClient(create_app(kit))
     codes = [submit(client, "porteur", holder_form(commune=c)).status_code for c in "ABC"]
     assert codes == [200, 200, 429]
-    assert [r.commune for r in participant_rows(kit)] == ["B"]
+    # A known address changes nothing; each accepted one asks for the link to be sent.
+    assert [r.commune for r in participant_rows(kit)] == ["Dijon"]
 
 
 def test_wishes_are_published_as_participant_ids(client, kit):
     submit(client, "expert", expert_form())
-    submit(client, "porteur", holder_form(souhaits="Fondation du bien commun\nInconnue"))
-    expert, holder = participant_rows(kit)
-    registered = outbox_events(kit, "ParticipantRegistered")
-    assert registered[1]["wants"] == [expert.participant_id]
-    # An expert registering later, named by email, updates the holder's resolved refusals.
     submit(
         client,
         "porteur",
-        holder_form(souhaits="Fondation du bien commun", refus="banque@credit.example"),
+        holder_form(souhaits="Fondation du bien commun\nInconnue", refus="banque@credit.example"),
     )
+    expert, holder = participant_rows(kit)
+    registered = outbox_events(kit, "ParticipantRegistered")
+    assert registered[1]["wants"] == [expert.participant_id]
+    assert registered[1]["refuses"] == []
+    # An expert registering later, named by email, updates the holder's resolved refusals.
     submit(
         client,
         "expert",

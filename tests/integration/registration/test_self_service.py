@@ -52,9 +52,13 @@ def test_see_correct_and_download(client, kit):
 
     data = client.get(f"{link}/donnees.json")
     assert data.headers["content-disposition"] == 'attachment; filename="mes-donnees.json"'
-    body = json.loads(data.content)
+    document = json.loads(data.content)
+    body = document["registration"]
     assert body["email"] == "camille.durand@asso-exemple.fr" and body["phone"] == "06 12 34 56 78"
     assert "token_hash" not in body and "token_nonce" not in body
+    # No other service runs here: each part says so, the registration is still given.
+    for service in ("scheduler", "notifier", "surveys"):
+        assert document[service]["erreur"].startswith("service injoignable"), document[service]
     assert client.get("/mon-inscription/pas-un-jeton").status_code == 404
 
 
@@ -131,7 +135,28 @@ def test_correcting_after_cancelling_does_not_register_again(client, kit):
     client.post(link, data={**holder_form(commune="Beaune"), "csrf_token": token})
     [row] = participant_rows(kit)
     assert (row.status, row.commune) == ("annule", "Beaune")
-    # Registering again through the public form does bring the person back.
+    # The public form does not bring the person back (anyone can fill it); « Me réinscrire »
+    # on the personal page does.
     submit(client, "porteur", holder_form(commune="Beaune"))
+    assert participant_rows(kit)[0].status == "annule"
+    client.post(f"{link}/reinscrire", data={"csrf_token": token})
     assert participant_rows(kit)[0].status == "inscrit"
     assert outbox_events(kit)[-1]["status"] == "inscrit"
+
+
+def test_the_team_erases_a_person_on_request(client, kit, database_url, monkeypatch):
+    from rencontres.cli import main
+
+    submit(client, "porteur", holder_form())
+    [row] = participant_rows(kit)
+    monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
+    command = ["registration", "erase", "--participant", row.participant_id]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    [erased] = participant_rows(kit)
+    assert erased.email is None and erased.erased_at is not None
+    assert outbox_events(kit)[-1]["event_type"] == "ParticipantErased"
+    # Again, or an id that is not one: a French message, nothing changes.
+    again = CliRunner().invoke(main, command)
+    assert again.exit_code != 0 and "déjà effacée" in again.output
+    assert CliRunner().invoke(main, [*command[:-1], "pas-un-id"]).exit_code != 0
