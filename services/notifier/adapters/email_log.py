@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -14,6 +15,8 @@ from services.notifier.adapters.db import emails
 from services.notifier.domain.emails import EmailStatus, Template
 from shared.db import insert_or_nothing
 from shared.events import utc_now
+
+ERASED_REASON = "données effacées"
 
 
 def add_email(
@@ -70,6 +73,23 @@ def cancel_pending(
         update(emails)
         .where(*conditions)
         .values(status=EmailStatus.CANCELLED, reason=reason, updated_at=utc_now())
+    )
+    return changed(result)
+
+
+def forget_participant(session: Session, participant_id: object) -> int:
+    """An erased person's rows keep only what the counts need (template, status, dates, SMTP
+    code): an anonymous placeholder instead of their id, no context (it held links such as
+    the invitation id) and no SMTP reason (a refusal text may quote the address)."""
+    result = session.execute(
+        update(emails)
+        .where(emails.c.participant_id == str(participant_id))
+        .values(
+            participant_id=str(uuid.uuid4()),
+            context="{}",
+            reason=ERASED_REASON,
+            updated_at=utc_now(),
+        )
     )
     return changed(result)
 

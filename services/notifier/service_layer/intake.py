@@ -23,6 +23,7 @@ from services.notifier.domain.emails import (
     change_due_at,
     reminder_due_at,
 )
+from shared.db import truncate_wal_after_commit
 from shared.events import (
     ParticipantCancelled,
     ParticipantErased,
@@ -163,11 +164,13 @@ def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
 def on_erased(session: Session, event: ParticipantErased) -> list[int]:
     """Nothing more is sent to this person; the read models forget them.
 
-    The log keeps its rows (opaque id, template, dates) for the counts; it never held an
-    address or a name.
+    The log keeps its rows (template, status, dates) for the counts, under an anonymous
+    placeholder; it never held an address or a name.
     """
     pid = str(event.participant_id)
-    email_log.cancel_pending(session, pid, reason="données effacées")
+    truncate_wal_after_commit(session)
+    email_log.cancel_pending(session, pid, reason=email_log.ERASED_REASON)
+    email_log.forget_participant(session, pid)
     session.execute(delete(participants).where(participants.c.participant_id == pid))
     session.execute(
         delete(appointments).where(

@@ -27,7 +27,7 @@ from services.registration.domain.model import (
 )
 from services.registration.metrics import CHECK_INS, REGISTRATIONS
 from services.registration.service_layer.editions import get_edition, registration_state
-from shared.db import transaction
+from shared.db import transaction, truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
     Event,
@@ -482,6 +482,7 @@ def _erase_row(
     kit: ServiceKit, session: Session, row: Row[Any], reason: str, now: dt.datetime
 ) -> None:
     """Personal data removed; role, categories and status stay for anonymous counts."""
+    truncate_wal_after_commit(session)
     session.execute(
         participants.update()
         .where(participants.c.participant_id == row.participant_id)
