@@ -272,6 +272,7 @@ def bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("event_type", String(100), nullable=False),
         Column("payload", Text, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False),
+        # A row is deleted once published (shared/bus/outbox.py): these two stay NULL.
         Column("published_at", UTCDateTime(), nullable=True, index=True),
         Column("stream_entry_id", String(40), nullable=True),
     )

@@ -68,6 +68,32 @@ def purge(older_than_days: int) -> None:
     click.echo(f"{count} personne(s) effacée(s)")
 
 
+@cli.command(
+    help="Efface une personne (toutes ses inscriptions) et tout ce que les services en gardent."
+)
+@click.option("--email", required=True, help="Adresse de la personne.")
+@click.option("--yes", is_flag=True, help="Sans demander de confirmation.")
+def erase(email: str, yes: bool) -> None:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.domain.model import normalise_email
+    from services.registration.service_layer.participants import erase_all, registrations_of
+
+    try:
+        address = normalise_email(email)
+    except ValueError as exc:
+        raise click.ClickException(f"adresse invalide : {email}") from exc
+    kit = bootstrap()
+    rows = registrations_of(kit, address)
+    if not rows:
+        raise click.ClickException(f"aucune inscription pour {address}")
+    editions = ", ".join(row.edition_id for row in rows)
+    click.echo(f"{len(rows)} inscription(s) de {address} (édition(s) {editions}).")
+    if not yes:
+        click.confirm("Effacer définitivement ? Cette action est irréversible.", abort=True)
+    count = erase_all(kit, [row.participant_id for row in rows], "demande (commande)")
+    click.echo(f"{count} inscription(s) effacée(s) ; les autres services l'oublient à leur tour.")
+
+
 @cli.command(name="import", help="Importe un fichier de participants (CSV ou .xlsx).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--edition", "edition_id", help="Par défaut, l'édition de cette année.")

@@ -10,6 +10,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
@@ -512,6 +513,27 @@ def erase(kit: ServiceKit, participant_id: str, reason: str) -> None:
     with transaction(kit.factory) as session:
         row = _require(session, participant_id)
         _erase_row(kit, session, row, reason, now)
+
+
+def registrations_of(kit: ServiceKit, email: str) -> list[Row[Any]]:
+    """The live registrations (every edition) of an address, as registration compares them."""
+    with transaction(kit.factory) as session:
+        return list(
+            session.execute(
+                select(participants)
+                .where(participants.c.email == email, participants.c.erased_at.is_(None))
+                .order_by(participants.c.edition_id)
+            ).all()
+        )
+
+
+def erase_all(kit: ServiceKit, participant_ids: Sequence[str], reason: str) -> int:
+    """Erase several registrations in one transaction; returns how many were erased."""
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        for participant_id in participant_ids:
+            _erase_row(kit, session, _require(session, participant_id), reason, now)
+    return len(participant_ids)
 
 
 def purge(kit: ServiceKit, older_than_days: int, today: dt.date | None = None) -> int:
