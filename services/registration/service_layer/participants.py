@@ -9,8 +9,8 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
