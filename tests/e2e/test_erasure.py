@@ -32,7 +32,7 @@ from tests.support.servers import create_test_database, wait_until
 SERVICES = ("registration", "scheduler", "notifier", "surveys")
 FREE_TEXT = "Merci à Hortense pour son conseil sur le prêt d'honneur, quel accueil !"
 
-pytestmark = pytest.mark.timeout(360)
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture
@@ -149,9 +149,14 @@ def test_an_erased_holder_leaves_nothing(tmp_path: Path, databases, redis_url, b
                 answers = conn.execute(
                     text("SELECT count(*) FROM responses WHERE participant_id = :p"), {"p": pid}
                 ).scalar()
+            seen["state"] = (scheduler, notifier, answers)
             return bool(scheduler) and notifier == 0 and answers == 0
 
-        wait_until(forgotten, timeout=60, what="every service to forget the person")
+        try:
+            wait_until(forgotten, timeout=60, what="every service to forget the person")
+        except AssertionError:
+            log = (scenario.stack.workdir / "up.log").read_text(errors="replace")
+            raise AssertionError((seen["state"], log[-3000:])) from None
         scenario.settle()
         seen["after"] = _figures(engines["surveys"], scenario.edition_id)
         seen["workdir"] = scenario.stack.workdir
