@@ -138,7 +138,10 @@ def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
 def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
     session.execute(
         update(participants)
-        .where(participants.c.participant_id == str(event.participant_id))
+        .where(
+            participants.c.participant_id == str(event.participant_id),
+            participants.c.status != email_log.ERASED_STATUS,
+        )
         .values(status=str(RegistrationStatus.CANCELLED))
     )
     email_log.cancel_pending(
@@ -171,7 +174,17 @@ def on_erased(session: Session, event: ParticipantErased) -> list[int]:
     truncate_wal_after_commit(session)
     email_log.cancel_pending(session, pid, reason=email_log.ERASED_REASON)
     email_log.forget_participant(session, pid)
-    session.execute(delete(participants).where(participants.c.participant_id == pid))
+    # A tombstone (no event may replace it): nothing is ever written for this id again.
+    tombstone = {"status": email_log.ERASED_STATUS, "revision": email_log.ERASED_REVISION}
+    known = session.execute(
+        update(participants).where(participants.c.participant_id == pid).values(**tombstone)
+    )
+    if not known.rowcount:
+        session.execute(
+            participants.insert().values(
+                participant_id=pid, edition_id=event.edition_id, role=str(event.role), **tombstone
+            )
+        )
     session.execute(
         delete(appointments).where(
             (appointments.c.holder_id == pid) | (appointments.c.expert_id == pid)
