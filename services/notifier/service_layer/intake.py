@@ -179,7 +179,7 @@ def on_erased(session: Session, event: ParticipantErased) -> list[int]:
     known = session.execute(
         update(participants).where(participants.c.participant_id == pid).values(**tombstone)
     )
-    if not known.rowcount:
+    if not email_log.changed(known):
         session.execute(
             participants.insert().values(
                 participant_id=pid, edition_id=event.edition_id, role=str(event.role), **tombstone
