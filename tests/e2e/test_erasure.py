@@ -114,7 +114,10 @@ def _erasure_record(service: str, table: str, event_type: str, row: str) -> bool
         return True
     if table == "participants":
         record = json.loads(row)
-        return bool(record.get("erased") or record.get("erased_at"))
+        # The read models' tombstones: registration's row, `erased`, the notifier's status.
+        return bool(record.get("erased") or record.get("erased_at")) or (
+            record.get("status") == "efface"
+        )
     return False
 
 
