@@ -89,6 +89,8 @@ def make_engine(url: str, *, shared_by_workers: bool = False) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted and overwritten content is zeroed in the file, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return engine
@@ -212,6 +214,31 @@ def checkpoint_wal(engine: Engine) -> int:
     return 0 if busy else int(copied)
 
 
+def truncate_wal(engine: Engine) -> None:
+    """Copy the whole SQLite WAL into the database file and empty it, so that erased data is
+    left in neither (with `secure_delete` the file's freed space is zeroed). Waits for the
+    readers and writers of the moment (busy_timeout). Nothing to do on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+
+
+def truncate_wal_after_commit(session: Session) -> None:
+    """`truncate_wal` once this session's transaction commits (an erasure's handler)."""
+    if session.info.get("truncate_wal"):
+        return
+    session.info["truncate_wal"] = True
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+
+    def _after_commit(_session: Session) -> None:
+        session.info.pop("truncate_wal", None)
+        truncate_wal(engine)
+
+    event.listen(session, "after_commit", _after_commit, once=True)
+
+
 def _is_file(database: str | None) -> TypeGuard[str]:
     """A SQLite database kept in a file (not in memory)."""
     return database not in (None, "", ":memory:")
@@ -245,6 +272,7 @@ def bus_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("event_type", String(100), nullable=False),
         Column("payload", Text, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False),
+        # A row is deleted once published (shared/bus/outbox.py): these two stay NULL.
         Column("published_at", UTCDateTime(), nullable=True, index=True),
         Column("stream_entry_id", String(40), nullable=True),
     )

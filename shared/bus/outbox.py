@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterable
 
 import redis
-from sqlalchemy import Engine, Table, bindparam, func, select, text, update
+from sqlalchemy import Engine, Table, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.bus.broker import entry_fields
@@ -112,15 +112,14 @@ class OutboxRelay:
             for row in rows:
                 pipe.xadd(row.stream, entry_fields(row.event_type, row.payload))
             entry_ids = pipe.execute()
-            now = utc_now()
-            conn.execute(
-                update(self.table)
-                .where(self.table.c.id == bindparam("row_id"))
-                .values(published_at=now, stream_entry_id=bindparam("entry_id")),
-                [
-                    {"row_id": row.id, "entry_id": _text(entry_id)}
-                    for row, entry_id in zip(rows, entry_ids, strict=True)
-                ],
+            # A published row is deleted in the transaction that read it: the stream holds the
+            # event from now on, and the outbox keeps no copy of it (docs/events.md, retention).
+            conn.execute(delete(self.table).where(self.table.c.id.in_([row.id for row in rows])))
+            log.debug(
+                "outbox %s: published %d, last entry %s",
+                self.service,
+                len(rows),
+                _text(entry_ids[-1]),
             )
             # A batch not full took every row committed when it read: nothing to count.
             backlog = (

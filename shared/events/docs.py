@@ -38,9 +38,28 @@ changes are additive, and a breaking change is a new `schema_version` published 
   highest one you have seen.
 - Entries are kept 30 days, and never trimmed while any group still has them pending or
   undelivered.
-- Events carry opaque ids and categories, never a name, an email, a phone number or a token.
-  Contact details are given by the registration service's authenticated internal API, to the
-  services entitled to them.
+- Events carry opaque ids and categories, never a name, an email, a phone number, a token or
+  a free text (a survey's free answers stay in the surveys service). Contact details are given
+  by the registration service's authenticated internal API, to the services entitled to them.
+- **Retention, what each stream may hold.** Participant streams: a participant's opaque id,
+  role and planning categories (legal form, stage, commune, needs, wishes as ids); scheduler
+  streams: appointment ids, the two participants' ids, times and tables; notifier streams:
+  the participant's id and the template, never the address or an SMTP server's text; surveys
+  streams: participant ids, invitation counts and ratings keyed by question. Every stream
+  keeps 30 days of entries (trimmed every ten minutes, never past what a group has not
+  handled); no stream holds a contact detail, so after that period the id of an erased
+  person is gone from Redis too.
+- A service's outbox row is deleted in the transaction that publishes it: the databases keep
+  no copy of the events once they are on their streams.
+- **ParticipantErased** must be handled by every consumer in the transaction of its effect:
+  forget everything that leads back to the person (contact details, free texts, the links from
+  their rows to their id) and keep only anonymous rows for the counts. Rencontres' own
+  services: the scheduler puts an anonymous placeholder instead of the person's id in their
+  meetings (past meetings still count) and keeps a tombstone so no late event brings them
+  back; the notifier withdraws pending emails and leaves the log rows without id, context or
+  SMTP reason; the surveys service deletes their free-text answers and keeps their scores
+  unlinked from them and from their meetings. On SQLite each then empties its WAL
+  (`wal_checkpoint(TRUNCATE)`, with `secure_delete` on).
 - A message that a Rencontres service fails to handle `MAX_DELIVERIES` times (5) is moved to
   `<stream>.dlq` with its original fields plus `original_stream`, `original_id`, `group` and
   `attempts`.

@@ -193,3 +193,30 @@ def test_a_service_checkpoints_its_sqlite_file_in_the_background(tmp_path: Path,
         assert asyncio.run(write_while_the_service_runs()) == 100
     finally:
         engine.dispose()
+
+
+def test_deleted_data_is_left_in_neither_the_file_nor_its_wal(tmp_path: Path):
+    from sqlalchemy import delete, insert
+
+    from shared.db import truncate_wal
+
+    path = tmp_path / "erase.db"
+    engine = make_engine(f"sqlite:///{path}")
+    metadata = MetaData()
+    people = Table(
+        "people", metadata, Column("id", Integer, primary_key=True), Column("email", String(80))
+    )
+    metadata.create_all(engine)
+    secret = b"hortense.quillardet@example.org"
+    with engine.begin() as conn:
+        conn.execute(insert(people), [{"email": f"n{i}@example.org"} for i in range(200)])
+        conn.execute(insert(people).values(email=secret.decode()))
+    checkpoint_wal(engine)
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        conn.execute(delete(people).where(people.c.email == secret.decode()))
+    truncate_wal(engine)
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert secret not in path.read_bytes()
+    engine.dispose()

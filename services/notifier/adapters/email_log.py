@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.notifier.adapters.db import emails
+from services.notifier.adapters.db import emails, participants
 from services.notifier.domain.emails import EmailStatus, Template
 from shared.db import insert_or_nothing
 from shared.events import utc_now
+
+ERASED_REASON = "données effacées"
+# The read model's tombstone of an erased participant: no later revision replaces it.
+ERASED_STATUS = "efface"
+ERASED_REVISION = 2**31 - 1
 
 
 def add_email(
@@ -26,7 +32,16 @@ def add_email(
     due_at: dt.datetime | None = None,
     context: dict[str, Any] | None = None,
 ) -> int | None:
-    """Insert a pending row unless its key exists; returns the new id, None for a duplicate."""
+    """Insert a pending row unless its key exists; returns the new id, None for a duplicate
+    or for an erased participant (an event read after the erasure writes nothing)."""
+    erased = session.execute(
+        select(participants.c.participant_id).where(
+            participants.c.participant_id == str(participant_id),
+            participants.c.status == ERASED_STATUS,
+        )
+    ).first()
+    if erased is not None:
+        return None
     now = utc_now()
     values = {
         "cause_id": str(cause_id),
@@ -70,6 +85,23 @@ def cancel_pending(
         update(emails)
         .where(*conditions)
         .values(status=EmailStatus.CANCELLED, reason=reason, updated_at=utc_now())
+    )
+    return changed(result)
+
+
+def forget_participant(session: Session, participant_id: object) -> int:
+    """An erased person's rows keep only what the counts need (template, status, dates, SMTP
+    code): an anonymous placeholder instead of their id, no context (it held links such as
+    the invitation id) and no SMTP reason (a refusal text may quote the address)."""
+    result = session.execute(
+        update(emails)
+        .where(emails.c.participant_id == str(participant_id))
+        .values(
+            participant_id=str(uuid.uuid4()),
+            context="{}",
+            reason=ERASED_REASON,
+            updated_at=utc_now(),
+        )
     )
     return changed(result)
 

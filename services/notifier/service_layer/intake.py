@@ -23,6 +23,7 @@ from services.notifier.domain.emails import (
     change_due_at,
     reminder_due_at,
 )
+from shared.db import truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
     EditionUpdated,
@@ -152,7 +153,10 @@ def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
 def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
     session.execute(
         update(participants)
-        .where(participants.c.participant_id == str(event.participant_id))
+        .where(
+            participants.c.participant_id == str(event.participant_id),
+            participants.c.status != email_log.ERASED_STATUS,
+        )
         .values(status=str(RegistrationStatus.CANCELLED))
     )
     email_log.cancel_pending(
@@ -193,12 +197,24 @@ def on_link_requested(session: Session, event: ParticipantLinkRequested) -> list
 def on_erased(session: Session, event: ParticipantErased) -> list[int]:
     """Nothing more is sent to this person; the read models forget them.
 
-    The log keeps its rows (opaque id, template, dates) for the counts; it never held an
-    address or a name.
+    The log keeps its rows (template, status, dates) for the counts, under an anonymous
+    placeholder; it never held an address or a name.
     """
     pid = str(event.participant_id)
-    email_log.cancel_pending(session, pid, reason="données effacées")
-    session.execute(delete(participants).where(participants.c.participant_id == pid))
+    truncate_wal_after_commit(session)
+    email_log.cancel_pending(session, pid, reason=email_log.ERASED_REASON)
+    email_log.forget_participant(session, pid)
+    # A tombstone (no event may replace it): nothing is ever written for this id again.
+    tombstone = {"status": email_log.ERASED_STATUS, "revision": email_log.ERASED_REVISION}
+    known = session.execute(
+        update(participants).where(participants.c.participant_id == pid).values(**tombstone)
+    )
+    if not email_log.changed(known):
+        session.execute(
+            participants.insert().values(
+                participant_id=pid, edition_id=event.edition_id, role=str(event.role), **tombstone
+            )
+        )
     session.execute(
         delete(appointments).where(
             (appointments.c.holder_id == pid) | (appointments.c.expert_id == pid)
@@ -320,12 +336,28 @@ def on_published(session: Session, event: SchedulePublished, rules: IntakeRules)
     return _due_now(ids)
 
 
+def _erased(session: Session, *participant_ids: str) -> bool:
+    return (
+        session.execute(
+            select(participants.c.participant_id).where(
+                participants.c.participant_id.in_(participant_ids),
+                participants.c.status == email_log.ERASED_STATUS,
+            )
+        ).first()
+        is not None
+    )
+
+
 def on_slot_changed(
     session: Session, event: SlotAssigned | SlotReleased, rules: IntakeRules
 ) -> list[int]:
     """Keep the appointments; after publication, owe each person one change notice per burst."""
     released = isinstance(event, SlotReleased)
     aid = str(event.appointment_id)
+    if _erased(session, str(event.holder_id), str(event.expert_id)):
+        # Read after the erasure of one of the two (streams are not ordered with each other):
+        # the read model keeps no meeting of an erased person.
+        return []
     current = session.execute(
         select(appointments.c.changed_at).where(appointments.c.appointment_id == aid)
     ).first()

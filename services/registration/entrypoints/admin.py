@@ -378,6 +378,45 @@ def participant_cancel(request: Request, participant_id: str, _admin: CurrentAdm
     )
 
 
+@router.get("/participants/{participant_id}/effacer", response_class=HTMLResponse)
+def participant_erase_page(
+    request: Request, participant_id: str, _admin: CurrentAdmin
+) -> HTMLResponse:
+    row = _row(request, participant_id)
+    name = f"{row.first_name} {row.last_name}".strip()
+    return confirm(
+        request,
+        title=f"Effacer les données de {name}",
+        lines=[
+            f"Nom, adresse, téléphone, structure et besoins de {name} pour l'édition "
+            f"{row.edition_id} seront effacés, ainsi que ses réponses libres aux "
+            "questionnaires et le journal de ses emails.",
+            "Ses rendez-vous à venir seront libérés ; les rendez-vous passés et ses notes "
+            "restent comptés, sans lien avec la personne : les chiffres du bilan ne changent "
+            "pas.",
+            "Aucun email ne lui sera plus envoyé. L'effacement est définitif.",
+        ],
+        action=f"/admin/participants/{participant_id}/effacer",
+        button="Effacer définitivement",
+        cancel=f"/admin/participants/{participant_id}",
+        section="participants",
+    )
+
+
+@router.post("/participants/{participant_id}/effacer")
+def participant_erase(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
+    row = _row(request, participant_id)
+    try:
+        participants.erase(kit_of(request), participant_id, "demande au back-office")
+    except RegistrationError as exc:
+        raise HTTPException(409, error_message(exc.code)) from exc
+    return redirect(
+        request,
+        f"/admin/participants?edition={row.edition_id}",
+        ok="Données effacées ; les autres services les oublient à leur tour.",
+    )
+
+
 @router.post("/participants/{participant_id}/promouvoir")
 def participant_promote(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
     try:

@@ -68,18 +68,41 @@ def purge(older_than_days: int) -> None:
     click.echo(f"{count} personne(s) effacée(s)")
 
 
-@cli.command(help="Efface les données d'une personne à sa demande (reçue par courrier, email...).")
-@click.option("--participant", "participant_id", required=True, help="Son identifiant (fiche).")
-def erase(participant_id: str) -> None:
+@cli.command(
+    help="Efface une personne (toutes ses inscriptions) et tout ce que les services en gardent."
+)
+@click.option("--email", help="Adresse de la personne.")
+@click.option("--participant", "participant_id", help="Ou son identifiant (fiche).")
+@click.option("--yes", is_flag=True, help="Sans demander de confirmation.")
+def erase(email: str | None, participant_id: str | None, yes: bool) -> None:
     from services.registration.bootstrap import bootstrap
-    from services.registration.domain.model import RegistrationError
-    from services.registration.service_layer.participants import erase as erase_participant
+    from services.registration.domain.model import RegistrationError, normalise_email
+    from services.registration.service_layer.participants import erase_all, registrations_of
 
+    if (email is None) == (participant_id is None):
+        raise click.UsageError("indiquez --email ou --participant")
+    kit = bootstrap()
+    if participant_id is not None:
+        ids, what = [participant_id], f"l'inscription {participant_id}"
+    else:
+        try:
+            address = normalise_email(email or "")
+        except ValueError as exc:
+            raise click.ClickException(f"adresse invalide : {email}") from exc
+        rows = registrations_of(kit, address)
+        if not rows:
+            raise click.ClickException(f"aucune inscription pour {address}")
+        editions = ", ".join(row.edition_id for row in rows)
+        ids = [row.participant_id for row in rows]
+        what = f"{len(rows)} inscription(s) de {address} (édition(s) {editions})"
+    click.echo(f"À effacer : {what}.")
+    if not yes:
+        click.confirm("Effacer définitivement ? Cette action est irréversible.", abort=True)
     try:
-        erase_participant(bootstrap(), participant_id, "demande reçue par l'équipe")
+        count = erase_all(kit, ids, "demande reçue par l'équipe")
     except RegistrationError as exc:
         raise click.ClickException("personne inconnue ou déjà effacée") from exc
-    click.echo("données effacées ; les autres services les oublient à la réception de l'événement")
+    click.echo(f"{count} inscription(s) effacée(s) ; les autres services l'oublient à leur tour.")
 
 
 @cli.command(name="import", help="Importe un fichier de participants (CSV ou .xlsx).")

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from services.registration.domain.model import (
 )
 from services.registration.metrics import CHECK_INS, REGISTRATIONS
 from services.registration.service_layer.editions import get_edition, registration_state
-from shared.db import transaction
+from shared.db import transaction, truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
     Event,
@@ -529,6 +530,7 @@ def _erase_row(
     kit: ServiceKit, session: Session, row: Row[Any], reason: str, now: dt.datetime
 ) -> None:
     """Personal data removed; role, categories and status stay for anonymous counts."""
+    truncate_wal_after_commit(session)
     session.execute(
         participants.update()
         .where(participants.c.participant_id == row.participant_id)
@@ -558,6 +560,27 @@ def erase(kit: ServiceKit, participant_id: str, reason: str) -> None:
     with transaction(kit.factory) as session:
         row = _require(session, participant_id)
         _erase_row(kit, session, row, reason, now)
+
+
+def registrations_of(kit: ServiceKit, email: str) -> list[Row[Any]]:
+    """The live registrations (every edition) of an address, as registration compares them."""
+    with transaction(kit.factory) as session:
+        return list(
+            session.execute(
+                select(participants)
+                .where(participants.c.email == email, participants.c.erased_at.is_(None))
+                .order_by(participants.c.edition_id)
+            ).all()
+        )
+
+
+def erase_all(kit: ServiceKit, participant_ids: Sequence[str], reason: str) -> int:
+    """Erase several registrations in one transaction; returns how many were erased."""
+    now = utc_now()
+    with transaction(kit.factory) as session:
+        for participant_id in participant_ids:
+            _erase_row(kit, session, _require(session, participant_id), reason, now)
+    return len(participant_ids)
 
 
 def purge(kit: ServiceKit, older_than_days: int, today: dt.date | None = None) -> int:

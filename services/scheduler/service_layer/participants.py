@@ -3,15 +3,17 @@ change that matters to the day re-plans it at once."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.db import participants
+from services.scheduler.adapters.db import appointments, participants
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
 from services.scheduler.service_layer.planning import live_replan
+from shared.db import truncate_wal_after_commit
 from shared.events import (
     ParticipantCancelled,
     ParticipantCheckedIn,
@@ -110,6 +112,7 @@ def on_cancelled(session: Session, app: Scheduler, event: ParticipantCancelled) 
 def on_erased(session: Session, app: Scheduler, event: ParticipantErased) -> None:
     """Keep a tombstone with no categories, so a late event cannot bring the person back."""
     pid = str(event.participant_id)
+    truncate_wal_after_commit(session)
     current = _get(session, pid)
     now = app.clock()
     if current is None:
@@ -154,6 +157,20 @@ def on_erased(session: Session, app: Scheduler, event: ParticipantErased) -> Non
         )
     )
     live_replan(session, app, current.edition_id, reason=ReleaseReason.CANCELLED)
+    forget_in_appointments(session, pid)
+
+
+def forget_in_appointments(session: Session, participant_id: str) -> None:
+    """The person's meetings, of every schedule version, name an anonymous placeholder instead
+    of them (the same one across versions), so past meetings still count and agendas, built
+    from these rows, no longer lead to them."""
+    placeholder = str(uuid.uuid4())
+    for column in ("holder_id", "expert_id"):
+        session.execute(
+            update(appointments)
+            .where(appointments.c[column] == participant_id)
+            .values({column: placeholder})
+        )
 
 
 def on_checked_in(session: Session, app: Scheduler, event: ParticipantCheckedIn) -> None:

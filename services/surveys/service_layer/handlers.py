@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from services.surveys.adapters.db import (
@@ -207,6 +207,14 @@ class Handlers:
             "released": released,
             "release_reason": reason,
         }
+        erased = session.execute(
+            select(participants.c.participant_id).where(
+                participants.c.participant_id.in_([values["holder_id"], values["expert_id"]]),
+                participants.c.erased.is_(True),
+            )
+        ).first()
+        if erased is not None:
+            return  # read after an erasure: the meeting stays anonymous
         session.execute(_ignore(session, meetings, appointment_id=aid, **values))
         session.execute(
             update(meetings)

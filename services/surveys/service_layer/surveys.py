@@ -34,6 +34,7 @@ from services.surveys.domain.defaults import DEFAULT_QUESTIONS, default_title
 from services.surveys.domain.questions import (
     Meeting,
     Question,
+    QuestionType,
     Validation,
     check_questionnaire,
     dump_questions,
@@ -44,7 +45,7 @@ from services.surveys.domain.questions import (
 from services.surveys.metrics import ANSWERS
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
-from shared.db import transaction
+from shared.db import transaction, truncate_wal_after_commit
 from shared.edition import TIMEZONE, EditionSettings, default_edition
 from shared.events import (
     SurveyAnswered,
@@ -706,15 +707,51 @@ def _retrying(factory: sessionmaker[Session], attempt: Any, tries: int = 5) -> S
 
 
 # -- erasure ----------------------------------------------------------------------------------
+def anonymous_answers(questions: Sequence[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What may stay of an erased person's answers: free text removed, meeting ratings kept
+    under ordinal keys instead of the appointment ids (which the scheduler links to people)."""
+    types = {q.id: q.type for q in questions}
+    kept: dict[str, Any] = {}
+    for key, value in answers.items():
+        kind = types.get(key)
+        if kind is QuestionType.TEXT or (kind is None and isinstance(value, str)):
+            continue
+        if isinstance(value, dict):
+            value = {str(n): rating for n, rating in enumerate(value.values(), start=1)}
+        kept[key] = value
+    return kept
+
+
 def forget_participant(session: Session, participant_id: str) -> None:
-    """Unlink answers and invitations from the person; the answers stay for the aggregates."""
+    """Unlink answers and invitations from the person and delete their free text; scores stay
+    as anonymous rows for the aggregates."""
+    truncate_wal_after_commit(session)
     ids = select(invitations.c.invitation_id).where(invitations.c.participant_id == participant_id)
     session.execute(delete(invitation_tokens).where(invitation_tokens.c.invitation_id.in_(ids)))
-    session.execute(
-        update(responses)
-        .where(responses.c.participant_id == participant_id)
-        .values(participant_id=None)
-    )
+    rows = session.execute(
+        select(responses.c.response_id, responses.c.answers, surveys.c.questions)
+        .join(surveys, surveys.c.survey_id == responses.c.survey_id)
+        .where(
+            (responses.c.participant_id == participant_id) | (responses.c.invitation_id.in_(ids))
+        )
+    ).all()
+    placeholder = str(uuid.uuid4())
+    for column in ("holder_id", "expert_id"):
+        session.execute(
+            update(meetings)
+            .where(meetings.c[column] == participant_id)
+            .values({column: placeholder})
+        )
+    for row in rows:
+        questions = [Question.from_dict(q) for q in row.questions]
+        session.execute(
+            update(responses)
+            .where(responses.c.response_id == row.response_id)
+            .values(
+                participant_id=None,
+                answers=anonymous_answers(questions, row.answers),
+            )
+        )
     session.execute(
         update(invitations)
         .where(invitations.c.participant_id == participant_id)

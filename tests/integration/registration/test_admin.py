@@ -266,3 +266,44 @@ def test_exports_run_no_formula_whatever_was_typed(admin_client, kit):
     assert sorted(r[COLUMNS.index("structure")] for r in sheet[1:]) == sorted(
         quoted(v).replace("\r", "\n") for v in FORMULAS
     )
+
+
+def test_operator_erases_a_participant_after_a_confirmation_page(admin_client, kit):
+    submit(admin_client, "porteur", holder_form())
+    [row] = participant_rows(kit)
+    page = admin_client.get(f"/admin/participants/{row.participant_id}")
+    assert f'href="/admin/participants/{row.participant_id}/effacer"' in page.text
+    confirmation = admin_client.get(f"/admin/participants/{row.participant_id}/effacer")
+    assert confirmation.status_code == 200
+    assert "Effacer définitivement" in confirmation.text and "danger" in confirmation.text
+    assert participant_rows(kit)[0].erased_at is None  # the page only reads
+    url = f"/admin/participants/{row.participant_id}/effacer"
+    assert admin_client.post(url).status_code == 403
+    answer = admin_client.post(url, data={"csrf_token": csrf_token(confirmation.text)})
+    assert answer.status_code == 200 and "Données effacées" in answer.text
+    [erased] = participant_rows(kit)
+    assert erased.erased_at is not None and erased.email is None and erased.last_name is None
+    assert outbox_events(kit)[-1]["event_type"] == "ParticipantErased"
+    assert set(outbox_events(kit)[-1]) >= {"participant_id", "edition_id"}
+    again = admin_client.get(url)
+    assert again.status_code == 404 and "<html" in again.text.lower()
+
+
+def test_erase_command_asks_unless_yes(admin_client, kit, database_url, monkeypatch):
+    from rencontres.cli import main
+
+    submit(admin_client, "porteur", holder_form())
+    monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
+    runner = CliRunner()
+    email = holder_form()["email"].upper()
+    refused = runner.invoke(main, ["registration", "erase", "--email", email], input="n\n")
+    assert refused.exit_code == 1 and "1 inscription(s)" in refused.output
+    assert participant_rows(kit)[0].erased_at is None
+    done = runner.invoke(main, ["registration", "erase", "--email", email, "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "1 inscription(s) effacée(s)" in done.output
+    assert participant_rows(kit)[0].erased_at is not None
+    unknown = runner.invoke(main, ["registration", "erase", "--email", email, "--yes"])
+    assert unknown.exit_code == 1 and "aucune inscription" in unknown.output
+    invalid = runner.invoke(main, ["registration", "erase", "--email", "pas une adresse"])
+    assert invalid.exit_code == 1 and "adresse invalide" in invalid.output

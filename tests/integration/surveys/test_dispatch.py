@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from services.surveys.adapters.db import due_jobs, invitations, responses
+from services.surveys.adapters.db import due_jobs, invitations, meetings, responses
 from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed
@@ -239,7 +239,7 @@ def test_ex_post_due_row_fires_once_with_two_runners(kit):
     assert uc.run_due(kit.factory, kit.outbox, kit.settings, due + dt.timedelta(days=1)) == 0
 
 
-def test_erasure_unlinks_answers_but_keeps_them(kit):
+def test_erasure_unlinks_answers_keeps_scores_and_deletes_free_text(kit):
     holder, other = register(kit), register(kit)
     expert = register(kit, role=Role.EXPERT, legal_form="banque")
     aid = meeting(kit, holder, expert, 10)
@@ -252,10 +252,13 @@ def test_erasure_unlinks_answers_but_keeps_them(kit):
     with transaction(kit.factory) as session:
         survey = uc.list_surveys(session, EDITION)[0]
         answers = uc.answers_of(session, survey.survey_id)
-        assert answers[0]["rdv"] == {str(aid): 4}
+        # The rating stays, under a key that is no appointment id; the free text is gone.
+        assert answers[0]["rdv"] == {"1": 4}
+        assert "commentaires" not in answers[0] and answers[0]["organisation"] == 5
         assert uc.response_counts(session, survey.survey_id) == (3, 1, 0)
         assert uc.resolve_token(session, token, DAY_END).access is uc.Access.UNKNOWN
         assert uc.invitation_view(session, kit.settings, ids[str(holder)], DAY_END) is None
     assert count(kit, responses, responses.c.participant_id.is_not(None)) == 0
     assert count(kit, invitations, invitations.c.participant_id == str(holder)) == 0
+    assert count(kit, meetings, meetings.c.holder_id == str(holder)) == 0
     assert str(other) in ids
