@@ -128,3 +128,25 @@ no_show_checks = Table(
     Column("checked_at", UTCDateTime(), nullable=False),
     Column("released", Integer, nullable=False),
 )
+
+# The operator's last grid edits (moves and swaps), so that each can be undone: where every
+# meeting concerned was before and after. `operator` is a hash of the operator's account.
+grid_edits = Table(
+    "grid_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("edition_id", edition_id_type(), nullable=False),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("schedule_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("operator", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),  # move or swap
+    # [{"appointment_id", "before": {"start", "table"}, "after": {"start", "table"}}]
+    Column("changes", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("undone_at", UTCDateTime(), nullable=True),
+    Index("ix_grid_edits_operator", "edition_id", "operator", "undone_at"),
+)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from services.scheduler.domain.model import Appointment, Expert, Holder, Problem, fit, refused
+from services.scheduler.domain.model import (
+    Appointment,
+    Expert,
+    Holder,
+    Person,
+    Problem,
+    fit,
+    refused,
+)
 
 
 class SchedulingError(Exception):
@@ -116,6 +124,190 @@ def swapped(
     )
     check_schedule(problem, result)
     return tuple(sorted(result))
+
+
+class CellState(StrEnum):
+    """What dropping a meeting on a cell of its expert's row would do."""
+
+    HERE = "ici"  # the meeting's own cell
+    MOVE = "deplacer"  # a free cell where both people are free
+    SWAP = "echanger"  # another meeting of the same expert, whose slot the two exchange
+    REFUSED = "refuse"
+
+
+class Why(StrEnum):
+    """Why a cell is refused, for its look in the grid (the text says it in French)."""
+
+    CONFERENCE = "conference"
+    UNAVAILABLE = "indisponible"
+    BUSY = "occupe"
+    FULL = "complet"
+    LOCKED = "verrouille"
+    PAST = "passe"
+    GONE = "absent"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    slot: int
+    state: CellState
+    reason: str  # French, for the operator
+    why: Why | None = None
+    table: int | None = None  # the table a move would take
+    other: Appointment | None = None  # the meeting a swap would exchange with
+
+    @property
+    def allowed(self) -> bool:
+        return self.state in (CellState.MOVE, CellState.SWAP)
+
+
+def _absence(problem: Problem, person: Person, slot: int) -> Why | None:
+    s = problem.slots[slot]
+    if s.half_day not in person.availability.half_days():
+        return Why.UNAVAILABLE
+    if s.conference_of & person.conferences:
+        return Why.CONFERENCE
+    return None
+
+
+def _label(problem: Problem, slot: int) -> str:
+    return problem.slots[slot].start.strftime("%H:%M")
+
+
+def _away(who: str, why: Why, label: str) -> str:
+    if why is Why.CONFERENCE:
+        return f"{who} est en conférence à {label}."
+    return f"{who} n'est pas disponible à {label} (présent·e l'autre demi-journée seulement)."
+
+
+def drop_verdict(
+    problem: Problem,
+    appointments: Iterable[Appointment],
+    target: Appointment,
+    slot: int,
+    *,
+    locked: Collection[Appointment] = (),
+    first_open: int = 0,
+) -> Verdict:
+    """What putting `target` at `slot` in its expert's row does: move it there (the cell is
+    free for both people and a table), exchange slots with the expert's meeting there, or
+    nothing, and why. The grid lights its cells with it and the server refuses with it.
+    `first_open`: the first slot still ahead (earlier ones are started or past)."""
+    if not 0 <= slot < len(problem.slots):
+        return Verdict(slot, CellState.REFUSED, "Ce créneau n'existe pas dans le programme.")
+    label = _label(problem, slot)
+    if target in locked:
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            "Ce rendez-vous est verrouillé : déverrouillez-le pour le déplacer.",
+            Why.LOCKED,
+        )
+    if slot == target.slot:
+        return Verdict(slot, CellState.HERE, f"Créneau actuel de ce rendez-vous ({label}).")
+    h = problem.holder_index.get(target.holder_id)
+    e = problem.expert_index.get(target.expert_id)
+    if h is None or e is None:
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            "Ce rendez-vous concerne une personne absente ou qui n'est plus inscrite.",
+            Why.GONE,
+        )
+    if target.slot < first_open:
+        return Verdict(slot, CellState.REFUSED, "Ce rendez-vous a déjà commencé.", Why.PAST)
+    if slot < first_open:
+        return Verdict(
+            slot, CellState.REFUSED, f"Le créneau de {label} est déjà commencé ou passé.", Why.PAST
+        )
+    holder, expert = problem.holders[h], problem.experts[e]
+    for who, person in (("Le porteur", holder), ("L'expert", expert)):
+        why = _absence(problem, person, slot)
+        if why is not None:
+            return Verdict(slot, CellState.REFUSED, _away(who, why, label), why)
+    rest = [a for a in appointments if a != target]
+    occupant = next((a for a in rest if a.expert_id == expert.id and a.slot == slot), None)
+    holder_there = next((a for a in rest if a.holder_id == holder.id and a.slot == slot), None)
+    if holder_there is not None and holder_there != occupant:
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            f"Le porteur a déjà un rendez-vous à {label} avec un autre expert.",
+            Why.BUSY,
+        )
+    if occupant is None:
+        taken = {a.table for a in rest if a.slot == slot}
+        limit = problem.tables
+        if limit is not None and len(taken) >= limit:
+            return Verdict(
+                slot,
+                CellState.REFUSED,
+                f"Toutes les tables ({limit}) sont prises à {label}.",
+                Why.FULL,
+            )
+        table = (
+            target.table
+            if target.table not in taken
+            else next(n for n in range(1, len(taken) + 2) if n not in taken)
+        )
+        return Verdict(
+            slot, CellState.MOVE, f"Libre : déplacer à {label}, table T{table:02d}.", table=table
+        )
+    # The expert's meeting there: both exchange slots (and tables).
+    back = _label(problem, target.slot)
+    if occupant in locked:
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            f"Le rendez-vous de {label} est verrouillé : échange impossible.",
+            Why.LOCKED,
+        )
+    other_h = problem.holder_index.get(occupant.holder_id)
+    if other_h is None:
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            f"Le porteur du rendez-vous de {label} est absent ou n'est plus inscrit.",
+            Why.GONE,
+        )
+    why = _absence(problem, problem.holders[other_h], target.slot)
+    if why is not None:
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            "Échange impossible : " + _away("l'autre porteur", why, back),
+            why,
+        )
+    if any(a.holder_id == occupant.holder_id and a.slot == target.slot for a in rest):
+        return Verdict(
+            slot,
+            CellState.REFUSED,
+            f"Échange impossible : l'autre porteur a déjà un rendez-vous à {back}.",
+            Why.BUSY,
+        )
+    return Verdict(
+        slot,
+        CellState.SWAP,
+        f"Occupé : échanger avec le rendez-vous de {label}.",
+        table=occupant.table,
+        other=occupant,
+    )
+
+
+def drop_verdicts(
+    problem: Problem,
+    appointments: Iterable[Appointment],
+    target: Appointment,
+    *,
+    locked: Collection[Appointment] = (),
+    first_open: int = 0,
+) -> tuple[Verdict, ...]:
+    """`drop_verdict` for every slot of the day."""
+    appointments = tuple(appointments)
+    return tuple(
+        drop_verdict(problem, appointments, target, s, locked=locked, first_open=first_open)
+        for s in range(len(problem.slots))
+    )
 
 
 @dataclass(frozen=True)

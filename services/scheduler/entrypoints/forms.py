@@ -201,13 +201,25 @@ class Cell:
     reason_kind: str
     table: str
     locked: bool
+    holder_absent: bool = False
+
+
+@dataclass
+class SlotCell:
+    """One cell of the grid: an expert at a slot. `state`: rdv (a meeting), libre, conference
+    (at a conference they chose) or indisponible (not there that half-day, or absent)."""
+
+    slot: int
+    state: str
+    meetings: list[Cell] = field(default_factory=list)
 
 
 @dataclass
 class GridRow:
     expert_id: str
     organisation: str
-    cells: list[list[Cell]]
+    cells: list[SlotCell]
+    absent: bool = False  # marked absent (no-show) or no longer planned
 
 
 @dataclass
@@ -219,6 +231,32 @@ class Grid:
     meetings: int = 0
     holders_with_meeting: int = 0
     holders: int = 0
+
+
+STATE_LABELS = {
+    "libre": "libre",
+    "conference": "conférence",
+    "indisponible": "indisponible",
+    "absent": "absent·e",
+}
+
+
+def _expert_state(day: Day, expert_id: str, slot: int) -> str:
+    expert = day.expert(expert_id)
+    if expert is None:
+        return "absent"
+    s = day.problem.slots[slot]
+    if s.half_day not in expert.availability.half_days():
+        return "indisponible"
+    if s.conference_of & expert.conferences:
+        return "conference"
+    return "libre"
+
+
+def _absent(day: Day, pid: str) -> bool:
+    """Marked absent at the desk or by the no-show check (the read model's flag)."""
+    row = day.people.get(pid)
+    return bool(row is not None and row.absent)
 
 
 def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
@@ -237,7 +275,16 @@ def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
         return contact.organisation if contact and contact.organisation else f"#{pid[:8]}"
 
     index = {pid: i for i, pid in enumerate(expert_ids)}
-    grid_rows = [GridRow(pid, org(pid), [[] for _ in day.problem.slots]) for pid in expert_ids]
+    n_slots = len(day.problem.slots)
+    grid_rows = [
+        GridRow(
+            pid,
+            org(pid),
+            [SlotCell(s, _expert_state(day, pid, s)) for s in range(n_slots)],
+            absent=day.expert(pid) is None,
+        )
+        for pid in expert_ids
+    ]
     choices = []
     for r in rows:
         slot = day.slot_of(r.start)
@@ -251,8 +298,11 @@ def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
             reason_kind=r.reason_kind,
             table=table_label(r.table_number),
             locked=r.locked,
+            holder_absent=day.holder(r.holder_id) is None or _absent(day, r.holder_id),
         )
-        grid_rows[index[r.expert_id]].cells[slot].append(cell)
+        target = grid_rows[index[r.expert_id]].cells[slot]
+        target.meetings.append(cell)
+        target.state = "rdv"
         label = day.problem.slots[slot].start.strftime("%H:%M")
         choices.append(
             (

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.scheduler.adapters.registration import DirectoryUnavailable
 from services.scheduler.domain.live import SchedulingError
 from services.scheduler.entrypoints import forms
-from services.scheduler.entrypoints.web import BUSY, SchedulerDep, unit_of_work
+from services.scheduler.entrypoints.web import BUSY, SchedulerDep, conflict, unit_of_work
 from services.scheduler.service_layer import planning
 from services.scheduler.service_layer.agenda import agenda_for
 from services.scheduler.service_layer.editions import (
@@ -26,6 +27,7 @@ from shared.web import CurrentAdmin, attachment, confirm, redirect, render
 
 router = APIRouter(tags=["back-office"])
 GRID = "/admin/planning"
+GRID_API = "/api/grid"
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -126,7 +128,7 @@ def grid_move(
         number = forms.table_number(table)
         with unit_of_work(sched) as session:
             planning.move_appointment(
-                session, sched, sched.edition_id, appointment_id, slot, number
+                session, sched, sched.edition_id, appointment_id, slot, number, operator=_admin
             )
     except (SchedulingError, forms.FormError) as exc:
         return redirect(request, GRID, error=str(exc))
@@ -143,7 +145,9 @@ def grid_swap(
 ) -> Response:
     try:
         with unit_of_work(sched) as session:
-            planning.swap_appointments(session, sched, sched.edition_id, first, second)
+            planning.swap_appointments(
+                session, sched, sched.edition_id, first, second, operator=_admin
+            )
     except SchedulingError as exc:
         return redirect(request, GRID, error=str(exc))
     return redirect(request, GRID, ok="Rendez-vous échangés.")
@@ -166,6 +170,88 @@ def grid_lock(
         return redirect(request, GRID, error=str(exc))
     done = "Rendez-vous verrouillé." if locked == "1" else "Rendez-vous déverrouillé."
     return redirect(request, GRID, ok=done)
+
+
+@router.post(f"{GRID}/undo")
+def grid_undo(request: Request, sched: SchedulerDep, admin: CurrentAdmin) -> Response:
+    try:
+        with unit_of_work(sched) as session:
+            done = planning.undo_last(session, sched, sched.edition_id, admin)
+    except SchedulingError as exc:
+        return redirect(request, GRID, error=str(exc))
+    return redirect(request, GRID, ok=done)
+
+
+# -- what the grid's script calls (JSON, CSRF in the X-CSRF-Token header) ------------------
+class TargetOut(BaseModel):
+    slot: int
+    state: str  # ici, deplacer, echanger, refuse
+    why: str | None  # conference, indisponible, occupe, complet, verrouille, passe, absent
+    reason: str  # French, for the operator
+
+
+class TargetsOut(BaseModel):
+    appointment_id: str
+    targets: list[TargetOut]
+
+
+class DropIn(BaseModel):
+    slot: int
+
+
+class LockIn(BaseModel):
+    locked: bool
+
+
+class DoneOut(BaseModel):
+    message: str
+
+
+@router.get(f"{GRID_API}/appointments/{{appointment_id}}/targets", tags=["planning"])
+def grid_targets(appointment_id: str, sched: SchedulerDep, _admin: CurrentAdmin) -> TargetsOut:
+    """For each slot of the meeting's expert row: what dropping it there does, or why not."""
+    with conflict(), sched.kit.factory() as session:
+        verdicts = planning.drop_targets(session, sched, sched.edition_id, appointment_id)
+    return TargetsOut(
+        appointment_id=appointment_id,
+        targets=[
+            TargetOut(slot=v.slot, state=v.state.value, why=v.why, reason=v.reason)
+            for v in verdicts
+        ],
+    )
+
+
+@router.post(f"{GRID_API}/appointments/{{appointment_id}}/drop", tags=["planning"])
+def grid_drop(
+    appointment_id: str, body: DropIn, sched: SchedulerDep, admin: CurrentAdmin
+) -> DoneOut:
+    """Move the meeting to a free cell of its row, or exchange it with the meeting there;
+    409 with the reason when the grid did not light that cell."""
+    with conflict(), unit_of_work(sched) as session:
+        verdict = planning.drop_appointment(
+            session, sched, sched.edition_id, appointment_id, body.slot, admin
+        )
+    return DoneOut(
+        message="Rendez-vous échangés." if verdict.other is not None else "Rendez-vous déplacé."
+    )
+
+
+@router.post(f"{GRID_API}/appointments/{{appointment_id}}/lock", tags=["planning"])
+def grid_lock_json(
+    appointment_id: str, body: LockIn, sched: SchedulerDep, _admin: CurrentAdmin
+) -> DoneOut:
+    with conflict(), unit_of_work(sched) as session:
+        planning.lock_appointment(session, sched, sched.edition_id, appointment_id, body.locked)
+    return DoneOut(
+        message="Rendez-vous verrouillé." if body.locked else "Rendez-vous déverrouillé."
+    )
+
+
+@router.post(f"{GRID_API}/undo", tags=["planning"])
+def grid_undo_json(sched: SchedulerDep, admin: CurrentAdmin) -> DoneOut:
+    """Undo this operator's last move or swap (one step each call)."""
+    with conflict(), unit_of_work(sched) as session:
+        return DoneOut(message=planning.undo_last(session, sched, sched.edition_id, admin))
 
 
 @router.post(f"{GRID}/options")

@@ -7,6 +7,7 @@ published change and its events commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 import uuid
@@ -19,10 +20,19 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.db import appointments, participants, schedule_versions
+from services.scheduler.adapters.db import (
+    appointments,
+    grid_edits,
+    participants,
+    schedule_versions,
+)
 from services.scheduler.domain.live import (
+    CellState,
     SchedulingError,
+    Verdict,
     check_schedule,
+    drop_verdict,
+    drop_verdicts,
     meeting_reason,
     moved,
     remaining_day,
@@ -560,6 +570,162 @@ def _apply_changes(
     return len(events) // 2
 
 
+def _first_open(app: Scheduler, version: Any, day: Day) -> int:
+    """Slots a published schedule may no longer change (started or past); a draft, none."""
+    return day.first_future_slot(app.clock()) if version.status == Status.PUBLISHED else 0
+
+
+def _locked(by_id: dict[str, Any], domain: dict[str, Appointment]) -> set[Appointment]:
+    return {a for i, a in domain.items() if by_id[i].locked}
+
+
+def drop_targets(
+    session: Session, app: Scheduler, edition_id: str, appointment_id: str
+) -> tuple[Verdict, ...]:
+    """For the grid: what dropping the meeting on each slot of its expert's row would do."""
+    version, day, by_id, domain = _editable(session, app, edition_id)
+    _find(by_id, appointment_id)
+    if appointment_id not in domain:
+        raise SchedulingError("Ce rendez-vous n'est plus sur un créneau du programme.")
+    return drop_verdicts(
+        day.problem,
+        domain.values(),
+        domain[appointment_id],
+        locked=_locked(by_id, domain),
+        first_open=_first_open(app, version, day),
+    )
+
+
+def operator_key(operator: str) -> str:
+    """How the grid's undo journal names an operator: a hash, never the account itself."""
+    return hashlib.sha256(operator.encode()).hexdigest()
+
+
+def _journal(
+    session: Session,
+    app: Scheduler,
+    version: Any,
+    day: Day,
+    by_id: dict[str, Any],
+    changed: dict[str, Appointment],
+    kind: str,
+    operator: str,
+) -> None:
+    changes = [
+        {
+            "appointment_id": i,
+            "before": {"start": by_id[i].start.isoformat(), "table": by_id[i].table_number},
+            "after": {"start": day.starts[a.slot].isoformat(), "table": a.table},
+        }
+        for i, a in changed.items()
+    ]
+    session.execute(
+        grid_edits.insert().values(
+            edition_id=version.edition_id,
+            version_id=version.id,
+            operator=operator_key(operator),
+            kind=kind,
+            changes=changes,
+            created_at=app.clock(),
+        )
+    )
+
+
+def drop_appointment(
+    session: Session,
+    app: Scheduler,
+    edition_id: str,
+    appointment_id: str,
+    slot: int,
+    operator: str,
+) -> Verdict:
+    """The grid's one edit: the meeting goes to `slot` in its expert's row, moving there when
+    the cell is free, exchanging slots with the expert's meeting there otherwise. Refused with
+    the very reason the grid showed (`drop_verdict`). Journalled for « Annuler »."""
+    version, day, by_id, domain = _editable(session, app, edition_id)
+    _find(by_id, appointment_id)
+    if appointment_id not in domain:
+        raise SchedulingError("Ce rendez-vous n'est plus sur un créneau du programme.")
+    target = domain[appointment_id]
+    verdict = drop_verdict(
+        day.problem,
+        domain.values(),
+        target,
+        slot,
+        locked=_locked(by_id, domain),
+        first_open=_first_open(app, version, day),
+    )
+    if verdict.state is CellState.HERE:
+        raise SchedulingError("Ce rendez-vous est déjà à ce créneau.")
+    if not verdict.allowed:
+        raise SchedulingError(verdict.reason)
+    if verdict.state is CellState.MOVE:
+        assert verdict.table is not None
+        changed = {appointment_id: replace(target, slot=slot, table=verdict.table)}
+        kind = "move"
+    else:
+        other = verdict.other
+        assert other is not None
+        other_id = next(i for i, a in domain.items() if a == other)
+        changed = {
+            appointment_id: replace(target, slot=other.slot, table=other.table),
+            other_id: replace(other, slot=target.slot, table=target.table),
+        }
+        kind = "swap"
+    after = {**domain, **changed}
+    check_schedule(day.problem, after.values())
+    _journal(session, app, version, day, by_id, changed, kind, operator)
+    _apply_changes(session, app, version, day, by_id, changed)
+    return verdict
+
+
+def undo_last(session: Session, app: Scheduler, edition_id: str, operator: str) -> str:
+    """Put back the meetings of this operator's last move or swap still not undone (on the
+    schedule the grid shows), if nothing has moved them since. Returns what was undone."""
+    version, day, by_id, domain = _editable(session, app, edition_id)
+    edit = session.execute(
+        select(grid_edits)
+        .where(
+            grid_edits.c.edition_id == edition_id,
+            grid_edits.c.version_id == version.id,
+            grid_edits.c.operator == operator_key(operator),
+            grid_edits.c.undone_at.is_(None),
+        )
+        .order_by(grid_edits.c.id.desc())
+        .limit(1)
+    ).first()
+    if edit is None:
+        raise SchedulingError("Rien à annuler : aucun déplacement ni échange de votre part.")
+    changed: dict[str, Appointment] = {}
+    first_open = _first_open(app, version, day)
+    for change in edit.changes:
+        i = change["appointment_id"]
+        row = by_id.get(i)
+        after, before = change["after"], change["before"]
+        if (
+            row is None
+            or i not in domain
+            or (row.start.isoformat(), row.table_number) != (after["start"], after["table"])
+        ):
+            raise SchedulingError(
+                "Le planning a changé depuis cette modification : elle ne peut plus être annulée."
+            )
+        slot = day.slot_of(dt.datetime.fromisoformat(before["start"]))
+        if slot is None:
+            raise SchedulingError("Le programme a changé : ce créneau n'existe plus.")
+        if slot < first_open or domain[i].slot < first_open:
+            raise SchedulingError("Ce créneau est déjà commencé ou passé : annulation impossible.")
+        if row.locked:
+            raise SchedulingError("Ce rendez-vous a été verrouillé depuis : déverrouillez-le.")
+        changed[i] = replace(domain[i], slot=slot, table=before["table"])
+    check_schedule(day.problem, {**domain, **changed}.values())
+    _apply_changes(session, app, version, day, by_id, changed)
+    session.execute(
+        grid_edits.update().where(grid_edits.c.id == edit.id).values(undone_at=app.clock())
+    )
+    return "Échange annulé." if edit.kind == "swap" else "Déplacement annulé."
+
+
 def move_appointment(
     session: Session,
     app: Scheduler,
@@ -567,22 +733,47 @@ def move_appointment(
     appointment_id: str,
     slot: int,
     table: int | None = None,
+    operator: str | None = None,
 ) -> None:
+    """The form's move: to a free cell of the expert's row (its table, or the one given).
+    With `operator`, journalled for « Annuler »."""
     version, day, by_id, domain = _editable(session, app, edition_id)
     row = _find(by_id, appointment_id)
-    if row.locked:
-        raise SchedulingError("Ce rendez-vous est verrouillé : déverrouillez-le pour le déplacer.")
     if appointment_id not in domain:
         raise SchedulingError("Ce rendez-vous n'est plus sur un créneau du programme.")
-    if slot < day.first_future_slot(app.clock()) and version.status == Status.PUBLISHED:
-        raise SchedulingError("Ce créneau est déjà commencé ou passé.")
-    result = moved(day.problem, domain.values(), domain[appointment_id], slot, table)
+    verdict = drop_verdict(
+        day.problem,
+        domain.values(),
+        domain[appointment_id],
+        slot,
+        locked=_locked(by_id, domain),
+        first_open=_first_open(app, version, day),
+    )
+    if verdict.state is CellState.SWAP:
+        label = day.problem.slots[slot].start.strftime("%H:%M")
+        raise SchedulingError(
+            f"L'expert a déjà un rendez-vous à {label} : choisissez « Échanger » pour "
+            "intervertir les deux."
+        )
+    if verdict.state is CellState.REFUSED:
+        raise SchedulingError(verdict.reason)
+    if verdict.state is CellState.HERE and table is None:
+        raise SchedulingError("Ce rendez-vous est déjà à ce créneau.")
+    chosen = table if table is not None else verdict.table
+    result = moved(day.problem, domain.values(), domain[appointment_id], slot, chosen)
     target = next(a for a in result if (a.holder_id, a.expert_id) == (row.holder_id, row.expert_id))
+    if operator is not None:
+        _journal(session, app, version, day, by_id, {appointment_id: target}, "move", operator)
     _apply_changes(session, app, version, day, by_id, {appointment_id: target})
 
 
 def swap_appointments(
-    session: Session, app: Scheduler, edition_id: str, first_id: str, second_id: str
+    session: Session,
+    app: Scheduler,
+    edition_id: str,
+    first_id: str,
+    second_id: str,
+    operator: str | None = None,
 ) -> None:
     version, day, by_id, domain = _editable(session, app, edition_id)
     first, second = _find(by_id, first_id), _find(by_id, second_id)
@@ -590,19 +781,18 @@ def swap_appointments(
         raise SchedulingError("Un rendez-vous verrouillé ne peut pas être échangé.")
     if first_id not in domain or second_id not in domain:
         raise SchedulingError("Ce rendez-vous n'est plus sur un créneau du programme.")
+    first_open = _first_open(app, version, day)
+    if min(domain[first_id].slot, domain[second_id].slot) < first_open:
+        raise SchedulingError("Un de ces rendez-vous a déjà commencé ou est passé.")
     swapped(day.problem, domain.values(), domain[first_id], domain[second_id])
     a, b = domain[first_id], domain[second_id]
-    _apply_changes(
-        session,
-        app,
-        version,
-        day,
-        by_id,
-        {
-            first_id: Appointment(b.slot, b.table, a.expert_id, a.holder_id),
-            second_id: Appointment(a.slot, a.table, b.expert_id, b.holder_id),
-        },
-    )
+    changed = {
+        first_id: Appointment(b.slot, b.table, a.expert_id, a.holder_id),
+        second_id: Appointment(a.slot, a.table, b.expert_id, b.holder_id),
+    }
+    if operator is not None:
+        _journal(session, app, version, day, by_id, changed, "swap", operator)
+    _apply_changes(session, app, version, day, by_id, changed)
 
 
 def lock_appointment(
