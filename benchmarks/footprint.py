@@ -145,7 +145,9 @@ def main() -> None:
     total_pss = sum(r.pss_mb for r, _ in rows)
     total_cores = sum(c for _, c in rows)
     print("-" * len(header))
-    print(f"{f'all {len(rows)} processes':<28} | {'':>7} | {total_pss:>7.1f} | {total_cores:>10.4f}")
+    print(
+        f"{f'all {len(rows)} processes':<28} | {'':>7} | {total_pss:>7.1f} | {total_cores:>10.4f}"
+    )
     print()
     print(f"{'':<22} | {'measured':>9} | {'target':>7} | {'/ bare python':>13}")
     print(

@@ -13,6 +13,7 @@ from services.scheduler.adapters.db import appointments, participants
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
 from services.scheduler.service_layer.planning import live_replan
+from services.scheduler.service_layer.sessions import DAY_SESSION, closed_ids
 from shared.db import truncate_wal_after_commit
 from shared.events import (
     ParticipantCancelled,
@@ -156,7 +157,9 @@ def on_erased(session: Session, app: Scheduler, event: ParticipantErased) -> Non
             updated_at=now,
         )
     )
-    live_replan(session, app, current.edition_id, reason=ReleaseReason.CANCELLED)
+    # Once the day is closed its meetings are history: releasing them would change the report.
+    if DAY_SESSION not in closed_ids(session, current.edition_id):
+        live_replan(session, app, current.edition_id, reason=ReleaseReason.CANCELLED)
     forget_in_appointments(session, pid)
 
 

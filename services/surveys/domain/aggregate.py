@@ -24,6 +24,10 @@ def _mean(values: Sequence[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
+# What stays of an erased person's free-text answer: counted as an answer, never shown.
+ERASED_TEXT = "[effacé]"
+
+
 def question_result(q: Question, answers: Sequence[Mapping[str, Any]]) -> QuestionResult:
     given = [a[q.id] for a in answers if a.get(q.id) is not None]
     if q.type is QuestionType.RATING or q.type is QuestionType.MEETINGS:
@@ -46,7 +50,8 @@ def question_result(q: Question, answers: Sequence[Mapping[str, Any]]) -> Questi
     if q.type is QuestionType.NUMBER:
         numbers = [int(v) for v in given]
         return QuestionResult(q, len(given), mean=_mean(numbers), total=sum(numbers))
-    return QuestionResult(q, len(given), texts=tuple(str(v) for v in given))
+    texts = tuple(str(v) for v in given if v != ERASED_TEXT)
+    return QuestionResult(q, len(given), texts=texts)
 
 
 def results(

@@ -30,6 +30,7 @@ from services.surveys.adapters.db import (
     surveys,
 )
 from services.surveys.adapters.registration import Directory
+from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.domain.defaults import DEFAULT_QUESTIONS, default_title
 from services.surveys.domain.questions import (
     Meeting,
@@ -708,13 +709,15 @@ def _retrying(factory: sessionmaker[Session], attempt: Any, tries: int = 5) -> S
 
 # -- erasure ----------------------------------------------------------------------------------
 def anonymous_answers(questions: Sequence[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
-    """What may stay of an erased person's answers: free text removed, meeting ratings kept
+    """What may stay of an erased person's answers: free text replaced by a marker (still
+    counted as an answer, so the report's figures hold), meeting ratings kept
     under ordinal keys instead of the appointment ids (which the scheduler links to people)."""
     types = {q.id: q.type for q in questions}
     kept: dict[str, Any] = {}
     for key, value in answers.items():
         kind = types.get(key)
         if kind is QuestionType.TEXT or (kind is None and isinstance(value, str)):
+            kept[key] = ERASED_TEXT
             continue
         if isinstance(value, dict):
             value = {str(n): rating for n, rating in enumerate(value.values(), start=1)}
