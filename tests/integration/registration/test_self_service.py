@@ -150,7 +150,7 @@ def test_the_team_erases_a_person_on_request(client, kit, database_url, monkeypa
     submit(client, "porteur", holder_form())
     [row] = participant_rows(kit)
     monkeypatch.setenv("REGISTRATION_DATABASE_URL", database_url)
-    command = ["registration", "erase", "--participant", row.participant_id]
+    command = ["registration", "erase", "--yes", "--participant", row.participant_id]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     [erased] = participant_rows(kit)

@@ -100,9 +100,10 @@ def test_publish_emits_one_slot_assigned_per_appointment(harness, day, client, r
     # Every event of the publication names it, so consumers tell them from later changes.
     assert {a["correlation_id"] for a in assigned} == {rows[0]["event_id"]}
 
-    # Relayed once to the real streams.
+    # Relayed once to the real streams; a relayed row leaves the outbox.
+    waiting = harness.outbox_count()
     relayed = harness.app.kit.runtime.relay.publish_all()
-    assert relayed == harness.outbox_count()
+    assert relayed == waiting and harness.outbox_count() == 0
     client_redis = redis.Redis.from_url(redis_url)
     prefix = harness.app.settings.bus_prefix
     assert client_redis.xlen(SlotAssigned.stream(prefix)) == published["meetings"]
@@ -132,7 +133,16 @@ def test_manual_move_to_a_free_slot_and_refusals(harness, day, client):
 
     # Refused: the expert already has a meeting then (and the holder is free).
     slots = {s: i for i, s in enumerate(_slot_starts(harness))}
-    clash = sorted(expert_busy - holder_busy)[0]
+    # A slot where a swap would work (the other holder is free at ours): the move is refused
+    # with the hint to swap.
+    busy_at = {(a["holder_id"], a["start"]) for a in appointments}
+    clash = next(
+        a["start"]
+        for a in sorted(appointments, key=lambda a: a["start"])
+        if a["expert_id"] == first["expert_id"]
+        and a["start"] in expert_busy - holder_busy
+        and (a["holder_id"], first["start"]) not in busy_at
+    )
     refused = client.post(
         f"/api/schedule/appointments/{first['appointment_id']}/move",
         json={"slot": slots[clash]},

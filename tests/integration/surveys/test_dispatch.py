@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import func, select
 
 from services.surveys.adapters.db import due_jobs, invitations, meetings, responses
+from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed
@@ -252,9 +253,11 @@ def test_erasure_unlinks_answers_keeps_scores_and_deletes_free_text(kit):
     with transaction(kit.factory) as session:
         survey = uc.list_surveys(session, EDITION)[0]
         answers = uc.answers_of(session, survey.survey_id)
-        # The rating stays, under a key that is no appointment id; the free text is gone.
+        # The rating stays, under a key that is no appointment id; the free text is gone,
+        # counted as answered behind a marker so the report's figures do not move.
         assert answers[0]["rdv"] == {"1": 4}
-        assert "commentaires" not in answers[0] and answers[0]["organisation"] == 5
+        assert answers[0]["commentaires"] == ERASED_TEXT and answers[0]["organisation"] == 5
+        assert GOOD_DAY["commentaires"] != ERASED_TEXT
         assert uc.response_counts(session, survey.survey_id) == (3, 1, 0)
         assert uc.resolve_token(session, token, DAY_END).access is uc.Access.UNKNOWN
         assert uc.invitation_view(session, kit.settings, ids[str(holder)], DAY_END) is None
