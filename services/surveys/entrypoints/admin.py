@@ -29,11 +29,12 @@ from services.surveys.domain.questions import (
 )
 from services.surveys.domain.report import EditionReport, comparison_row
 from services.surveys.entrypoints.public import venue_url
-from services.surveys.entrypoints.web import kit_of
+from services.surveys.entrypoints.web import kit_of, settings_of
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
 from shared.db import plain_row, transaction
 from shared.events import SurveyKind, utc_now
+from shared.french import french_date
 from shared.web import (
     CurrentAdmin,
     ServiceCaller,
@@ -97,9 +98,11 @@ def surveys_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTM
             invited, answered, anonymous = uc.response_counts(session, s.survey_id)
             rows.append((s, invited, answered, anonymous, rate(answered, invited)))
         editions = reports.known_editions(session)
+        ex_post = uc.ex_post_date(session, edition_id)
     context = {
         "title": f"Questionnaires {edition_id}",
         "edition_id": edition_id,
+        "ex_post": ex_post,
         "rows": rows,
         "editions": editions,
         "kinds": KIND_LABELS,
@@ -125,9 +128,15 @@ def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTML
         survey = _survey_or_404(session, survey_id)
         invited, answered, anonymous = uc.response_counts(session, survey_id)
         answers = uc.answers_of(session, survey_id)
+        ex_post = (
+            uc.ex_post_date(session, survey.edition_id)
+            if survey.kind is SurveyKind.EX_POST
+            else None
+        )
     context = {
         "title": survey.title,
         "survey": survey,
+        "ex_post": ex_post,
         "results": results(survey.questions, answers),
         "invited": invited,
         "answered": answered,
@@ -172,6 +181,57 @@ def remind_now(request: Request, survey_id: str, _admin: CurrentAdmin) -> Redire
         request,
         f"/admin/surveys/{survey_id}",
         ok=f"Relance demandée pour {sent} personne(s) sans réponse.",
+    )
+
+
+@router.get("/editions/{edition_id}/ex-post/send", response_class=HTMLResponse)
+def ex_post_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
+    kit = kit_of(request)
+    with kit.factory() as session:
+        survey = next(
+            (s for s in uc.list_surveys(session, edition_id) if s.kind is SurveyKind.EX_POST), None
+        )
+        date = uc.ex_post_date(session, edition_id)
+        holders = len(uc.checked_in(session, edition_id, role="porteur"))
+    back = f"/admin/editions/{edition_id}/surveys"
+    if survey is not None:
+        back = f"/admin/surveys/{survey.survey_id}"
+    if date is None:
+        return redirect(request, back, error="La journée n'est pas encore close : rien à envoyer.")
+    if date.sent_at is not None:
+        return redirect(request, back, error="Le questionnaire de suivi a déjà été envoyé.")
+    return confirm(
+        request,
+        title="Envoyer le questionnaire de suivi maintenant ?",
+        lines=[
+            f"Il devait partir le {french_date(date.due_at)}.",
+            f"{holders} porteur(s) de projet présent(s) le jour recevront un email avec leur "
+            "lien personnel ; il ne partira plus à la date prévue.",
+        ],
+        action=f"/admin/editions/{edition_id}/ex-post/send",
+        button="Envoyer maintenant",
+        cancel=back,
+        section="questionnaires",
+        danger=False,
+    )
+
+
+@router.post("/editions/{edition_id}/ex-post/send")
+def ex_post_send(request: Request, edition_id: str, _admin: CurrentAdmin) -> RedirectResponse:
+    kit = kit_of(request)
+    back = f"/admin/editions/{edition_id}/surveys"
+    try:
+        with transaction(kit.factory) as session:
+            sent = uc.send_ex_post_now(
+                session, kit.outbox, settings_of(request), edition_id, utc_now()
+            )
+            survey = uc.ensure_survey(session, edition_id, SurveyKind.EX_POST)
+    except SurveyError as exc:
+        return redirect(request, back, error=str(exc))
+    return redirect(
+        request,
+        f"/admin/surveys/{survey.survey_id}",
+        ok=f"Questionnaire de suivi envoyé à {sent} porteur(s) de projet.",
     )
 
 

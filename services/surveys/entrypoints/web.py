@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import Request
 from starlette.responses import HTMLResponse
 
+from services.surveys.settings import SurveysSettings
 from shared.service import ServiceKit
 from shared.web import render
 
@@ -17,6 +18,12 @@ TEMPLATES = Path(__file__).parent / "templates"
 def kit_of(request: Request) -> ServiceKit:
     kit: ServiceKit = request.app.state.kit
     return kit
+
+
+def settings_of(request: Request) -> SurveysSettings:
+    settings = kit_of(request).settings
+    assert isinstance(settings, SurveysSettings)
+    return settings
 
 
 def message(

@@ -109,7 +109,7 @@ class Handlers:
             )
             uc.schedule(
                 session,
-                f"ex-post:{event.edition_id}",
+                uc.ex_post_key(event.edition_id),
                 event.edition_id,
                 "ex-post",
                 now + dt.timedelta(days=self.settings.ex_post_after_days),

@@ -36,6 +36,7 @@ from services.surveys.domain.questions import (
     Meeting,
     Question,
     QuestionType,
+    SurveyError,
     Validation,
     check_questionnaire,
     dump_questions,
@@ -373,6 +374,55 @@ def open_ex_post(
     survey = ensure_survey(session, edition_id, SurveyKind.EX_POST, now=now)
     people = checked_in(session, edition_id, role="porteur")
     return open_survey(session, outbox, settings, survey, people, now, settings.ex_post_open_days)
+
+
+@dataclass(frozen=True)
+class ExPostDate:
+    """When the follow-up questionnaire goes (set when the day closes) and when it went."""
+
+    due_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def ex_post_key(edition_id: str) -> str:
+    return f"ex-post:{edition_id}"
+
+
+def ex_post_date(session: Session, edition_id: str) -> ExPostDate | None:
+    row = session.execute(
+        select(due_jobs.c.due_at, due_jobs.c.done_at).where(
+            due_jobs.c.job_key == ex_post_key(edition_id)
+        )
+    ).first()
+    return None if row is None else ExPostDate(row.due_at, row.done_at)
+
+
+def send_ex_post_now(
+    session: Session,
+    outbox: Outbox,
+    settings: SurveysSettings,
+    edition_id: str,
+    now: dt.datetime,
+) -> int:
+    """The operator's « Envoyer maintenant »: the follow-up goes now instead of on its date,
+    once. The due row is claimed as `run_due` claims it, so the two never both send."""
+    if ex_post_date(session, edition_id) is None:
+        raise SurveyError(
+            "La journée n'est pas encore close : le questionnaire de suivi part après la "
+            "clôture de la journée."
+        )
+    claimed = (
+        session.connection()
+        .execute(
+            update(due_jobs)
+            .where(due_jobs.c.job_key == ex_post_key(edition_id), due_jobs.c.done_at.is_(None))
+            .values(done_at=now)
+        )
+        .rowcount
+    )
+    if claimed != 1:
+        raise SurveyError("Le questionnaire de suivi a déjà été envoyé.")
+    return open_ex_post(session, outbox, settings, edition_id, now)
 
 
 def run_due(

@@ -433,3 +433,38 @@ def test_conference_scales_fit_their_questions():
     assert helps["interet"] == "1 = pas du tout intéressé·e, 5 = très intéressé·e"
     assert helps["utilite"] == "1 = pas utile, 5 = très utile"
     assert "satisfait" in helps["intervenants"]
+
+
+def test_the_follow_up_sent_now_once_from_the_back_office(admin, kit):
+    # Before the day is closed there is nothing to send: a French refusal, nothing written.
+    refused = admin.post(f"/admin/editions/{EDITION}/ex-post/send")
+    assert "La journée n&#39;est pas encore close" in refused.text
+    assert published(kit, "SurveyInvitationRequested") == []
+
+    holder = register(kit)
+    register(kit, role=Role.EXPERT, legal_form="banque")  # the follow-up is for holders
+    register(kit, present=False)  # not there: not asked
+    close_day(kit)
+    listed = admin.get(f"/admin/editions/{EDITION}/surveys").text
+    assert "envoi automatique prévu le" in listed and "Envoyer maintenant…" in listed
+    asked = admin.get(f"/admin/editions/{EDITION}/ex-post/send").text
+    assert "1 porteur(s) de projet présent(s)" in asked
+
+    sent = admin.post(f"/admin/editions/{EDITION}/ex-post/send")
+    assert "Questionnaire de suivi envoyé à 1 porteur(s) de projet." in sent.text
+    follow_up = [e for e in published(kit, "SurveyInvitationRequested") if e["kind"] == "ex-post"]
+    assert [e["participant_id"] for e in follow_up] == [str(holder)]
+    # Sent once: neither the button again nor the date's job sends it a second time.
+    again = admin.post(f"/admin/editions/{EDITION}/ex-post/send")
+    assert "déjà été envoyé" in again.text
+    with kit.factory() as session:
+        [ex_post] = [s for s in uc.list_surveys(session, EDITION) if s.kind.value == "ex-post"]
+    results = admin.get(f"/admin/surveys/{ex_post.survey_id}").text
+    assert "Envoyé aux porteurs de projet présents le" in results
+    assert "Envoyer maintenant…" not in results
+    assert "Envoyer maintenant…" not in admin.get(f"/admin/editions/{EDITION}/surveys").text
+    later = DAY_END + dt.timedelta(days=400)
+    uc.run_due(kit.factory, kit.outbox, kit.settings, later)  # reminders only
+    assert (
+        len([e for e in published(kit, "SurveyInvitationRequested") if e["kind"] == "ex-post"]) == 1
+    )
