@@ -51,16 +51,29 @@ class NotifierSettings(BaseServiceSettings):
     email_retry_max_s: float = 3600.0
     # All agenda changes of one person within this window make one email.
     email_change_window_s: float = 120.0
-    # A row enqueued this long ago and still pending is enqueued again (lost task).
-    email_claim_stale_s: float = 900.0
+    # A row enqueued this long ago and still pending is enqueued again (task lost with the
+    # broker). Harmless when the task was only slow: the row is sent by the one task that moves
+    # it from pending to sending; the others find it taken and do nothing.
+    email_claim_stale_s: float = Field(default=30.0, gt=0)
     # A row marked "sending" this long ago was interrupted (worker killed): it is sent again.
-    email_sending_stale_s: float = 600.0
-    # How often the beat looks for due and forgotten rows.
-    email_poll_interval_s: float = 30.0
+    # Above the SMTP timeout, so a live send, which ends within it, is never repeated.
+    email_sending_stale_s: float = Field(default=45.0, gt=0)
+    # How often the beat looks for due and forgotten rows: with the two windows above, a lost
+    # task or an interrupted send is taken again within a minute.
+    email_poll_interval_s: float = Field(default=10.0, gt=0)
     email_dispatch_batch: int = 500
     # Reminder the day before, at this hour (edition time zone).
     reminder_hour: int = 9
     timezone: str = "Europe/Paris"
+
+    @model_validator(mode="after")
+    def _resend_after_the_smtp_timeout(self) -> NotifierSettings:
+        if self.email_sending_stale_s <= self.smtp_timeout_s:
+            raise ValueError(
+                "EMAIL_SENDING_STALE_S doit dépasser SMTP_TIMEOUT_S : sinon un envoi lent mais "
+                "vivant serait refait"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> NotifierSettings:

@@ -64,7 +64,7 @@ def env(database_url, redis_url, bus_prefix, smtp, directory) -> dict[str, str]:
         "SURVEYS_INTERNAL_URL": directory.url,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp.port),
-        "SMTP_TIMEOUT_S": "20",
+        "SMTP_TIMEOUT_S": "5",
         "MAIL_FROM": "Rencontres ESS <rencontres@pes21.example>",
         "EMAIL_RETRY_BASE_S": "0.2",
         "EMAIL_RETRY_MAX_S": "1",
@@ -72,7 +72,7 @@ def env(database_url, redis_url, bus_prefix, smtp, directory) -> dict[str, str]:
         "EMAIL_CHANGE_WINDOW_S": "1.5",
         "EMAIL_POLL_INTERVAL_S": "0.3",
         "EMAIL_CLAIM_STALE_S": "30",
-        "EMAIL_SENDING_STALE_S": "2",
+        "EMAIL_SENDING_STALE_S": "6",
     }
 
 

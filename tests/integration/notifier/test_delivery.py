@@ -115,6 +115,46 @@ def test_duplicates_and_redis_restart_send_each_email_once(
     app.kit.engine.dispose()
 
 
+@pytest.mark.slow
+def test_with_the_default_windows_a_lost_task_and_a_killed_send_go_within_a_minute(
+    notifier, smtp, directory, workers, redis_server, env
+):
+    # The production windows (EMAIL_CLAIM_STALE_S, EMAIL_SENDING_STALE_S, EMAIL_POLL_INTERVAL_S,
+    # SMTP_TIMEOUT_S), not the test suite's short ones.
+    for name in ("EMAIL_CLAIM_STALE_S", "EMAIL_SENDING_STALE_S", "EMAIL_POLL_INTERVAL_S"):
+        del env[name]
+    del env["SMTP_TIMEOUT_S"]
+    env["REDIS_URL"] = redis_server.url
+    app = bootstrap(settings_from(env))
+    # A worker killed during DATA: its row stays "sending".
+    smtp.handler.hang_next = True
+    first = workers.start()
+    interrupted = directory.person()
+    deliver(app, registered(interrupted))
+    assert smtp.handler.hanging.wait(45), workers.logs()
+    workers.kill(first)
+    smtp.handler.release.set()
+    # Five more enqueued with no worker, then Redis restarts empty: their tasks are lost.
+    waiting = [directory.person() for _ in range(5)]
+    for pid in waiting:
+        deliver(app, registered(pid))
+    redis_server.kill()
+    for path in redis_server.directory.rglob("*"):
+        if path.is_file():
+            path.unlink()
+    redis_server.start()
+    back = time.monotonic()
+    workers.start()
+    wait_until(lambda: statuses(app) == ["sent"] * 6, timeout=90, what="six emails sent")
+    elapsed = time.monotonic() - back
+    assert elapsed < 60, f"{elapsed:.0f} s after the platform was back"
+    time.sleep(1.0)
+    received = sorted(str(m["To"].addresses[0].addr_spec) for m in smtp.messages)
+    everyone = [interrupted, *waiting]
+    assert received == sorted(directory.participants[p]["email"] for p in everyone)
+    app.kit.engine.dispose()
+
+
 def test_a_burst_of_changes_makes_one_email(notifier, smtp, directory, workers):
     holder = directory.person()
     directory.agenda(holder, [])
