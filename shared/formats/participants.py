@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from shared.edition import Availability, EditionSettings, HalfDay, normalise_key
+from shared.french import french_number
 
 
 class Role(StrEnum):
@@ -143,10 +144,61 @@ def parse_participants(data: bytes, filename: str, edition: EditionSettings) -> 
 
 
 # -- reading cells ---------------------------------------------------------------------------
+# Limits checked while reading, before any row is parsed, so that no file can hold a service
+# (an edition has 30 to 70 participants; the import page states them).
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5_000  # participants, header left out
+MAX_LINES = 10 * MAX_ROWS  # empty lines included
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2_000
+# An .xlsx is a zip of XML: what it unpacks to is bounded too (a 600 KB file may unpack to GBs).
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+
+
+def _n(value: int) -> str:
+    return french_number(value, 0)
+
+
+class TooBig(Exception):
+    """The file is over one of the limits: the French message says which, at which line."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def read_table(data: bytes, filename: str, issues: Collector) -> list[list[str]] | None:
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        return _read_xlsx(data, issues)
-    return _read_csv(data, issues)
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            raise TooBig(f"le fichier dépasse {MAX_FILE_BYTES // (1024 * 1024)} Mo")
+        if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+            return _read_xlsx(data, issues)
+        return _read_csv(data, issues)
+    except TooBig as exc:
+        issues.errors.append(Issue(exc.line, "", f"{exc} : rien n'a été lu"))
+        return None
+
+
+def _bounded(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+    """The rows as text, within the limits of rows, columns and cell length."""
+    table: list[list[str]] = []
+    filled = 0
+    for line, row in enumerate(rows, start=1):
+        if line > MAX_LINES:
+            raise TooBig(f"le fichier a plus de {_n(MAX_LINES)} lignes, vides comprises", line)
+        cells = [_cell_text(v) for v in row[: MAX_COLUMNS + 1]]
+        while cells and not cells[-1]:
+            cells.pop()  # spreadsheets pad rows with empty cells
+        if len(cells) > MAX_COLUMNS:
+            raise TooBig(f"plus de {MAX_COLUMNS} colonnes", line)
+        if any(len(c) > MAX_CELL_CHARS for c in cells):
+            raise TooBig(f"une cellule dépasse {_n(MAX_CELL_CHARS)} caractères", line)
+        if cells:
+            filled += 1
+            if filled > MAX_ROWS + 1:
+                raise TooBig(f"le fichier a plus de {_n(MAX_ROWS)} participants", line)
+        table.append(cells)
+    return table
 
 
 def _read_csv(data: bytes, issues: Collector) -> list[list[str]] | None:
@@ -163,21 +215,46 @@ def _read_csv(data: bytes, issues: Collector) -> list[list[str]] | None:
         return None
     header_line = text.splitlines()[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _bounded(reader)
+    except csv.Error:
+        # The csv module's own limit (128 KB a field), reached by an unclosed quote.
+        issues.errors.append(
+            Issue(
+                reader.line_num,
+                "",
+                f"cellule de plus de {_n(MAX_CELL_CHARS)} caractères ou guillemet non refermé",
+            )
+        )
+        return None
 
 
 def _read_xlsx(data: bytes, issues: Collector) -> list[list[str]] | None:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # The sizes the archive declares bound what reading it unpacks.
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise TooBig(
+                f"le classeur décompressé dépasse {MAX_UNPACKED_BYTES // (1024 * 1024)} Mo"
+            )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        try:
+            sheet = workbook.worksheets[0]
+            # The size a sheet declares can be anything (A1:XFD1048576): read the rows it has.
+            sheet.reset_dimensions()
+            table = _bounded(sheet.iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except TooBig:
+        raise
+    except Exception:  # malformed XML, bad cell references...: openpyxl raises many kinds
         issues.errors.append(Issue(1, "", "classeur .xlsx illisible"))
         return None
-    sheet = workbook.worksheets[0]
-    table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    if not table:
+    if not any(table):
         issues.errors.append(Issue(1, "", "la première feuille est vide"))
         return None
     return table

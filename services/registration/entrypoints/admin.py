@@ -32,6 +32,7 @@ from services.registration.service_layer.importing import import_file
 from shared.db import transaction
 from shared.edition import EditionSettings, default_edition
 from shared.events import Role, utc_now
+from shared.formats.participants import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROWS
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
 from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
 from shared.web.forms import read_form
@@ -431,10 +432,22 @@ def participant_promote(request: Request, participant_id: str, _admin: CurrentAd
 
 
 # -- spreadsheet import ------------------------------------------------------------------------
+ERRORS_SHOWN = 50  # a file of errors makes a page one can read, not megabytes of rows
+
+
 def _import_page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     with kit_of(request).factory() as session:
         editions = known_editions(session)
-    full = {"title": "Import", "report": None, "editions": editions, **context}
+    full = {
+        "title": "Import",
+        "report": None,
+        "editions": editions,
+        "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
+        "max_rows": MAX_ROWS,
+        "max_cell_chars": MAX_CELL_CHARS,
+        "errors_shown": ERRORS_SHOWN,
+        **context,
+    }
     return render(request, "admin/import.html", full, status_code, section="import")
 
 
@@ -454,9 +467,15 @@ async def import_upload(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
     if upload is None or isinstance(upload, str) or not upload.filename:
         context = {"edition": settings, "alert": "Choisissez un fichier CSV ou Excel (.xlsx)."}
         return _import_page(request, context, 422)
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        context = {"edition": settings, "alert": f"Fichier trop lourd : {limit} Mo au plus."}
+        return _import_page(request, context, 413)
     content = await upload.read()
-    report = import_file(
-        kit_of(request), settings.edition_id, content, upload.filename, dry_run=dry_run
+    # In a worker thread: reading and checking a large file must not hold the event loop
+    # (the service keeps answering, /healthz included).
+    report = await run_in_threadpool(
+        import_file, kit_of(request), settings.edition_id, content, upload.filename, dry_run=dry_run
     )
     context = {
         "edition": settings,
