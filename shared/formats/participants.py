@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from shared.edition import Availability, EditionSettings, HalfDay, normalise_key
 from shared.french import french_number
+from shared.text import clean
 
 
 class Role(StrEnum):
@@ -309,7 +310,7 @@ def _parse_table(
         row = _parse_row(line, values, shown, edition, issues)
         # Duplicates are checked on the raw address so that a row with other errors still
         # counts as the first use of its email.
-        email = values["email"].strip().lower()
+        email = clean(values["email"]).strip().lower()
         if email and email in first_seen:
             issues.errors.append(
                 Issue(
@@ -341,7 +342,7 @@ def _parse_row(
     for key, text in values.items():
         if "\n" in text or "\r" in text:
             error(key, "retour à la ligne interdit dans une cellule")
-    cell = {k: v.strip() for k, v in values.items()}
+    cell = {k: clean(v).strip() for k, v in values.items()}
 
     role_key = normalise_key(cell["role"])
     role = {"porteur": Role.HOLDER, "holder": Role.HOLDER, "expert": Role.EXPERT}.get(role_key)

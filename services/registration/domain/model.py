@@ -17,6 +17,7 @@ from services.registration.domain.vocabulary import (
 )
 from shared.edition import EditionSettings, normalise_key
 from shared.events import Availability, RegistrationStatus, Role
+from shared.text import clean
 
 # Every message a submission can get, keyed by what went wrong.
 MESSAGES = {
@@ -97,7 +98,7 @@ def normalise_email(text: str) -> str:
     """The address as compared and stored: validated, domain and local part in lower case."""
     if CONTROL_CHARS.search(text):
         raise ValueError("control character")
-    result = validate_email(text.strip(), check_deliverability=False)
+    result = validate_email(clean(text).strip(), check_deliverability=False)
     return result.normalized.lower()
 
 
@@ -116,11 +117,11 @@ def parse_profile(
 
     def text(name: str) -> str:
         value = raw.get(name, "")
-        return (value if isinstance(value, str) else ",".join(value)).strip()
+        return clean(value if isinstance(value, str) else ",".join(value)).strip()
 
     def many(name: str) -> list[str]:
         value = raw.get(name, [])
-        items = [value] if isinstance(value, str) else list(value)
+        items = [clean(value)] if isinstance(value, str) else [clean(v) for v in value]
         out: list[str] = []
         for item in items:
             out.extend(p.strip() for p in re.split(r"[;\n\r]+", item) if p.strip())
@@ -129,7 +130,7 @@ def parse_profile(
     single: dict[str, str] = {}
     for name, limit in SINGLE_LINE_LIMITS.items():
         value = raw.get(name, "")
-        value = value if isinstance(value, str) else ",".join(value)
+        value = clean(value if isinstance(value, str) else ",".join(value))
         if CONTROL_CHARS.search(value):
             errors[name] = MESSAGES["line_break"]
         elif len(value.strip()) > limit:

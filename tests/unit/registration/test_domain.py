@@ -57,6 +57,25 @@ def test_header_bound_fields_never_keep_a_line_break(name):
     assert not any(c in profile.last_name for c in "\r\n\t\x0b\u2028")
 
 
+def test_names_are_stored_in_one_normal_form_without_invisible_characters():
+    decomposed = "He\u0301le\u0300ne"  # « Hélène » typed as letters and combining accents
+    profile = parse_profile(
+        Role.HOLDER,
+        {
+            **HOLDER,
+            "prenom": decomposed,
+            "nom": "Du\u202erand\u200b",  # a right-to-left override, a zero-width space
+            "structure": "\ufeffAsso\u2066 verte\u2069",
+            "email": "he\u0301le\u0300ne@exemple.fr",
+        },
+        EDITION,
+    )
+    assert profile.first_name == "Hélène" and len(profile.first_name) == 6
+    assert profile.last_name == "Durand" and profile.organisation == "Asso verte"
+    # The same address typed either way is one address.
+    assert profile.email == normalise_email("hélène@exemple.fr") == "hélène@exemple.fr"
+
+
 def test_places_then_waiting_list():
     edition = EDITION.model_copy(update={"capacity_holders": 2})
     assert status_for_new(Role.HOLDER, 1, edition) is RegistrationStatus.REGISTERED
