@@ -397,6 +397,20 @@ def ex_post_date(session: Session, edition_id: str) -> ExPostDate | None:
     return None if row is None else ExPostDate(row.due_at, row.done_at)
 
 
+def claim_job(session: Session, key: str, now: dt.datetime) -> bool:
+    """Mark a due row done; true for the one caller whose UPDATE matched it."""
+    claimed = (
+        session.connection()
+        .execute(
+            update(due_jobs)
+            .where(due_jobs.c.job_key == key, due_jobs.c.done_at.is_(None))
+            .values(done_at=now)
+        )
+        .rowcount
+    )
+    return bool(claimed == 1)
+
+
 def send_ex_post_now(
     session: Session,
     outbox: Outbox,
@@ -411,16 +425,7 @@ def send_ex_post_now(
             "La journée n'est pas encore close : le questionnaire de suivi part après la "
             "clôture de la journée."
         )
-    claimed = (
-        session.connection()
-        .execute(
-            update(due_jobs)
-            .where(due_jobs.c.job_key == ex_post_key(edition_id), due_jobs.c.done_at.is_(None))
-            .values(done_at=now)
-        )
-        .rowcount
-    )
-    if claimed != 1:
+    if not claim_job(session, ex_post_key(edition_id), now):
         raise SurveyError("Le questionnaire de suivi a déjà été envoyé.")
     return open_ex_post(session, outbox, settings, edition_id, now)
 
@@ -451,16 +456,7 @@ def run_due(
     done = 0
     for key in due:
         with transaction(factory) as session:
-            claimed = (
-                session.connection()
-                .execute(
-                    update(due_jobs)
-                    .where(due_jobs.c.job_key == key, due_jobs.c.done_at.is_(None))
-                    .values(done_at=now)
-                )
-                .rowcount
-            )
-            if claimed != 1:
+            if not claim_job(session, key, now):
                 continue
             job = session.execute(select(due_jobs).where(due_jobs.c.job_key == key)).one()
             if job.action == "ex-post":
