@@ -3,7 +3,9 @@
 from shared.events.base import Event, utc_now
 from shared.events.notifier import EmailFailed, EmailSent
 from shared.events.registration import (
+    Audience,
     Availability,
+    MessageRequested,
     ParticipantCancelled,
     ParticipantCheckedIn,
     ParticipantErased,
@@ -36,6 +38,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ParticipantCheckedIn,
     ParticipantErased,
     ParticipantLinkRequested,
+    MessageRequested,
     EditionUpdated,
     SlotAssigned,
     SlotReleased,
@@ -53,12 +56,14 @@ EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.__name__: cls for cls in ALL_EVENT
 __all__ = [
     "ALL_EVENTS",
     "EVENTS_BY_TYPE",
+    "Audience",
     "Availability",
     "ClosedSessionKind",
     "EditionUpdated",
     "EmailFailed",
     "EmailSent",
     "Event",
+    "MessageRequested",
     "ParticipantCancelled",
     "ParticipantCheckedIn",
     "ParticipantErased",

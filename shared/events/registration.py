@@ -83,3 +83,28 @@ class ParticipantLinkRequested(_ParticipantEvent):
     The registration is left as it was (a form anyone can fill must not overwrite it); the
     person gets their personal link to review or change it.
     """
+
+
+class Audience(StrEnum):
+    """Who a message from the team goes to."""
+
+    ALL = "tous"
+    HOLDERS = "porteurs"
+    EXPERTS = "experts"
+    PRESENT = "presents"
+    ABSENT = "absents"
+
+
+class MessageRequested(Event):
+    """The team wrote to a group of participants from the back-office: email each of them.
+
+    The subject and text are the team's own words to everyone in the group, never data about
+    one person; the recipients are ids, their addresses stay in registration.
+    """
+
+    producer: ClassVar[str] = "registration"
+    message_id: uuid.UUID
+    audience: Audience
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10_000)
+    participant_ids: list[uuid.UUID] = Field(min_length=1)

@@ -7,11 +7,13 @@ import uuid
 
 from shared.edition import default_edition
 from shared.events import (
+    Audience,
     ClosedSessionKind,
     EditionUpdated,
     EmailFailed,
     EmailSent,
     Event,
+    MessageRequested,
     ParticipantCancelled,
     ParticipantCheckedIn,
     ParticipantErased,
@@ -72,6 +74,14 @@ def sample_events() -> list[Event]:
         ),
         ParticipantErased(edition_id=EDITION, participant_id=HOLDER, role=Role.EXPERT),
         ParticipantLinkRequested(edition_id=EDITION, participant_id=HOLDER, role=Role.HOLDER),
+        MessageRequested(
+            edition_id=EDITION,
+            message_id=uuid.uuid4(),
+            audience=Audience.EXPERTS,
+            subject="Plan d'accès et parking",
+            body="Bonjour,\n\nLe parking de la Maison des associations est ouvert dès 9 h.",
+            participant_ids=[HOLDER],
+        ),
         EditionUpdated(edition_id=EDITION, settings=default_edition(dt.date(2026, 11, 19))),
         SlotAssigned(**SLOT),
         SlotReleased(**SLOT, reason=ReleaseReason.NO_SHOW),

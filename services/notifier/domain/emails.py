@@ -24,6 +24,7 @@ class Template(StrEnum):
     REMINDER = "rappel"
     SURVEY_INVITATION = "questionnaire-invitation"
     SURVEY_REMINDER = "questionnaire-relance"
+    MESSAGE = "message"  # written by the team in the back-office
 
 
 # Emails about the day itself: they need the person's agenda, and stop when they cancel.

@@ -18,6 +18,7 @@ from services.notifier.service_layer import intake
 from shared.events import (
     EditionUpdated,
     Event,
+    MessageRequested,
     ParticipantCancelled,
     ParticipantErased,
     ParticipantLinkRequested,
@@ -69,6 +70,7 @@ def subscribe(kit: ServiceKit, dispatcher: Dispatcher | None, rules: intake.Inta
     handle(ParticipantCancelled, intake.on_cancelled)
     handle(ParticipantErased, intake.on_erased)
     handle(ParticipantLinkRequested, intake.on_link_requested)
+    handle(MessageRequested, intake.on_message_requested)
     handle(SchedulePublished, intake.on_published, rules)
     handle(SlotAssigned, intake.on_slot_changed, rules)
     handle(SlotReleased, intake.on_slot_changed, rules)

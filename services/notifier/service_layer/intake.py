@@ -27,6 +27,7 @@ from shared.db import truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
     EditionUpdated,
+    MessageRequested,
     ParticipantCancelled,
     ParticipantErased,
     ParticipantLinkRequested,
@@ -190,6 +191,25 @@ def on_link_requested(session: Session, event: ParticipantLinkRequested) -> list
                 participant_id=event.participant_id,
                 edition_id=event.edition_id,
             )
+        ]
+    )
+
+
+def on_message_requested(session: Session, event: MessageRequested) -> list[int]:
+    """The team's message: one row per recipient, its words kept with the row until sent.
+    Keyed by the message, not the event: a message sent twice (a double click) goes once."""
+    about = {"subject": event.subject, "body": event.body}
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.message_id,
+                template=Template.MESSAGE,
+                participant_id=participant_id,
+                edition_id=event.edition_id,
+                context=about,
+            )
+            for participant_id in event.participant_ids
         ]
     )
 

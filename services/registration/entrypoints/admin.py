@@ -24,13 +24,18 @@ from services.registration.domain.vocabulary import (
 )
 from services.registration.entrypoints.messages import error_message
 from services.registration.entrypoints.public import form_context, holder_needs
-from services.registration.entrypoints.web import client_ip, kit_of, limiter_of, settings_of
+from services.registration.entrypoints.web import (
+    client_ip,
+    edition_of,
+    kit_of,
+    limiter_of,
+    settings_of,
+)
 from services.registration.service_layer import day, participants, queries
 from services.registration.service_layer.admins import authenticate, login_key
-from services.registration.service_layer.editions import get_edition, known_editions
+from services.registration.service_layer.editions import known_editions
 from services.registration.service_layer.importing import import_file
-from shared.db import transaction
-from shared.edition import EditionSettings, default_edition
+from shared.edition import EditionSettings
 from shared.events import Role, utc_now
 from shared.formats.participants import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROWS
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
@@ -135,7 +140,7 @@ async def home(
     """The operator's day: each step in order, its state and figures, a link to where it is
     done. The scheduler and the surveys service are asked server-side (service token)."""
     settings = settings_of(request)
-    current = await run_in_threadpool(_edition, request, edition)
+    current = await run_in_threadpool(edition_of, request, edition)
 
     def figures() -> day.Local:
         with kit_of(request).factory() as session:
@@ -162,14 +167,6 @@ async def home(
 
 
 # -- list and exports --------------------------------------------------------------------------
-def _edition(request: Request, edition_id: str | None) -> EditionSettings:
-    try:
-        with transaction(kit_of(request).factory) as session:
-            return get_edition(session, edition_id or default_edition().edition_id)
-    except RegistrationError as exc:
-        raise HTTPException(404, error_message(exc.code)) from exc
-
-
 FilterParams = Annotated[queries.Filters, Depends(queries.Filters)]
 
 
@@ -185,7 +182,7 @@ def participant_list(
     filters: FilterParams,
     edition: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
-    settings = _edition(request, edition)
+    settings = edition_of(request, edition)
     rows = _listing(request, settings, filters)
     with kit_of(request).factory() as session:
         editions = known_editions(session)
@@ -221,7 +218,7 @@ def export_csv(
     filters: FilterParams,
     edition: Annotated[str | None, Query()] = None,
 ) -> Response:
-    settings = _edition(request, edition)
+    settings = edition_of(request, edition)
     body = to_csv(export_rows(_listing(request, settings, filters), settings))
     return Response(
         body,
@@ -237,7 +234,7 @@ def export_xlsx(
     filters: FilterParams,
     edition: Annotated[str | None, Query()] = None,
 ) -> Response:
-    settings = _edition(request, edition)
+    settings = edition_of(request, edition)
     body = to_xlsx(export_rows(_listing(request, settings, filters), settings))
     return Response(
         body,
@@ -287,7 +284,7 @@ def _edit_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    edition = _edition(request, row.edition_id)
+    edition = edition_of(request, row.edition_id)
     context = form_context(edition, Role(row.role), values, errors)
     context.update(
         {
@@ -316,7 +313,7 @@ async def participant_edit(request: Request, participant_id: str, _admin: Curren
     values = flat(form)
     values["thematiques"] = form.get("thematiques", [])
     values["conferences"] = form.get("conferences", [])
-    edition = _edition(request, row.edition_id)
+    edition = edition_of(request, row.edition_id)
     try:
         profile = parse_profile(Role(row.role), values, edition)
         participants.update_profile(kit_of(request), participant_id, profile)
@@ -455,13 +452,13 @@ def _import_page(request: Request, context: dict[str, Any], status_code: int = 2
 def import_page(
     request: Request, _admin: CurrentAdmin, edition: Annotated[str | None, Query()] = None
 ) -> HTMLResponse:
-    return _import_page(request, {"edition": _edition(request, edition)})
+    return _import_page(request, {"edition": edition_of(request, edition)})
 
 
 @router.post("/import", response_class=HTMLResponse)
 async def import_upload(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
     data = await read_form(request)
-    settings = _edition(request, str(data.get("edition") or ""))
+    settings = edition_of(request, str(data.get("edition") or ""))
     upload = data.get("fichier")
     dry_run = data.get("action") != "importer"
     if upload is None or isinstance(upload, str) or not upload.filename:

@@ -19,9 +19,8 @@ from services.registration.domain.vocabulary import (
     forms_for,
     label,
 )
-from services.registration.entrypoints.admin import _edition
 from services.registration.entrypoints.messages import FIELD_LABELS, error_message
-from services.registration.entrypoints.web import kit_of
+from services.registration.entrypoints.web import edition_of, kit_of
 from services.registration.service_layer import participants, queries
 from shared.edition import EditionSettings
 from shared.events import Role
@@ -62,7 +61,7 @@ def desk(
     q: Annotated[str, Query()] = "",
     partial: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    settings = _edition(request, edition)
+    settings = edition_of(request, edition)
     template = "admin/_accueil_results.html" if partial else "admin/accueil.html"
     return render(request, template, _context(request, settings, q), section="accueil")
 
@@ -82,7 +81,7 @@ async def presence(request: Request, participant_id: str, _admin: CurrentAdmin) 
 @router.post("/sur-place", response_class=HTMLResponse)
 async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
     form = await form_lists(request)
-    edition = _edition(request, (form.get("edition") or [""])[0])
+    edition = edition_of(request, (form.get("edition") or [""])[0])
     values = flat(form)
     role_value = values.get("role", "")
     role = Role(role_value) if role_value in (r.value for r in Role) else None

@@ -6,7 +6,14 @@ import redis
 from fastapi import FastAPI
 
 from services.registration.bootstrap import bootstrap
-from services.registration.entrypoints import admin, checkin, internal, public, selfservice
+from services.registration.entrypoints import (
+    admin,
+    checkin,
+    internal,
+    public,
+    selfservice,
+    writing,
+)
 from services.registration.entrypoints.web import TEMPLATES
 from shared.edition import default_edition
 from shared.ratelimit import RateLimiter
@@ -38,4 +45,5 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(checkin.router)
     app.include_router(selfservice.router)
+    app.include_router(writing.router)
     return app

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
+from services.registration.domain.model import RegistrationError
+from services.registration.entrypoints.messages import error_message
+from services.registration.service_layer.editions import get_edition
 from services.registration.settings import RegistrationSettings
+from shared.db import transaction
+from shared.edition import EditionSettings, default_edition
 from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 
@@ -18,6 +23,15 @@ HONEYPOT_FIELD = "site_web"
 def kit_of(request: Request) -> ServiceKit:
     kit: ServiceKit = request.app.state.kit
     return kit
+
+
+def edition_of(request: Request, edition_id: str | None) -> EditionSettings:
+    """The edition asked for (the current one by default), or a French 404."""
+    try:
+        with transaction(kit_of(request).factory) as session:
+            return get_edition(session, edition_id or default_edition().edition_id)
+    except RegistrationError as exc:
+        raise HTTPException(404, error_message(exc.code)) from exc
 
 
 def settings_of(request: Request) -> RegistrationSettings:

@@ -24,7 +24,9 @@ from services.scheduler.adapters.documents import agenda_ics
 from services.scheduler.service_layer.agenda import Agenda, AgendaItem
 from shared.edition import EditionSettings
 from shared.events import (
+    Audience,
     EditionUpdated,
+    MessageRequested,
     ParticipantCancelled,
     ParticipantUpdated,
     RegistrationStatus,
@@ -273,3 +275,29 @@ def test_every_email_reads_right(notifier, sender, smtp, directory, day):
         assert "avec France Active Bourgogne avec" not in text
         assert "Bonjour " in text and "{{" not in text and "{{" not in html
         keep(name, message)
+
+
+def test_the_teams_message_reads_right_and_goes_once(notifier, sender, smtp, directory, day):
+    _holder, expert = day
+    request = MessageRequested(
+        edition_id=EDITION,
+        message_id=uuid.uuid4(),
+        audience=Audience.EXPERTS,
+        subject="Accès et parking",
+        body="Le parking ouvre à 9 h <b>côté jardin</b>.\n\nMerci de venir\navec votre badge.",
+        participant_ids=[uuid.UUID(expert)],
+    )
+    deliver(notifier, request)
+    # Sent again (a double click): a new event, the same message: nothing more to send.
+    deliver(notifier, request.model_copy(update={"event_id": uuid.uuid4()}))
+    assert len(rows(notifier, template=Template.MESSAGE)) == 1
+    message = send(notifier, sender, smtp, template=Template.MESSAGE)
+    keep("message", message)
+    text, html = parts(message)
+    assert message["Subject"] == "Accès et parking"
+    assert text.startswith("Bonjour Marie Dupont,")
+    assert "Le parking ouvre à 9 h <b>côté jardin</b>." in text
+    assert "Merci de venir\navec votre badge." in text
+    assert "<p>Le parking ouvre à 9 h &lt;b&gt;côté jardin&lt;/b&gt;.</p>" in html
+    assert "<p>Merci de venir<br>avec votre badge.</p>" in html
+    every_email_states_the_day(text, html)
