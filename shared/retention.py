@@ -87,12 +87,12 @@ def initialise_metrics(service: str, kinds: type[RetentionCounts]) -> None:
 async def run_daily(
     service: str,
     step: Callable[[], object],
-    first_delay_s: float = FIRST_DELAY_S,
-    interval_s: float = INTERVAL_S,
+    first_delay_s: float | None = None,
+    interval_s: float | None = None,
 ) -> None:
     """Run the retention step in a thread once a day until the process stops; a failure (the
     database away) is logged by its type and tried again the next day."""
-    await asyncio.sleep(first_delay_s)
+    await asyncio.sleep(FIRST_DELAY_S if first_delay_s is None else first_delay_s)
     while not stop_requested():
         try:
             await asyncio.to_thread(step)
@@ -100,7 +100,7 @@ async def run_daily(
             raise
         except Exception as exc:
             log.warning("%s retention: %s, next run tomorrow", service, type(exc).__name__)
-        await asyncio.sleep(interval_s)
+        await asyncio.sleep(INTERVAL_S if interval_s is None else interval_s)
 
 
 def retention_command(

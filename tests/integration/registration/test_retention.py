@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from services.registration.adapters.db import erasures, processed_table
+from services.registration.entrypoints.http import create_app
 from services.registration.service_layer.retention import RegistrationRetention, apply_retention
+from shared import retention
 from shared.edition import default_edition
 from shared.events import EditionUpdated
 from shared.retention import run_daily
@@ -114,21 +119,38 @@ def test_a_longer_retention_keeps_the_edition(make_kit, kit, client):
     assert len(live_emails(kit)) == 3
 
 
-def test_the_daily_loop_applies_it(kit, client):
+def test_the_service_process_applies_it_by_itself(kit, client, monkeypatch):
+    """The app's lifespan runs the step, an hour after the start (here at once)."""
     set_up(kit, client)
+    monkeypatch.setattr(retention, "FIRST_DELAY_S", 0.0)
+    with TestClient(create_app(kit)):
+        for _ in range(200):
+            if len(live_emails(kit)) == 2:
+                break
+            time.sleep(0.05)
+    assert live_emails(kit) == ["fidele@asso.example", "recente@asso.example"]
 
-    async def one_day() -> None:
-        task = asyncio.create_task(
-            run_daily("registration", lambda: apply_retention(kit), 0.0, 3600.0)
-        )
+
+def test_a_failing_run_is_tried_again_the_next_day(kit, client):
+    set_up(kit, client)
+    runs: list[str] = []
+
+    def step() -> object:
+        runs.append("run")
+        if len(runs) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("database away"))
+        return apply_retention(kit)
+
+    async def two_days() -> None:
+        task = asyncio.create_task(run_daily("registration", step, 0.0, 0.05))
         for _ in range(200):
             await asyncio.sleep(0.05)
             if len(live_emails(kit)) == 2:
                 break
         task.cancel()
 
-    asyncio.run(one_day())
-    assert live_emails(kit) == ["fidele@asso.example", "recente@asso.example"]
+    asyncio.run(two_days())
+    assert len(runs) >= 2 and live_emails(kit) == ["fidele@asso.example", "recente@asso.example"]
 
 
 def test_command_line(kit, client, database_url, monkeypatch):
@@ -162,10 +184,6 @@ def test_command_line(kit, client, database_url, monkeypatch):
 
 
 def test_the_notice_states_the_setting(make_kit):
-    from fastapi.testclient import TestClient
-
-    from services.registration.entrypoints.http import create_app
-
     for months, said in ((12, "un an"), (18, "18 mois"), (24, "deux ans")):
         client = TestClient(create_app(make_kit(retention_months=months)))
         page = client.get(f"/inscription/{EDITION}/porteur").text
