@@ -70,7 +70,7 @@ def test_dry_run_then_apply_keeps_the_rows_so_nothing_is_sent_twice(
     assert after[old] == (None, "sent")
     assert after[pending] == before[pending] == (["pret"], "pending")
     assert after[recent] == before[recent] == (["subvention"], "sent")
-    [row] = rows(notifier, id=old)
+    [row] = [r for r in rows(notifier) if r.id == old]
     assert (row.context, row.reason, row.template) == ("{}", None, "inscription-porteur")
     assert processed(notifier) == processed_before - 1
 
