@@ -78,12 +78,6 @@ def record(service: str, counts: RetentionCounts) -> None:
     log.info("%s retention: %s", service, summary)
 
 
-def initialise_metrics(service: str, kinds: type[RetentionCounts]) -> None:
-    """Every series at 0 from the start, so a rate over them is defined before a first erasure."""
-    for f in fields(kinds):
-        RETENTION_ERASED.labels(service, f.name)
-
-
 async def run_daily(
     service: str,
     step: Callable[[], object],
