@@ -58,6 +58,11 @@ OUTBOX_BACKLOG = Gauge(
     ["service"],
     multiprocess_mode="mostrecent",
 )
+RETENTION_ERASED = Counter(
+    "rencontres_retention_erased_total",
+    "Rows erased or emptied by a service's retention step, by kind of data",
+    ["service", "kind"],
+)
 
 
 def metrics_registry() -> CollectorRegistry:

@@ -49,6 +49,10 @@ class BaseServiceSettings(BaseSettings):
     forwarded_allow_ips: str = ""
     # How long an operator stays logged in to the back-office (one session for every service).
     admin_session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    # How long personal data is kept, in months: after the edition's day for the contact
+    # details, after their date for answers' free text, email contents and dedupe rows. The
+    # privacy notice of the forms states it; each service applies it daily (shared/retention.py).
+    retention_months: int = Field(default=12, ge=1, le=120)
     # Where people's browsers reach each service: the back-office menu and the links in
     # emails are built from them. Under the compose proxy all four are the one public address.
     registration_public_url: str = Field(

@@ -4,10 +4,12 @@ lifespan. A service adds only its routers and templates."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -20,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.bus.runtime import BusRuntime
 from shared.metrics import render_metrics
+from shared.retention import run_daily
 from shared.settings import BaseServiceSettings
 from shared.web.auth import AdminSessions
 from shared.web.csrf import verify_csrf
@@ -192,20 +195,27 @@ def create_app(
     runtime: BusRuntime | None,
     home: str,
     version: str = "1.0.0",
+    retention: Callable[[], object] | None = None,
 ) -> FastAPI:
     """A service's app: `home` is where the site's root sends people (a path of this service
-    or an address of another)."""
+    or an address of another); `retention`, its retention step, runs once a day in the
+    process (shared/retention.py)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if runtime is not None:
             await runtime.start()
+        daily = asyncio.create_task(run_daily(service, retention)) if retention else None
         # What is loaded by now lives as long as the process: out of the collector's sight, a
         # full collection takes a millisecond instead of a request-stalling 100+ ms.
         gc.freeze()
         try:
             yield
         finally:
+            if daily is not None:
+                daily.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await daily
             if runtime is not None:
                 await runtime.stop()
 

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 SEND_TASK = "notifier.send_email"
 DISPATCH_TASK = "notifier.dispatch_due"
+RETENTION_TASK = "notifier.retention"
 
 
 class Dispatcher:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from services.notifier.settings import NotifierSettings
+from shared.retention import RetentionCounts, retention_command
 from shared.service import add_celery_commands, service_commands
 
 cli = service_commands(
@@ -20,3 +22,13 @@ add_celery_commands(
     celery_app="services.notifier.entrypoints.tasks:celery_app",
     settings=NotifierSettings,
 )
+
+
+def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
+    from services.notifier.bootstrap import bootstrap
+    from services.notifier.service_layer.retention import apply_retention
+
+    return apply_retention(bootstrap().kit, dry_run=dry_run)
+
+
+cli.add_command(retention_command(_retention, lambda: NotifierSettings().retention_months))

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import functools
 
+from celery.schedules import crontab
+
 from services.notifier.adapters.directory import Registration, Scheduler, Surveys
-from services.notifier.adapters.queue import DISPATCH_TASK, SEND_TASK
+from services.notifier.adapters.queue import DISPATCH_TASK, RETENTION_TASK, SEND_TASK
 from services.notifier.adapters.rendering import Brand, Renderer
 from services.notifier.adapters.smtp import SmtpConfig, SmtpConnection
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.service_layer.dispatch import dispatch_due as dispatch_due_rows
+from services.notifier.service_layer.retention import apply_retention
 from services.notifier.service_layer.sending import RetryPolicy, Sender
 from services.notifier.settings import NotifierSettings
 from shared.tasks import make_celery
@@ -25,7 +28,13 @@ celery_app.conf.beat_schedule = {
         "schedule": _settings.email_poll_interval_s,
         # Behind a long queue of sends, a round not yet started is replaced by the next one.
         "options": {"expires": max(_settings.email_poll_interval_s * 2, 1.0)},
-    }
+    },
+    # Once a day, at night (Paris time): what RETENTION_MONTHS no longer lets us keep.
+    "notifier-retention": {
+        "task": RETENTION_TASK,
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 
@@ -106,3 +115,9 @@ def send_email(email_id: int) -> str:
 def dispatch_due() -> int:
     app = notifier()
     return dispatch_due_rows(app.kit.engine, app.dispatcher, app.settings)
+
+
+@celery_app.task(name=RETENTION_TASK)
+def retention() -> int:
+    """Logged and counted by the use case; returns how many rows it erased or emptied."""
+    return apply_retention(notifier().kit)[1].total

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
 from services.registration.settings import RegistrationSettings
+from shared.retention import RetentionCounts, retention_command
 from shared.service import service_commands
 
 cli = service_commands(
@@ -58,7 +60,20 @@ def admin_disable(email: str) -> None:
     click.echo(f"Compte désactivé : {email} ({ended} session(s) fermée(s))")
 
 
-@cli.command(help="Efface les coordonnées des éditions passées, sauf accord pour être recontacté.")
+def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
+    from services.registration.bootstrap import bootstrap
+    from services.registration.service_layer.retention import apply_retention
+
+    return apply_retention(bootstrap(), dry_run=dry_run)
+
+
+cli.add_command(retention_command(_retention, lambda: RegistrationSettings().retention_months))
+
+
+@cli.command(
+    help="Efface les coordonnées des éditions tenues il y a plus de N jours, sauf accord pour "
+    "être recontacté (la même chose que « retention », avec une autre durée, à la main)."
+)
 @click.option("--older-than-days", required=True, type=click.IntRange(min=0))
 def purge(older_than_days: int) -> None:
     from services.registration.bootstrap import bootstrap

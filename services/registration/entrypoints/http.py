@@ -15,8 +15,10 @@ from services.registration.entrypoints import (
     writing,
 )
 from services.registration.entrypoints.web import TEMPLATES
+from services.registration.service_layer.retention import apply_retention
 from shared.edition import default_edition
 from shared.ratelimit import RateLimiter
+from shared.retention import french_duration
 from shared.service import ServiceKit
 from shared.web import Pages
 from shared.web import create_app as create_base_app
@@ -24,7 +26,12 @@ from shared.web import create_app as create_base_app
 
 def create_app(kit: ServiceKit | None = None) -> FastAPI:
     kit = kit or bootstrap()
-    pages = Pages(kit.settings, TEMPLATES)
+    # The privacy notice states the retention that the daily step applies.
+    pages = Pages(
+        kit.settings,
+        TEMPLATES,
+        globals_={"retention": french_duration(kit.settings.retention_months)},
+    )
     app = create_base_app(
         service="registration",
         title="Rencontres – registration",
@@ -33,6 +40,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         runtime=kit.runtime,
         # The public entry: this year's registration forms.
         home=f"/inscription/{default_edition().edition_id}",
+        retention=lambda: apply_retention(kit),
     )
     app.state.kit = kit
     app.state.limiter = RateLimiter(

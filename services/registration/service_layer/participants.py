@@ -528,14 +528,26 @@ PERSONAL_COLUMNS: dict[str, Any] = {
 
 def _erase_row(
     kit: ServiceKit, session: Session, row: Row[Any], reason: str, now: dt.datetime
-) -> None:
-    """Personal data removed; role, categories and status stay for anonymous counts."""
+) -> bool:
+    """Personal data removed; role, categories and status stay for anonymous counts.
+
+    The UPDATE claims the row: a concurrent erasure of the same person (two processes running
+    the retention) matches nothing and publishes nothing. Returns whether this one erased it."""
     truncate_wal_after_commit(session)
-    session.execute(
-        participants.update()
-        .where(participants.c.participant_id == row.participant_id)
-        .values(erased_at=now, updated_at=now, **PERSONAL_COLUMNS)
+    claimed = (
+        session.connection()
+        .execute(
+            participants.update()
+            .where(
+                participants.c.participant_id == row.participant_id,
+                participants.c.erased_at.is_(None),
+            )
+            .values(erased_at=now, updated_at=now, **PERSONAL_COLUMNS)
+        )
+        .rowcount
     )
+    if claimed != 1:
+        return False
     session.execute(
         erasures.insert().values(
             participant_id=row.participant_id,
@@ -553,6 +565,7 @@ def _erase_row(
             role=Role(row.role),
         ),
     )
+    return True
 
 
 def erase(kit: ServiceKit, participant_id: str, reason: str) -> None:
@@ -587,29 +600,39 @@ def purge(kit: ServiceKit, older_than_days: int, today: dt.date | None = None) -
     """Erase the contact data of editions held more than N days ago, except for those who
     agreed to be contacted about future editions. Returns how many people were erased."""
     today = today or dt.date.today()
+    with transaction(kit.factory) as session:
+        return purge_editions_before(kit, session, today - dt.timedelta(days=older_than_days))
+
+
+def purge_editions_before(
+    kit: ServiceKit, session: Session, day: dt.date, *, dry_run: bool = False
+) -> int:
+    """Erase (or, in a dry run, count) the people of the editions held before `day` who did
+    not agree to be contacted about future editions."""
     erased = 0
     now = utc_now()
-    with transaction(kit.factory) as session:
-        edition_ids = session.execute(
-            select(participants.c.edition_id).where(participants.c.erased_at.is_(None)).distinct()
-        ).scalars()
-        for edition_id in list(edition_ids):
-            try:
-                edition = get_edition(session, edition_id)
-            except RegistrationError:
-                continue
-            if (today - edition.date).days <= older_than_days:
-                continue
-            rows = session.execute(
-                select(participants).where(
-                    participants.c.edition_id == edition_id,
-                    participants.c.erased_at.is_(None),
-                    participants.c.consent_contact.is_(False),
-                )
-            ).all()
-            for row in rows:
-                _erase_row(kit, session, row, "retention", now)
-                erased += 1
+    edition_ids = session.execute(
+        select(participants.c.edition_id).where(participants.c.erased_at.is_(None)).distinct()
+    ).scalars()
+    for edition_id in list(edition_ids):
+        try:
+            edition = get_edition(session, edition_id)
+        except RegistrationError:
+            continue
+        if edition.date >= day:
+            continue
+        rows = session.execute(
+            select(participants).where(
+                participants.c.edition_id == edition_id,
+                participants.c.erased_at.is_(None),
+                participants.c.consent_contact.is_(False),
+            )
+        ).all()
+        if dry_run:
+            erased += len(rows)
+            continue
+        for row in rows:
+            erased += _erase_row(kit, session, row, "retention", now)
     return erased
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from services.scheduler.settings import SchedulerSettings
+from shared.retention import RetentionCounts, retention_command
 from shared.service import service_commands
 
 cli = service_commands(
@@ -14,3 +16,13 @@ cli = service_commands(
     app_factory="services.scheduler.entrypoints.http:create_app",
     help_text="Planning : programme de l'édition, rendez-vous, agendas, sessions.",
 )
+
+
+def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
+    from services.scheduler.bootstrap import bootstrap
+    from services.scheduler.service_layer.retention import apply_retention
+
+    return apply_retention(bootstrap().kit, dry_run=dry_run)
+
+
+cli.add_command(retention_command(_retention, lambda: SchedulerSettings().retention_months))

@@ -17,6 +17,7 @@ from services.scheduler.entrypoints.web import TEMPLATES
 from services.scheduler.service_layer.clock_tasks import tick
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
+from services.scheduler.service_layer.retention import apply_retention
 from shared.db import transaction
 from shared.web import Pages
 from shared.web import create_app as create_base_app
@@ -34,6 +35,7 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
         pages=Pages(settings, TEMPLATES),
         runtime=sched.kit.runtime,
         home=f"{settings.public_urls()['registration']}/admin",
+        retention=lambda: apply_retention(sched.kit),
     )
     app.state.scheduler = sched
     app.state.kit = sched.kit

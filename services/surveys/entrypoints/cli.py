@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from services.surveys.settings import SurveysSettings
+from shared.retention import RetentionCounts, retention_command
 from shared.service import service_commands
 
 
@@ -52,3 +53,13 @@ def run_due_command(now_text: str | None) -> None:
     kit = bootstrap()
     done = run_due(kit.factory, kit.outbox, kit.settings, now=now)  # type: ignore[arg-type]
     click.echo(f"surveys: {done} tâche(s) échue(s) faite(s)")
+
+
+def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
+    from services.surveys.bootstrap import bootstrap
+    from services.surveys.service_layer.retention import apply_retention
+
+    return apply_retention(bootstrap(), dry_run=dry_run)
+
+
+cli.add_command(retention_command(_retention, lambda: SurveysSettings().retention_months))

@@ -17,6 +17,7 @@ from services.surveys.domain.budget import euros
 from services.surveys.domain.questions import TYPE_LABELS, choices
 from services.surveys.entrypoints import admin, public
 from services.surveys.entrypoints.web import TEMPLATES
+from services.surveys.service_layer.retention import apply_retention
 from services.surveys.service_layer.surveys import run_due
 from services.surveys.settings import SurveysSettings
 from shared.ratelimit import RateLimiter
@@ -55,6 +56,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         pages=pages,
         runtime=kit.runtime,
         home=f"{kit.settings.public_urls()['registration']}/admin",
+        retention=lambda: apply_retention(kit),
     )
     app.state.kit = kit
     assert isinstance(kit.settings, SurveysSettings)

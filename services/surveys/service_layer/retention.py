@@ -1,0 +1,75 @@
+"""Surveys' retention step: the free text of old answers, and old dedupe rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.surveys.adapters.db import processed_table, responses, surveys
+from services.surveys.domain.aggregate import ERASED_TEXT
+from services.surveys.domain.questions import Question, QuestionType
+from shared.db import transaction, truncate_wal_after_commit
+from shared.events import utc_now
+from shared.retention import RetentionCounts, months_before, old_processed_events, record
+from shared.service import ServiceKit
+
+
+@dataclass(frozen=True)
+class SurveysRetention(RetentionCounts):
+    answer_texts: int
+    processed_events: int
+
+
+def without_free_text(
+    questions: Sequence[Question], answers: Mapping[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """The answers with each free text given replaced by ERASED_TEXT (still counted as an
+    answer, never shown), and how many were replaced; scores and choices stay as they are."""
+    types = {q.id: q.type for q in questions}
+    kept = dict(answers)
+    replaced = 0
+    for key, value in answers.items():
+        kind = types.get(key)
+        is_text = kind is QuestionType.TEXT or (kind is None and isinstance(value, str))
+        if is_text and isinstance(value, str) and value.strip() and value != ERASED_TEXT:
+            kept[key] = ERASED_TEXT
+            replaced += 1
+    return kept, replaced
+
+
+def apply_retention(
+    kit: ServiceKit, *, dry_run: bool = False, now: dt.datetime | None = None
+) -> tuple[dt.datetime, SurveysRetention]:
+    """Free text of the answers last changed more than RETENTION_MONTHS ago: the evaluation
+    report is long written by then, and its figures hold (the answer still counts)."""
+    cutoff = months_before(now or utc_now(), kit.settings.retention_months)
+    texts = 0
+    with kit.factory() if dry_run else transaction(kit.factory) as session:
+        rows = session.execute(
+            select(responses.c.response_id, responses.c.answers, surveys.c.questions)
+            .join(surveys, surveys.c.survey_id == responses.c.survey_id)
+            .where(responses.c.updated_at < cutoff)
+        ).all()
+        for row in rows:
+            kept, replaced = without_free_text(
+                [Question.from_dict(q) for q in row.questions], row.answers
+            )
+            texts += replaced
+            if replaced and not dry_run:
+                truncate_wal_after_commit(session)
+                session.execute(
+                    update(responses)
+                    .where(responses.c.response_id == row.response_id)
+                    .values(answers=kept)
+                )
+        counts = SurveysRetention(
+            answer_texts=texts,
+            processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+        )
+    if not dry_run:
+        record("surveys", counts)
+    return cutoff, counts
