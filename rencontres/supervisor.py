@@ -99,26 +99,36 @@ class Supervisor:
                     elif child.restart_at is not None and now >= child.restart_at:
                         self._start(child)
                 time.sleep(0.1)
-            self._stop_all()
         finally:
+            self._stop_all()  # also when the loop itself failed: no child is left running
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         for reader in self._readers:
             reader.join(timeout=2)
-        return STOP_CODES[signal.Signals(self._stop_signal)]
+        return STOP_CODES[signal.Signals(self._stop_signal or signal.SIGTERM)]
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._stop_signal = signum
 
     def _start(self, child: Child) -> None:
-        process = subprocess.Popen(
-            child.argv,
-            env=self._env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                child.argv,
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as error:  # no memory or no process left to fork: try again later
+            child.attempt += 1
+            delay = restart_delay(child.attempt)
+            child.restart_at = time.monotonic() + delay
+            self._say(
+                f"{child.name} n'a pas pu être lancé ({error.strerror}) ; "
+                f"nouvel essai dans {delay:.0f} s (essai n° {child.attempt})"
+            )
+            return
         child.process, child.started_at, child.restart_at = process, time.monotonic(), None
         if child.attempt:
             self._say(f"{child.name} relancé (pid {process.pid}, essai n° {child.attempt})")
@@ -146,9 +156,12 @@ class Supervisor:
         )
 
     def _stop_all(self) -> None:
-        name = signal.Signals(self._stop_signal or signal.SIGTERM).name
-        self._say(f"{name} reçu : arrêt de tous les processus")
         running = [(c, c.process) for c in self._children if c.process is not None]
+        if not running:
+            return
+        if self._stop_signal is not None:
+            name = signal.Signals(self._stop_signal).name
+            self._say(f"{name} reçu : arrêt de tous les processus")
         for _child, process in running:
             _signal_group(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_WAIT_S
