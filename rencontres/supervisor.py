@@ -68,6 +68,7 @@ class Child:
     started_at: float = 0.0
     attempt: int = 0
     restart_at: float | None = None
+    stop_last: bool = False
 
 
 class Supervisor:
@@ -81,8 +82,19 @@ class Supervisor:
         self._readers: list[threading.Thread] = []
         self._stop_signal: int | None = None
 
-    def add(self, name: str, argv: Sequence[str]) -> None:
-        self._children.append(Child(name, list(argv), next(self._colours)))
+    def add(
+        self,
+        name: str,
+        argv: Sequence[str],
+        running: subprocess.Popen[bytes] | None = None,
+        stop_last: bool = False,
+    ) -> None:
+        """A process to keep running; `running` if it was started already (in a session of its
+        own), `stop_last` for one the others need until they have stopped (Redis)."""
+        child = Child(name, list(argv), next(self._colours), stop_last=stop_last)
+        if running is not None:
+            child.process, child.started_at = running, time.monotonic()
+        self._children.append(child)
         self._printer.width = max(self._printer.width, len(name))
 
     def run(self) -> int:
@@ -90,7 +102,8 @@ class Supervisor:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_CODES}
         try:
             for child in self._children:
-                self._start(child)
+                if child.process is None:
+                    self._start(child)
             while self._stop_signal is None:
                 now = time.monotonic()
                 for child in self._children:
@@ -156,12 +169,14 @@ class Supervisor:
         )
 
     def _stop_all(self) -> None:
-        running = [(c, c.process) for c in self._children if c.process is not None]
-        if not running:
-            return
-        if self._stop_signal is not None:
+        if self._stop_signal is not None and any(c.process for c in self._children):
             name = signal.Signals(self._stop_signal).name
             self._say(f"{name} reçu : arrêt de tous les processus")
+        self._stop([c for c in self._children if not c.stop_last])
+        self._stop([c for c in self._children if c.stop_last])
+
+    def _stop(self, children: list[Child]) -> None:
+        running = [(c, c.process) for c in children if c.process is not None]
         for _child, process in running:
             _signal_group(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_WAIT_S

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlparse
 
 import click
@@ -89,6 +90,7 @@ def ensure_redis(url: str, var: Path) -> subprocess.Popen[bytes] | None:
             "--logfile",
             "redis.log",
         ],
+        start_new_session=True,  # stopped by `up` after the services, not by the terminal's Ctrl-C
     )
     for _ in range(50):
         if _answers(url):
@@ -114,6 +116,9 @@ def up() -> None:
         listed = processes()
         for name, command, _url in listed:
             supervisor.add(name, [sys.executable, "-m", "rencontres.cli", *command.split()])
+        if redis_process is not None:
+            argv = cast(list[str], redis_process.args)  # the list ensure_redis gave
+            supervisor.add("redis", argv, running=redis_process, stop_last=True)
         click.echo("Rencontres démarre (Ctrl-C pour tout arrêter) :")
         for name, _command, url in listed:
             click.echo(f"  {name:<13} {url}")
@@ -123,7 +128,7 @@ def up() -> None:
         )
         code = supervisor.run()
     finally:
-        if redis_process is not None:
+        if redis_process is not None:  # when `up` failed before its supervisor took Redis
             redis_process.terminate()
             redis_process.wait()
     raise SystemExit(code)
