@@ -1,8 +1,8 @@
 """`rencontres up`: every process of the platform on this machine, with prefixed logs.
 
 Makes sure Redis answers (starting a `redis-server` under var/ when none does), applies the
-migrations, starts the services, the Celery worker and beat, prints the URLs, and stops them all
-on Ctrl-C.
+migrations, starts the services, the Celery worker and beat, prints the URLs, restarts a process
+that dies (rencontres/supervisor.py) and stops them all on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlparse
 
 import click
 import redis
-from honcho.manager import Manager
 
+from rencontres.supervisor import Supervisor
 from services.notifier.settings import NotifierSettings
 from services.registration.settings import RegistrationSettings
 from services.scheduler.settings import SchedulerSettings
@@ -89,6 +90,7 @@ def ensure_redis(url: str, var: Path) -> subprocess.Popen[bytes] | None:
             "--logfile",
             "redis.log",
         ],
+        start_new_session=True,  # stopped by `up` after the services, not by the terminal's Ctrl-C
     )
     for _ in range(50):
         if _answers(url):
@@ -99,7 +101,10 @@ def ensure_redis(url: str, var: Path) -> subprocess.Popen[bytes] | None:
     raise click.ClickException("redis-server n'a pas démarré / redis-server did not start")
 
 
-@click.command(help="Lance toute la plateforme sur cette machine (Ctrl-C pour tout arrêter).")
+@click.command(
+    help="Lance toute la plateforme sur cette machine, relance un processus qui s'arrête "
+    "(Ctrl-C pour tout arrêter)."
+)
 def up() -> None:
     settings = BaseServiceSettings()
     var = Path(settings.var_dir)
@@ -107,11 +112,13 @@ def up() -> None:
     redis_process = ensure_redis(settings.redis_url, var)
     try:
         subprocess.run([sys.executable, "-m", "rencontres.cli", "migrate"], check=True)
-        manager = Manager()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        supervisor = Supervisor({**os.environ, "PYTHONUNBUFFERED": "1"}, sys.stdout)
         listed = processes()
         for name, command, _url in listed:
-            manager.add_process(name, f"{sys.executable} -m rencontres.cli {command}", env=env)
+            supervisor.add(name, [sys.executable, "-m", "rencontres.cli", *command.split()])
+        if redis_process is not None:
+            argv = cast(list[str], redis_process.args)  # the list ensure_redis gave
+            supervisor.add("redis", argv, running=redis_process, stop_last=True)
         click.echo("Rencontres démarre (Ctrl-C pour tout arrêter) :")
         for name, _command, url in listed:
             click.echo(f"  {name:<13} {url}")
@@ -119,10 +126,9 @@ def up() -> None:
             "Chaque processus répond aussi sur /healthz et /metrics. Premier compte du "
             "back-office : .venv/bin/rencontres registration admin create --email vous@exemple.fr"
         )
-        manager.loop()
-        code = manager.returncode or 0
+        code = supervisor.run()
     finally:
-        if redis_process is not None:
+        if redis_process is not None:  # when `up` failed before its supervisor took Redis
             redis_process.terminate()
             redis_process.wait()
     raise SystemExit(code)

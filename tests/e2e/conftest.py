@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -45,6 +46,7 @@ class Stack:
     prefix: str
     smtp: SmtpSink
     redis_url: str
+    process: subprocess.Popen[bytes]
     registered: list[dict[str, Any]] = field(default_factory=list)
 
     def url(self, process: str, path: str = "") -> str:
@@ -83,7 +85,13 @@ def _healthy(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("stack")
+    with platform(tmp_path_factory.mktemp("stack"), REDIS_URL) as running:
+        yield running
+
+
+@contextmanager
+def platform(folder: Path, redis_url: str) -> Iterator[Stack]:
+    """`rencontres up` in `folder` on the Redis at `redis_url`, stopped with Ctrl-C after."""
     ports = {name: free_port() for name in PORTS}
     prefix = f"e2e-{uuid.uuid4().hex[:8]}:"
     smtp = SmtpSink()
@@ -91,7 +99,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {
         **os.environ,
         **{PORTS[name]: str(port) for name, port in ports.items()},
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "BUS_PREFIX": prefix,
         "PYTHONPATH": str(ROOT),
         "REGISTRATION_FORM_MIN_FILL_SECONDS": "0",
@@ -123,7 +131,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             interval=0.5,
             what="every /healthz to answer 200",
         )
-        yield Stack(folder, ports, prefix, smtp, REDIS_URL)
+        yield Stack(folder, ports, prefix, smtp, redis_url, process)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -133,7 +141,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 os.killpg(process.pid, signal.SIGKILL)
             log.close()
             smtp.stop()
-            client = redis.Redis.from_url(REDIS_URL)
+            client = redis.Redis.from_url(redis_url)
             keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
             if keys:
                 client.delete(*keys)

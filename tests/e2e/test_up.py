@@ -1,8 +1,10 @@
-"""`rencontres up` in a fresh folder: Redis started for it, every process healthy, all stopped."""
+"""`rencontres up` in a fresh folder: Redis started for it (and restarted when killed), every
+process healthy, all stopped."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +24,17 @@ def _healthy(url: str) -> bool:
         return httpx.get(url, timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _log(folder: Path) -> str:
+    return (folder / "up.log").read_text(errors="replace")
+
+
+def _redis_pid(client: redis.Redis) -> int | None:
+    try:
+        return int(client.info("server")["process_id"])
+    except redis.RedisError:
+        return None
 
 
 def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
@@ -65,6 +78,16 @@ def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
         metrics = httpx.get(f"http://127.0.0.1:{ports['REGISTRATION_PORT']}/metrics").text
         assert "rencontres_http_requests_total" in metrics
         assert (tmp_path / "var" / "redis").is_dir()
+
+        # The redis-server `up` started is watched like the others: killed, it comes back.
+        client = redis.Redis(port=redis_port, socket_connect_timeout=0.5)
+        first = client.info("server")["process_id"]
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: _redis_pid(client) not in (None, first), timeout=30, what="Redis back")
+        assert "redis s'est arrêté (tué par SIGKILL, code de sortie -9)" in _log(tmp_path)
+        wait_until(
+            lambda: all(_healthy(u) for u in urls), timeout=30, what="every /healthz after Redis"
+        )
         for db in ("registration", "scheduler", "notifier", "surveys"):
             assert (tmp_path / "var" / f"{db}.db").is_file()
     finally:
@@ -74,8 +97,13 @@ def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
-    output = (tmp_path / "up.log").read_text()
+    output = _log(tmp_path)
     assert "Rencontres démarre" in output
+    # Redis stops last, once the services no longer need it.
+    stops = re.findall(r"\| (\w+) arrêté \(", output)
+    names = ["registration", "scheduler", "notifier", "surveys", "worker", "beat", "redis"]
+    assert sorted(stops) == sorted(names)
+    assert stops[-1] == "redis"
     assert not any(_healthy(f"http://127.0.0.1:{port}/healthz") for port in ports.values())
     try:
         answered = redis.Redis(port=redis_port, socket_connect_timeout=0.5).ping()
