@@ -51,6 +51,7 @@ def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HT
         "grid": grid,
         "slots": planning.slot_choices(day),
         "allow_moves": moves_allowed,
+        "state_labels": forms.STATE_LABELS,
     }
     return render(request, "grid.html", context, section="planning")
 
