@@ -3,7 +3,7 @@ no-shows, export, and each expert's table sheet."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.scheduler.adapters.registration import DirectoryUnavailable
-from services.scheduler.domain.live import SchedulingError
+from services.scheduler.domain.live import CellState, SchedulingError, Why
 from services.scheduler.entrypoints import forms
 from services.scheduler.entrypoints.web import BUSY, SchedulerDep, conflict, unit_of_work
 from services.scheduler.service_layer import planning
@@ -51,6 +51,7 @@ def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HT
         "grid": grid,
         "slots": planning.slot_choices(day),
         "allow_moves": moves_allowed,
+        "state_labels": forms.STATE_LABELS,
     }
     return render(request, "grid.html", context, section="planning")
 
@@ -185,9 +186,25 @@ def grid_undo(request: Request, sched: SchedulerDep, admin: CurrentAdmin) -> Res
 # -- what the grid's script calls (JSON, CSRF in the X-CSRF-Token header) ------------------
 class TargetOut(BaseModel):
     slot: int
-    state: str  # ici, deplacer, echanger, refuse
-    why: str | None  # conference, indisponible, occupe, complet, verrouille, passe, absent
+    state: CellState
+    why: Why | None  # why a cell is refused, for its look
     reason: str  # French, for the operator
+
+
+class RefusedOut(BaseModel):
+    detail: str  # French, for the operator
+
+
+GRID_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": RefusedOut, "description": "No back-office session"},
+    403: {
+        "model": RefusedOut,
+        "description": "Missing CSRF token (X-CSRF-Token) or foreign Origin",
+    },
+    409: {"model": RefusedOut, "description": "Refused: the French reason, nothing changed"},
+}
+# A GET needs no CSRF token.
+READ_ERRORS: dict[int | str, dict[str, Any]] = {s: GRID_ERRORS[s] for s in (401, 409)}
 
 
 class TargetsOut(BaseModel):
@@ -207,7 +224,9 @@ class DoneOut(BaseModel):
     message: str
 
 
-@router.get(f"{GRID_API}/appointments/{{appointment_id}}/targets", tags=["planning"])
+@router.get(
+    f"{GRID_API}/appointments/{{appointment_id}}/targets", tags=["planning"], responses=READ_ERRORS
+)
 def grid_targets(appointment_id: str, sched: SchedulerDep, _admin: CurrentAdmin) -> TargetsOut:
     """For each slot of the meeting's expert row: what dropping it there does, or why not."""
     with conflict(), sched.kit.factory() as session:
@@ -215,13 +234,14 @@ def grid_targets(appointment_id: str, sched: SchedulerDep, _admin: CurrentAdmin)
     return TargetsOut(
         appointment_id=appointment_id,
         targets=[
-            TargetOut(slot=v.slot, state=v.state.value, why=v.why, reason=v.reason)
-            for v in verdicts
+            TargetOut(slot=v.slot, state=v.state, why=v.why, reason=v.reason) for v in verdicts
         ],
     )
 
 
-@router.post(f"{GRID_API}/appointments/{{appointment_id}}/drop", tags=["planning"])
+@router.post(
+    f"{GRID_API}/appointments/{{appointment_id}}/drop", tags=["planning"], responses=GRID_ERRORS
+)
 def grid_drop(
     appointment_id: str, body: DropIn, sched: SchedulerDep, admin: CurrentAdmin
 ) -> DoneOut:
@@ -236,10 +256,13 @@ def grid_drop(
     )
 
 
-@router.post(f"{GRID_API}/appointments/{{appointment_id}}/lock", tags=["planning"])
+@router.post(
+    f"{GRID_API}/appointments/{{appointment_id}}/lock", tags=["planning"], responses=GRID_ERRORS
+)
 def grid_lock_json(
     appointment_id: str, body: LockIn, sched: SchedulerDep, _admin: CurrentAdmin
 ) -> DoneOut:
+    """Lock (or unlock) a meeting: a locked one is never moved, by a drop or a re-planning."""
     with conflict(), unit_of_work(sched) as session:
         planning.lock_appointment(session, sched, sched.edition_id, appointment_id, body.locked)
     return DoneOut(
@@ -247,7 +270,7 @@ def grid_lock_json(
     )
 
 
-@router.post(f"{GRID_API}/undo", tags=["planning"])
+@router.post(f"{GRID_API}/undo", tags=["planning"], responses=GRID_ERRORS)
 def grid_undo_json(sched: SchedulerDep, admin: CurrentAdmin) -> DoneOut:
     """Undo this operator's last move or swap (one step each call)."""
     with conflict(), unit_of_work(sched) as session:
