@@ -34,7 +34,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "up": (
         "rencontres.up:up",
-        "Lance toute la plateforme sur cette machine (Ctrl-C pour tout arrêter).",
+        "Lance toute la plateforme sur cette machine, relance un processus qui s'arrête "
+        "(Ctrl-C pour tout arrêter).",
     ),
     "demo": (
         "rencontres.demo:demo",
