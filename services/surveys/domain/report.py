@@ -18,12 +18,12 @@ from services.surveys.domain.budget import Budget
 from services.surveys.domain.questions import Question, QuestionType
 from shared.edition import normalise_key
 from shared.events import SurveyKind
+from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS, STAGES, code_for, french_label
 
 HOLDER, EXPERT = "porteur", "expert"
 REGISTERED = "inscrit"
 NOT_GIVEN = "Non renseigné"
 
-STAGE_LABELS = {"creation": "Création", "developpement": "Développement"}
 ROLE_LABELS = {HOLDER: "Porteurs de projet", EXPERT: "Experts et financeurs"}
 
 
@@ -74,12 +74,6 @@ def count_by(items: Iterable[Any], key: Callable[[Any], str | None]) -> Counts:
     return sorted(counter.items(), key=lambda kv: (-kv[1], normalise_key(kv[0])))
 
 
-def _label(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value[:1].upper() + value[1:]
-
-
 @dataclass(frozen=True)
 class ParticipantFigures:
     registered: dict[str, int]
@@ -100,14 +94,18 @@ def participant_figures(people: Sequence[ParticipantFacts]) -> ParticipantFigure
     return ParticipantFigures(
         registered={r: sum(1 for p in registered if p.role == r) for r in (HOLDER, EXPERT)},
         present={r: sum(1 for p in present if p.role == r) for r in (HOLDER, EXPERT)},
-        holders_by_legal_form=count_by(holders, lambda p: _label(p.legal_form)),
-        holders_by_stage=count_by(holders, lambda p: STAGE_LABELS.get(p.stage or "", p.stage)),
+        holders_by_legal_form=count_by(
+            holders, lambda p: french_label(HOLDER_LEGAL_FORMS, p.legal_form)
+        ),
+        holders_by_stage=count_by(holders, lambda p: french_label(STAGES, p.stage)),
         present_by_commune=count_by(present, lambda p: p.commune),
         associations_present=sum(
-            1 for p in holders if normalise_key(p.legal_form) == "association"
+            1 for p in holders if code_for(HOLDER_LEGAL_FORMS, p.legal_form) == "association"
         ),
         experts_present=len(experts),
-        experts_by_organisation_type=count_by(experts, lambda p: _label(p.legal_form)),
+        experts_by_organisation_type=count_by(
+            experts, lambda p: french_label(EXPERT_KINDS, p.legal_form)
+        ),
     )
 
 

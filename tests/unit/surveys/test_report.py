@@ -12,6 +12,7 @@ from services.surveys.domain.report import (
     meeting_figures,
     participant_figures,
 )
+from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS
 
 
 def test_participants_by_role_form_stage_and_commune():
@@ -40,6 +41,33 @@ def test_participants_by_role_form_stage_and_commune():
     ]
     assert f.experts_present == 2
     assert f.experts_by_organisation_type == [("Banque", 1), ("Fondation", 1)]
+
+
+def test_every_code_is_counted_under_its_french_label():
+    """The codes of the events (as registration's forms send them) read as the forms show them."""
+    holders = [
+        ParticipantFacts("porteur", "inscrit", code, stage, "Dijon", True)
+        for code in HOLDER_LEGAL_FORMS
+        for stage in ("creation", "developpement")
+    ]
+    experts = [
+        ParticipantFacts("expert", "inscrit", code, None, "Dijon", True) for code in EXPERT_KINDS
+    ]
+    f = participant_figures(holders + experts)
+    assert dict(f.holders_by_legal_form) == {label: 2 for label in HOLDER_LEGAL_FORMS.values()}
+    assert dict(f.experts_by_organisation_type) == {label: 1 for label in EXPERT_KINDS.values()}
+    assert dict(f.holders_by_stage) == {"Création": 8, "Développement": 8}
+    for expected in ("Coopérative", "SCIC", "En création", "Entreprise ESUS"):
+        assert expected in dict(f.holders_by_legal_form)
+    assert "Réseau d'accompagnement" in dict(f.experts_by_organisation_type)
+    # A label written loosely, or a word from an older version, still reads well.
+    loose = participant_figures(
+        [
+            ParticipantFacts("porteur", "inscrit", "Entreprise esus", None, None, True),
+            ParticipantFacts("porteur", "inscrit", "collectif", None, None, True),
+        ]
+    )
+    assert dict(loose.holders_by_legal_form) == {"Entreprise ESUS": 1, "Collectif": 1}
 
 
 def test_meetings_planned_held_missed():
