@@ -74,15 +74,14 @@ def ex_post_rows(r: EditionReport) -> list[list[str]]:
 
 
 def budget_rows(r: EditionReport) -> list[list[str]]:
+    """Charges then receipts, each chapter followed by its lines (indented), then the balance."""
     b = r.budget
-    rows = [["Ligne", "Prévisionnel", "Réalisé", "Écart"]]
-    for line in (*b.charges, b.total_charges, *b.receipts):
-        label = line.label if line.is_chapter else f"{line.code} {line.label}"
-        if line in b.receipts:
-            label = f"Produits : {line.code} {line.label}"
-        elif not line.is_chapter:
-            label = "   " + label
+    rows = [["Compte", "Prévisionnel", "Réalisé", "Écart"]]
+    for line in b.rows:
+        label = line.label if line.is_chapter else f"    {line.code} {line.label}"
         rows.append(
             [label, euros(line.forecast_cents), euros(line.actual_cents), euros(line.gap_cents)]
         )
+    balance = b.balance_actual_cents
+    rows.append(["Solde (produits - charges)", euros(b.balance_forecast_cents), euros(balance), ""])
     return rows

@@ -115,7 +115,7 @@ def report_xlsx(r: EditionReport) -> bytes:
         wb,
         "Budget",
         [
-            ["Code", "Ligne", "Prévisionnel (€)", "Réalisé (€)", "Écart (€)"],
+            ["Compte", "Libellé", "Prévisionnel (€)", "Réalisé (€)", "Écart (€)"],
             *(
                 [
                     line.code,
@@ -124,8 +124,15 @@ def report_xlsx(r: EditionReport) -> bytes:
                     None if line.actual_cents is None else line.actual_cents / 100,
                     None if line.gap_cents is None else line.gap_cents / 100,
                 ]
-                for line in (*b.charges, b.total_charges, *b.receipts)
+                for line in b.rows
             ),
+            [
+                "solde",
+                "Solde (produits - charges)",
+                b.balance_forecast_cents / 100,
+                None if b.balance_actual_cents is None else b.balance_actual_cents / 100,
+                None,
+            ],
         ],
         [8, 55, 16, 14, 12],
     )

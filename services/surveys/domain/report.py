@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 from services.surveys.domain.aggregate import (
     QuestionResult,
     net_promoter,
+    question_result,
     rate,
     results,
     satisfaction_values,
@@ -63,6 +65,7 @@ class SurveyFacts:
     answered: int  # invited people who answered
     anonymous: int  # venue-link answers
     label: str = ""  # short name in tables: the conference's title, « Journée »...
+    roles: tuple[str | None, ...] = ()  # each answer's respondent role; None: venue link
 
 
 Counts = list[tuple[str, int]]
@@ -132,6 +135,66 @@ def meeting_figures(
     return MeetingFigures(planned, None, no_shows if no_shows else None)
 
 
+VENUE = "sur-place"
+GROUP_LABELS = {HOLDER: "Porteurs", EXPERT: "Experts", VENUE: "Sur place", "": "Ensemble"}
+
+
+@dataclass(frozen=True)
+class RoleGroup:
+    """The answers of one kind of respondent: holders, experts, the venue link, everyone."""
+
+    key: str  # HOLDER, EXPERT, VENUE, or "" for everyone
+    answered: int
+
+    @property
+    def label(self) -> str:
+        return GROUP_LABELS[self.key]
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One figure of a question for each group: a mean, a count of an option, a total."""
+
+    question: str
+    detail: str  # « Moyenne (1 à 5) », « Oui », an option, « Total »
+    values: tuple[float | int | None, ...]  # one per group, in the groups' order
+    is_mean: bool = False
+
+
+def _lines(q: Question, per_group: Sequence[QuestionResult]) -> list[ResultLine]:
+    if q.type in (QuestionType.RATING, QuestionType.MEETINGS):
+        detail = f"Moyenne ({q.scale_min} à {q.scale_max})"
+        return [ResultLine(q.text, detail, tuple(r.mean for r in per_group), is_mean=True)]
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.YES_NO):
+        options = list(per_group[-1].counts)
+        return [
+            ResultLine(q.text, o[:1].upper() + o[1:], tuple(r.counts.get(o, 0) for r in per_group))
+            for o in options
+        ]
+    if q.type is QuestionType.NUMBER:
+        return [ResultLine(q.text, "Total", tuple(r.total for r in per_group))]
+    return []  # free text: no selection of comments to publish
+
+
+def by_role(s: SurveyFacts) -> tuple[tuple[RoleGroup, ...], tuple[ResultLine, ...]]:
+    """Each question's figures for holders, experts and the venue link (those who answered),
+    then for everyone when there is more than one group."""
+    roles = s.roles or (None,) * len(s.answers)
+    groups: list[tuple[str, list[Mapping[str, Any]]]] = []
+    for key in (HOLDER, EXPERT, VENUE):
+        answers = [a for a, r in zip(s.answers, roles, strict=True) if (r or VENUE) == key]
+        if answers:
+            groups.append((key, answers))
+    if len(groups) != 1:
+        groups.append(("", list(s.answers)))
+    lines = [
+        line
+        for q in s.questions
+        for line in _lines(q, [question_result(q, answers) for _, answers in groups])
+    ]
+    return tuple(RoleGroup(k, len(a)) for k, a in groups), tuple(lines)
+
+
 @dataclass(frozen=True)
 class SurveyFigures:
     kind: SurveyKind
@@ -146,6 +209,8 @@ class SurveyFigures:
     ratings: int  # how many 1-5 ratings the satisfaction averages
     net_promoter: int | None
     results: list[QuestionResult]
+    groups: tuple[RoleGroup, ...] = ()
+    lines: tuple[ResultLine, ...] = ()
 
 
 def survey_figures(s: SurveyFacts) -> SurveyFigures:
@@ -157,6 +222,7 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
         for a in s.answers
         if a.get(q.id) is not None
     ]
+    groups, lines = by_role(s)
     return SurveyFigures(
         kind=s.kind,
         title=s.title,
@@ -170,6 +236,8 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
         ratings=len(values),
         net_promoter=net_promoter(recommend),
         results=results(s.questions, s.answers),
+        groups=groups,
+        lines=lines,
     )
 
 
@@ -177,7 +245,7 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
 class EditionReport:
     edition_id: str
     title: str
-    date: str
+    date: dt.date
     participants: ParticipantFigures
     meetings: MeetingFigures
     sessions: list[SurveyFigures]  # conferences then the day
@@ -192,7 +260,7 @@ def edition_report(
     *,
     edition_id: str,
     title: str,
-    date: str,
+    date: dt.date,
     people: Sequence[ParticipantFacts],
     slots: Sequence[MeetingFacts],
     closed: Sequence[ClosedSessionFacts],

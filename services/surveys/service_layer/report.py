@@ -83,13 +83,15 @@ def build_report(session: Session, edition_id: str) -> EditionReport:
     facts = []
     for survey in uc.list_surveys(session, edition_id):
         invited, answered, anonymous = uc.response_counts(session, survey.survey_id)
+        given = uc.answers_with_roles(session, survey.survey_id)
         facts.append(
             SurveyFacts(
                 kind=survey.kind,
                 title=survey.title,
                 session_key=survey.session_key,
                 questions=survey.questions,
-                answers=tuple(uc.answers_of(session, survey.survey_id)),
+                answers=tuple(a for _, a in given),
+                roles=tuple(r for r, _ in given),
                 invited=invited,
                 answered=answered,
                 anonymous=anonymous,
@@ -101,7 +103,7 @@ def build_report(session: Session, edition_id: str) -> EditionReport:
     return edition_report(
         edition_id=edition_id,
         title=settings.title,
-        date=settings.date.isoformat(),
+        date=settings.date,
         people=people,
         slots=slots,
         closed=closed,

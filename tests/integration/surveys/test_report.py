@@ -189,7 +189,7 @@ def edition(kit):
                 "641": 2410_00,
                 "645": 930_00,
                 "648": 150_00,
-                "70": 4000_00,
+                "74": 4000_00,
             },
         )
     return kit
@@ -297,7 +297,7 @@ def test_budget_form_and_year_by_year_comparison(edition):
     client = _client(edition)
     bad = client.post(f"/admin/editions/{EDITION}/budget", data={"line-601": "beaucoup"})
     assert bad.status_code == 422 and "Montant invalide" in bad.text
-    client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-70": "4 000,00"})
+    client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-74": "4 000,00"})
     page = client.get("/admin/editions/2025/budget").text
     assert 'value="2\u202f300"' in page
     compare = client.get("/admin/reports/compare").text
@@ -341,7 +341,7 @@ def test_report_files_run_no_formula_a_spreadsheet_would(kit):
     for holder, value in zip(holders, options, strict=False):
         answer(kit, holder, "ex-post", {"suite": [value]}, later)
     client = _client(kit)
-    assert client.post("/admin/editions/%3D1%2B1/budget", data={"line-70": "10"}).status_code == 200
+    assert client.post("/admin/editions/%3D1%2B1/budget", data={"line-74": "10"}).status_code == 200
     sheets = xlsx_cells(client.get(f"/admin/editions/{EDITION}/report.xlsx").content)
     # XML reads a carriage return back as a line feed.
     typed = {quoted(v).replace("\r", "\n") for v in FORMULAS}
@@ -357,7 +357,7 @@ def test_report_files_run_no_formula_a_spreadsheet_would(kit):
 def test_an_edition_id_with_quotes_and_line_breaks_gives_a_safe_file_name(kit):
     client = _client(kit)
     edition = quote('26"\r\nSet-Cookie: x=1;é', safe="")
-    assert client.post(f"/admin/editions/{edition}/budget", data={"line-70": "10"}).is_success
+    assert client.post(f"/admin/editions/{edition}/budget", data={"line-74": "10"}).is_success
     for suffix in ("xlsx", "pdf"):
         answer = client.get(f"/admin/editions/{edition}/report.{suffix}")
         assert answer.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.surveys.domain.budget import budget, euros, parse_euros
+from services.surveys.domain.budget import LINES, budget, chapter_label, euros, parse_euros
 from services.surveys.domain.report import (
     ClosedSessionFacts,
     MeetingFacts,
@@ -93,19 +93,57 @@ def test_budget_forecast_matches_the_action_sheet():
     chapters = {r.code: r.forecast_cents for r in b.charges if r.is_chapter}
     assert chapters == {"60": 200_00, "61": 0, "62": 260_00, "63": 0, "64": 3540_00}
     assert b.total_charges.forecast_cents == 4000_00
-    assert [r.forecast_cents for r in b.receipts] == [4000_00]
+    assert b.total_receipts.forecast_cents == 4000_00
     assert b.balance_forecast_cents == 0
     assert b.total_charges.actual_cents is None and b.balance_actual_cents is None
 
 
+def test_budget_chapters_follow_the_chart_of_accounts_of_associations():
+    """A line adds up to the chapter of its account's first two digits: 613 Location de salles
+    to « 61 – Services extérieurs », never to « 60 – Achats »."""
+    rows = budget({}).rows
+    labels = [r.label for r in rows]
+    assert labels == [
+        "60 – Achats",
+        "Achat matières et fournitures",
+        "61 – Services extérieurs",
+        "Location de salles",
+        "62 – Autres services extérieurs",
+        "Communication, publicité",
+        "Déplacements",
+        "Autres : téléphone, internet, missions, réception",
+        "63 – Impôts et taxes",
+        "64 – Charges de personnel",
+        "Rémunération des personnels",
+        "Charges sociales",
+        "Autres charges de personnel",
+        "Total des charges",
+        "74 – Subventions d'exploitation : Ville de Dijon / Dijon Métropole",
+        "Total des produits",
+    ]
+    chapter = ""
+    for r in rows:
+        if r.is_chapter:
+            chapter = r.code
+        else:
+            assert r.code[:2] == chapter, r
+    for line in LINES:
+        assert chapter_label(line.chapter).startswith(line.code[:2] + " – ")
+        assert line.code.startswith(("60", "61", "62", "63", "64", "65", "68", "7"))
+
+
 def test_budget_actuals_and_gaps():
-    b = budget({"601": 180_00, "625": 95_50, "623": 120_00, "641": 2410_00, "70": 4000_00})
+    b = budget(
+        {"601": 180_00, "613": 300_00, "625": 95_50, "623": 120_00, "641": 2410_00, "74": 4000_00}
+    )
     rows = {r.code: r for r in b.charges}
     assert rows["60"].actual_cents == 180_00 and rows["60"].gap_cents == -20_00
+    assert rows["61"].actual_cents == 300_00 and rows["61"].gap_cents == 300_00
     assert rows["62"].actual_cents == 215_50
-    assert rows["61"].actual_cents is None
-    assert b.total_charges.actual_cents == 2805_50
-    assert b.balance_actual_cents == 1194_50
+    assert rows["63"].actual_cents is None
+    assert b.total_charges.actual_cents == 3105_50
+    assert b.total_receipts.actual_cents == 4000_00
+    assert b.balance_actual_cents == 894_50
 
 
 @pytest.mark.parametrize(
