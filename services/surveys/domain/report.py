@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from services.surveys.domain.aggregate import (
@@ -242,6 +243,15 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
 
 
 @dataclass(frozen=True)
+class Masthead:
+    """Who writes the report and for whom, shown on its first page (settings)."""
+
+    organisation: str = "PES 21"
+    funder: str = "Ville de Dijon"
+    logo: Path | None = None  # a PNG or JPEG file
+
+
+@dataclass(frozen=True)
 class EditionReport:
     edition_id: str
     title: str
@@ -254,6 +264,8 @@ class EditionReport:
     overall_response_rate: float | None
     budget: Budget
     attendance: dict[str, int] = field(default_factory=dict)  # session id -> present
+    venue: str = ""
+    masthead: Masthead = field(default_factory=Masthead)
 
 
 def edition_report(
@@ -266,6 +278,8 @@ def edition_report(
     closed: Sequence[ClosedSessionFacts],
     surveys: Sequence[SurveyFacts],
     budget: Budget,
+    venue: str = "",
+    masthead: Masthead | None = None,
 ) -> EditionReport:
     order = {SurveyKind.CONFERENCE: 0, SurveyKind.DAY: 1, SurveyKind.EX_POST: 2}
     figures = [
@@ -293,6 +307,8 @@ def edition_report(
         overall_response_rate=rate(answered, invited),
         budget=budget,
         attendance={c.session_id: c.attendees for c in closed if c.kind == "conference"},
+        venue=venue,
+        masthead=masthead or Masthead(),
     )
 
 

@@ -17,6 +17,7 @@ from services.surveys.domain.budget import LINE_CODES, budget
 from services.surveys.domain.report import (
     ClosedSessionFacts,
     EditionReport,
+    Masthead,
     MeetingFacts,
     ParticipantFacts,
     SurveyFacts,
@@ -63,7 +64,9 @@ def save_actuals(session: Session, edition_id: str, amounts: dict[str, int | Non
             )
 
 
-def build_report(session: Session, edition_id: str) -> EditionReport:
+def build_report(
+    session: Session, edition_id: str, masthead: Masthead | None = None
+) -> EditionReport:
     people = [
         ParticipantFacts(r.role, r.status, r.legal_form, r.stage, r.commune, r.checked_in)
         for r in session.execute(
@@ -109,4 +112,6 @@ def build_report(session: Session, edition_id: str) -> EditionReport:
         closed=closed,
         surveys=facts,
         budget=budget(actuals(session, edition_id)),
+        venue=settings.venue,
+        masthead=masthead,
     )
