@@ -4,6 +4,7 @@ inside their cell: nothing is cut."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from fpdf import FPDF
@@ -81,25 +82,37 @@ class ReportPDF(FPDF):
         self.set_font(self.family, "", 10)
         self.multi_cell(0, 5, self.t(text), new_x="LMARGIN", new_y="NEXT")
 
-    def rows(self, rows: list[list[str]], widths: list[float], header: bool = True) -> None:
-        """A table whose cells wrap their text; the header row repeats on a new page."""
+    def rows(
+        self,
+        rows: list[list[str]],
+        widths: list[float],
+        header: bool = True,
+        text_columns: int = 1,
+        bold: Callable[[list[str]], bool] = lambda row: False,
+    ) -> None:
+        """A table whose cells wrap their text; the header row repeats on a new page. The
+        first `text_columns` are left-aligned, the figures after them right-aligned."""
         if not rows:
             return
         self.set_font(self.family, "", 9)
-        align = ("LEFT", *(["RIGHT"] * (len(widths) - 1)))
+        self.set_fill_color(255, 255, 255)
+        self.set_draw_color(160, 160, 160)
+        align = (*(["LEFT"] * text_columns), *(["RIGHT"] * (len(widths) - text_columns)))
         with self.table(
             col_widths=widths,
             width=sum(widths),
             align="LEFT",
             text_align=align,
             first_row_as_headings=header,
-            headings_style=FontFace(emphasis="BOLD"),
+            headings_style=FontFace(emphasis="BOLD", fill_color=(232, 240, 242)),
+            cell_fill_mode="NONE",
             borders_layout="HORIZONTAL_LINES",
             line_height=LINE,
             padding=(0.8, 1),
         ) as table:
             for row in rows:
-                table.row([self.t(cell) for cell in row])
+                style = FontFace(emphasis="BOLD") if bold(row) else None
+                table.row([self.t(cell) for cell in row], style=style)
         self.ln(2)
 
     def bars(self, items: Counts, total: int | None = None) -> None:
@@ -142,7 +155,9 @@ class ReportPDF(FPDF):
 def _survey(pdf: ReportPDF, s: SurveyFigures, widths: tuple[float, float]) -> None:
     rows = role_rows(s)
     groups = len(rows[0]) - 2
-    pdf.rows(rows, [widths[0], widths[1], *([(190 - sum(widths)) / groups] * groups)])
+    pdf.rows(
+        rows, [widths[0], widths[1], *([(190 - sum(widths)) / groups] * groups)], text_columns=2
+    )
 
 
 def report_pdf(report: EditionReport) -> bytes:
@@ -205,5 +220,6 @@ def report_pdf(report: EditionReport) -> bytes:
         pdf.paragraph("Le questionnaire de suivi n'a pas encore été envoyé.")
 
     pdf.heading("Budget : prévisionnel et réalisé")
-    pdf.rows(budget_rows(report), [100, 30, 30, 30])
+    # Chapters and totals in bold, their lines (indented) in plain text.
+    pdf.rows(budget_rows(report), [100, 30, 30, 30], bold=lambda row: not row[0].startswith(" "))
     return bytes(pdf.output())

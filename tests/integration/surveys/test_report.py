@@ -467,6 +467,27 @@ def test_report_reads_as_sent(every_category, tmp_path):
     assert codes.index("61") < codes.index("613") < codes.index("62")
 
 
+# Elements whose text a reader must see whole: their content must not overflow their box.
+CLIPPED = """() => [...document.querySelectorAll('.bar-label, .bar-value, td, th')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim())"""
+
+
+def test_report_page_in_a_browser(every_category, chromium_browser, tmp_path):
+    """The page as the operator sees it, wide and on a phone: no figure or label is clipped,
+    nothing runs off the page; the screenshots are kept for a look."""
+    page_html = _client(every_category).get(f"/admin/editions/{EDITION}/report").text
+    for name, width in (("large", 1280), ("telephone", 390)):
+        page = chromium_browser.new_page(viewport={"width": width, "height": 900})
+        page.set_content(page_html)
+        assert page.evaluate(CLIPPED) == [], name
+        values = page.locator(".bar-value").all_inner_texts()
+        assert "1 (9 %)" in values and "8 (42 %)" in values
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        page.screenshot(path=str(tmp_path / f"rapport-{name}.png"), full_page=True)
+        page.close()
+
+
 def test_budget_form_and_year_by_year_comparison(edition):
     client = _client(edition)
     bad = client.post(f"/admin/editions/{EDITION}/budget", data={"line-601": "beaucoup"})
