@@ -110,7 +110,7 @@ def report_xlsx(r: EditionReport) -> bytes:
             ],
             *(
                 [
-                    s.title,
+                    s.label,
                     s.invited,
                     s.answered,
                     s.anonymous,
