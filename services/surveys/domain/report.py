@@ -67,6 +67,7 @@ class SurveyFacts:
     anonymous: int  # venue-link answers
     label: str = ""  # short name in tables: the conference's title, « Journée »...
     roles: tuple[str | None, ...] = ()  # each answer's respondent role; None: venue link
+    starts: dt.time | None = None  # a conference's time: the report follows the day's order
 
 
 Counts = list[tuple[str, int]]
@@ -283,7 +284,10 @@ def edition_report(
 ) -> EditionReport:
     order = {SurveyKind.CONFERENCE: 0, SurveyKind.DAY: 1, SurveyKind.EX_POST: 2}
     figures = [
-        survey_figures(s) for s in sorted(surveys, key=lambda s: (order[s.kind], s.session_key))
+        survey_figures(s)
+        for s in sorted(
+            surveys, key=lambda s: (order[s.kind], s.starts or dt.time.max, s.session_key)
+        )
     ]
     sessions = [f for f in figures if f.kind is not SurveyKind.EX_POST]
     ex_post = next((f for f in figures if f.kind is SurveyKind.EX_POST), None)

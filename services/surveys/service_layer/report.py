@@ -83,6 +83,8 @@ def build_report(
             select(closed_sessions).where(closed_sessions.c.edition_id == edition_id)
         )
     ]
+    settings = uc.edition_settings(session, edition_id)
+    starts = {s.session_id: s.start for s in settings.sessions}
     facts = []
     for survey in uc.list_surveys(session, edition_id):
         invited, answered, anonymous = uc.response_counts(session, survey.survey_id)
@@ -95,6 +97,7 @@ def build_report(
                 questions=survey.questions,
                 answers=tuple(a for _, a in given),
                 roles=tuple(r for r, _ in given),
+                starts=starts.get(survey.session_key),
                 invited=invited,
                 answered=answered,
                 anonymous=anonymous,
@@ -102,7 +105,6 @@ def build_report(
                 or uc.session_title(session, edition_id, survey.session_key),
             )
         )
-    settings = uc.edition_settings(session, edition_id)
     return edition_report(
         edition_id=edition_id,
         title=settings.title,

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from services.surveys.domain.budget import LINES, budget, chapter_label, euros, parse_euros
+from services.surveys.domain.questions import Question, QuestionType
 from services.surveys.domain.report import (
+    EXPERT,
+    HOLDER,
     ClosedSessionFacts,
     MeetingFacts,
     ParticipantFacts,
+    RoleGroup,
+    SurveyFacts,
+    edition_report,
     meeting_figures,
     participant_figures,
 )
+from shared.events import SurveyKind
 from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS
 
 
@@ -169,3 +178,43 @@ def test_parse_euros_refuses_nonsense_and_formats_in_french():
     assert euros(394550) == "3\u202f945,50 €"
     assert euros(-2000) == "-20 €"
     assert euros(None) == "—"
+
+
+def test_questionnaires_follow_the_day_and_results_split_by_role():
+    """Conferences in the day's order (not their codes'), then the day; each questionnaire's
+    figures for holders, experts, the venue link and everyone."""
+    rating = Question("q", "Intérêt", QuestionType.RATING)
+
+    def facts(key, hour, answers=(), roles=()):
+        return SurveyFacts(
+            SurveyKind.CONFERENCE, key, key, (rating,), answers, 3, len(answers), 0,
+            starts=dt.time(hour), roles=roles,
+        )  # fmt: skip
+
+    report = edition_report(
+        edition_id="2026",
+        title="Rencontres",
+        date=dt.date(2026, 11, 19),
+        people=[],
+        slots=[],
+        closed=[],
+        surveys=[
+            facts("conference-matin", 10, ({"q": 5}, {"q": 3}, {"q": 4}), (HOLDER, EXPERT, None)),
+            facts("conference-apres-midi", 14),
+        ],
+        budget=budget({}),
+    )  # fmt: skip
+    assert [s.session_key for s in report.sessions] == ["conference-matin", "conference-apres-midi"]
+    morning = report.sessions[0]
+    assert [(g.label, g.answered) for g in morning.groups] == [
+        ("Porteurs", 1),
+        ("Experts", 1),
+        ("Sur place", 1),
+        ("Ensemble", 3),
+    ]
+    assert [(x.detail, x.values) for x in morning.lines] == [
+        ("Moyenne (1 à 5)", (5.0, 3.0, 4.0, 4.0))
+    ]
+    assert report.sessions[1].groups == (RoleGroup("", 0),) and report.sessions[1].lines[
+        0
+    ].values == (None,)
