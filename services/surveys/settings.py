@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from shared.settings import BaseServiceSettings
@@ -30,6 +32,13 @@ class SurveysSettings(BaseServiceSettings):
     venue_answers_per_hour: int = Field(
         default=30, ge=1, validation_alias="SURVEYS_VENUE_ANSWERS_PER_HOUR"
     )
+    # On the first page of the evaluation report: who writes it, for whom, with their logo
+    # (a PNG or JPEG file; none by default).
+    report_organisation: str = Field(
+        default="PES 21", validation_alias="SURVEYS_REPORT_ORGANISATION"
+    )
+    report_funder: str = Field(default="Ville de Dijon", validation_alias="SURVEYS_REPORT_FUNDER")
+    report_logo: Path | None = Field(default=None, validation_alias="SURVEYS_REPORT_LOGO")
 
     @property
     def public_url(self) -> str:

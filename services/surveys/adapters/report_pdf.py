@@ -1,24 +1,32 @@
-"""The evaluation report as a PDF (fpdf2): tables and bar charts, A4, in French."""
+"""The evaluation report as a PDF (fpdf2): tables and bar charts, A4, in French. Labels wrap
+inside their cell: nothing is cut."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from services.surveys.adapters.report_text import (
     budget_rows,
-    ex_post_rows,
     fr,
     meetings_rows,
     participants_rows,
+    role_rows,
     satisfaction_rows,
 )
-from services.surveys.domain.report import HOLDER, Counts, EditionReport
+from services.surveys.domain.report import HOLDER, Counts, EditionReport, SurveyFigures
+from shared.french import french_date
+
+log = logging.getLogger(__name__)
 
 # A Unicode font when the system has one (Debian: fonts-dejavu-core); else the PDF core font.
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 ACCENT = (0, 90, 112)
+LINE = 4.6  # mm, the height of a line of 9-point text
 
 
 def _unicode_font() -> tuple[Path, Path] | None:
@@ -30,7 +38,7 @@ def _unicode_font() -> tuple[Path, Path] | None:
 
 
 class ReportPDF(FPDF):
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, author: str) -> None:
         super().__init__(format="A4")
         self.report_title = title
         font = _unicode_font()
@@ -44,7 +52,7 @@ class ReportPDF(FPDF):
             self.unicode = False
         self.set_auto_page_break(True, margin=15)
         self.set_title(title)
-        self.set_author("PES 21")
+        self.set_author(author)
 
     def t(self, text: str) -> str:
         """Text the chosen font can draw: the core font only knows Latin-1."""
@@ -52,30 +60,21 @@ class ReportPDF(FPDF):
         if self.unicode:
             return text
         text = text.replace("–", "-").replace("—", "-").replace("’", "'").replace("€", "EUR")
+        text = text.replace("−", "-")
         return text.encode("latin-1", "replace").decode("latin-1")
-
-    def fit(self, text: str, width: float) -> str:
-        """The text, shortened with an ellipsis to fit the cell's width (in mm)."""
-        text = self.t(text)
-        if self.get_string_width(text) <= width:
-            return text
-        ellipsis = "…" if self.unicode else "..."
-        while text and self.get_string_width(text + ellipsis) > width:
-            text = text[:-1]
-        return text.rstrip() + ellipsis
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(self.family, "", 8)
         self.cell(0, 5, self.t(f"{self.report_title} – page {self.page_no()}"), align="C")
 
-    def heading(self, text: str) -> None:
-        if self.get_y() > 240:
+    def heading(self, text: str, size: int = 13) -> None:
+        if self.get_y() > 235:
             self.add_page()
-        self.ln(3)
-        self.set_font(self.family, "B", 13)
+        self.ln(3 if size > 11 else 1)
+        self.set_font(self.family, "B", size)
         self.set_text_color(*ACCENT)
-        self.cell(0, 8, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5 + 1, self.t(text), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.set_font(self.family, "", 10)
 
@@ -83,22 +82,37 @@ class ReportPDF(FPDF):
         self.set_font(self.family, "", 10)
         self.multi_cell(0, 5, self.t(text), new_x="LMARGIN", new_y="NEXT")
 
-    def rows(self, rows: list[list[str]], widths: list[float], header: bool = True) -> None:
-        for i, row in enumerate(rows):
-            bold = header and i == 0
-            self.set_font(self.family, "B" if bold else "", 9)
-            height = 6
-            if self.get_y() + height > self.h - 18:
-                self.add_page()
-            for j, (cell, width) in enumerate(zip(row, widths, strict=False)):
-                self.cell(
-                    width,
-                    height,
-                    self.fit(cell, width - 2),
-                    border="B",
-                    align="L" if j == 0 else "R",
-                )
-            self.ln(height)
+    def rows(
+        self,
+        rows: list[list[str]],
+        widths: list[float],
+        header: bool = True,
+        text_columns: int = 1,
+        bold: Callable[[list[str]], bool] = lambda row: False,
+    ) -> None:
+        """A table whose cells wrap their text; the header row repeats on a new page. The
+        first `text_columns` are left-aligned, the figures after them right-aligned."""
+        if not rows:
+            return
+        self.set_font(self.family, "", 9)
+        self.set_fill_color(255, 255, 255)
+        self.set_draw_color(160, 160, 160)
+        align = (*(["LEFT"] * text_columns), *(["RIGHT"] * (len(widths) - text_columns)))
+        with self.table(
+            col_widths=widths,
+            width=sum(widths),
+            align="LEFT",
+            text_align=align,
+            first_row_as_headings=header,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(232, 240, 242)),
+            cell_fill_mode="NONE",
+            borders_layout="HORIZONTAL_LINES",
+            line_height=LINE,
+            padding=(0.8, 1),
+        ) as table:
+            for row in rows:
+                style = FontFace(emphasis="BOLD") if bold(row) else None
+                table.row([self.t(cell) for cell in row], style=style)
         self.ln(2)
 
     def bars(self, items: Counts, total: int | None = None) -> None:
@@ -107,30 +121,63 @@ class ReportPDF(FPDF):
         peak = max(v for _, v in items) or 1
         self.set_font(self.family, "", 9)
         for label, value in items:
-            if self.get_y() + 6 > self.h - 18:
+            text = self.t(label)
+            lines = self.multi_cell(62, LINE, text, dry_run=True, output="LINES")
+            assert isinstance(lines, list)
+            height = max(5.5, LINE * len(lines) + 0.9)
+            if self.get_y() + height > self.h - 18:
                 self.add_page()
             y = self.get_y()
-            self.cell(60, 5, self.fit(label, 58))
+            self.set_x(self.l_margin)
+            self.multi_cell(62, LINE, text)
             self.set_fill_color(227, 233, 235)
-            self.rect(75, y + 0.8, 90, 3.6, style="F")
+            self.rect(75, y + 0.6, 90, 3.4, style="F")
             self.set_fill_color(*ACCENT)
-            self.rect(75, y + 0.8, 90 * value / peak, 3.6, style="F")
-            self.set_x(168)
+            self.rect(75, y + 0.6, 90 * value / peak, 3.4, style="F")
+            self.set_xy(168, y)
             share = f" ({round(100 * value / total)} %)" if total else ""
-            self.cell(30, 5, self.t(f"{value}{share}"))
-            self.ln(5.5)
+            self.cell(30, LINE, self.t(f"{value}{share}"))
+            self.set_xy(self.l_margin, y + height)
         self.ln(1)
+
+    def logo(self, path: Path | None) -> None:
+        """The organisation's logo, top left, 20 mm high; an unreadable file is left out."""
+        if path is None:
+            return
+        try:
+            self.image(str(path), x=self.l_margin, y=self.t_margin, h=20)
+        except (OSError, ValueError, RuntimeError) as error:  # Pillow and fpdf2 say it so
+            log.warning("report logo left out: %s", type(error).__name__)
+            return
+        self.set_y(self.t_margin + 23)
+
+
+def _survey(pdf: ReportPDF, s: SurveyFigures, widths: tuple[float, float]) -> None:
+    rows = role_rows(s)
+    groups = len(rows[0]) - 2
+    pdf.rows(
+        rows, [widths[0], widths[1], *([(190 - sum(widths)) / groups] * groups)], text_columns=2
+    )
 
 
 def report_pdf(report: EditionReport) -> bytes:
+    m = report.masthead
     title = f"Rapport d'évaluation – édition {report.edition_id}"
-    pdf = ReportPDF(title)
+    pdf = ReportPDF(title, m.organisation)
     pdf.add_page()
+    pdf.logo(m.logo)
+    pdf.set_font(pdf.family, "B", 12)
+    pdf.multi_cell(0, 6, pdf.t(m.organisation), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
     pdf.set_font(pdf.family, "B", 18)
+    pdf.set_text_color(*ACCENT)
     pdf.multi_cell(0, 9, pdf.t(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.paragraph(
-        f"{report.title} – {report.date}. PES 21, Dijon. Action financée par la Ville de Dijon."
-    )
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(pdf.family, "B", 11)
+    pdf.multi_cell(0, 6, pdf.t(report.title), new_x="LMARGIN", new_y="NEXT")
+    place = f", {report.venue}" if report.venue else ""
+    pdf.paragraph(f"{french_date(report.date, weekday=True).capitalize()}{place}.")
+    pdf.paragraph(f"Action menée par {m.organisation}. Financeur : {m.funder}.")
     p = report.participants
 
     pdf.heading("Participants")
@@ -139,24 +186,27 @@ def report_pdf(report: EditionReport) -> bytes:
         f"Acteurs associatifs présents : {p.associations_present}. "
         f"Experts et financeurs présents : {p.experts_present}."
     )
-    pdf.heading("Porteurs présents par forme juridique")
+    pdf.heading("Porteurs présents par forme juridique", 11)
     pdf.bars(p.holders_by_legal_form, p.present[HOLDER])
-    pdf.heading("Porteurs présents par stade du projet")
+    pdf.heading("Porteurs présents par stade du projet", 11)
     pdf.bars(p.holders_by_stage, p.present[HOLDER])
-    pdf.heading("Experts et financeurs par type d'organisation")
+    pdf.heading("Experts et financeurs présents par type d'organisation", 11)
     pdf.bars(p.experts_by_organisation_type, p.experts_present)
-    pdf.heading("Présents par commune")
+    pdf.heading("Présents par commune", 11)
     pdf.bars(p.present_by_commune, sum(p.present.values()))
 
     pdf.heading("Rendez-vous")
     pdf.rows(meetings_rows(report), [90, 40], header=False)
 
-    pdf.heading("Satisfaction")
+    pdf.heading("Évaluations par les participants")
     pdf.paragraph(
         f"Satisfaction globale : {fr(report.overall_satisfaction, 2)} / 5 ; "
         f"taux de réponse global : {fr(report.overall_response_rate, suffix=' %')}."
     )
     pdf.rows(satisfaction_rows(report), [72, 16, 32, 18, 28, 14])
+    for s in report.sessions:
+        pdf.heading(s.label, 11)
+        _survey(pdf, s, (70, 36))
 
     pdf.heading("Suites de la journée (questionnaire de suivi)")
     if report.ex_post:
@@ -165,10 +215,11 @@ def report_pdf(report: EditionReport) -> bytes:
             f"{e.answered} réponse(s) sur {e.invited} porteurs interrogés "
             f"({fr(e.response_rate, suffix=' %')})."
         )
-        pdf.rows(ex_post_rows(report), [110, 50, 20])
+        _survey(pdf, e, (90, 50))
     else:
         pdf.paragraph("Le questionnaire de suivi n'a pas encore été envoyé.")
 
     pdf.heading("Budget : prévisionnel et réalisé")
-    pdf.rows(budget_rows(report), [104, 26, 26, 24])
+    # Chapters and totals in bold, their lines (indented) in plain text.
+    pdf.rows(budget_rows(report), [100, 30, 30, 30], bold=lambda row: not row[0].startswith(" "))
     return bytes(pdf.output())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.surveys.domain.budget import euros
-from services.surveys.domain.report import EXPERT, HOLDER, EditionReport
+from services.surveys.domain.report import EXPERT, HOLDER, EditionReport, SurveyFigures
 
 
 def fr(value: float | int | None, digits: int = 1, suffix: str = "") -> str:
@@ -59,30 +59,27 @@ def satisfaction_rows(r: EditionReport) -> list[list[str]]:
     return rows
 
 
-def ex_post_rows(r: EditionReport) -> list[list[str]]:
-    if r.ex_post is None:
-        return []
-    rows = [["Question", "Réponse", "Nombre"]]
-    for res in r.ex_post.results:
-        if res.question.type.value == "text":
-            continue
-        for label, count in res.counts.items():
-            rows.append([res.question.text, label, str(count)])
-        if res.total is not None:
-            rows.append([res.question.text, "Total", str(res.total)])
+def role_rows(s: SurveyFigures) -> list[list[str]]:
+    """Each question's figures for holders, experts, the venue link and everyone (answers
+    counted in the header); a question's words head its first line only."""
+    rows = [["Question", "", *(f"{g.label} ({g.answered})" for g in s.groups)]]
+    previous = ""
+    for line in s.lines:
+        values = [fr(v, 2) if line.is_mean else fr(v) for v in line.values]
+        rows.append(["" if line.question == previous else line.question, line.detail, *values])
+        previous = line.question
     return rows
 
 
 def budget_rows(r: EditionReport) -> list[list[str]]:
+    """Charges then receipts, each chapter followed by its lines (indented), then the balance."""
     b = r.budget
-    rows = [["Ligne", "Prévisionnel", "Réalisé", "Écart"]]
-    for line in (*b.charges, b.total_charges, *b.receipts):
-        label = line.label if line.is_chapter else f"{line.code} {line.label}"
-        if line in b.receipts:
-            label = f"Produits : {line.code} {line.label}"
-        elif not line.is_chapter:
-            label = "   " + label
+    rows = [["Compte", "Prévisionnel", "Réalisé", "Écart"]]
+    for line in b.rows:
+        label = line.label if line.is_chapter else f"    {line.code} {line.label}"
         rows.append(
             [label, euros(line.forecast_cents), euros(line.actual_cents), euros(line.gap_cents)]
         )
+    balance = b.balance_actual_cents
+    rows.append(["Solde (produits - charges)", euros(b.balance_forecast_cents), euros(balance), ""])
     return rows

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from services.surveys.domain.report import ComparisonRow, Counts, EditionReport
+from services.surveys.domain.report import (
+    EXPERT,
+    GROUP_LABELS,
+    HOLDER,
+    VENUE,
+    ComparisonRow,
+    Counts,
+    EditionReport,
+    SurveyFigures,
+)
 from shared.formats.cells import spreadsheet_row
+from shared.french import french_date
 
 
 def _sheet(
@@ -31,10 +41,31 @@ def _counts(title: str, items: Counts) -> list[list[object]]:
     return [[title, ""], *([label, count] for label, count in items), ["", ""]]
 
 
+def _per_group(s: SurveyFigures, values: Mapping[str, object]) -> list[object]:
+    """One cell per group, holders, experts, venue, everyone; a lone group is also everyone."""
+    if len(s.groups) == 1:
+        values = {**values, "": values[s.groups[0].key]}
+    return [values.get(k) for k in (HOLDER, EXPERT, VENUE, "")]
+
+
 def report_xlsx(r: EditionReport) -> bytes:
     """Numbers stay numbers (percentages as 0-100, amounts in euros) so they can be reworked."""
     wb = Workbook()
     wb.remove(wb.active)
+    head = r.masthead
+    _sheet(
+        wb,
+        "Rapport",
+        [
+            ["Rapport d'évaluation", f"édition {r.edition_id}"],
+            ["Organisation", head.organisation],
+            ["Financeur", head.funder],
+            ["Titre", r.title],
+            ["Date", french_date(r.date, weekday=True)],
+            ["Lieu", r.venue],
+        ],
+        [24, 70],
+    )
     p = r.participants
     _sheet(
         wb,
@@ -79,7 +110,7 @@ def report_xlsx(r: EditionReport) -> bytes:
             ],
             *(
                 [
-                    s.title,
+                    s.label,
                     s.invited,
                     s.answered,
                     s.anonymous,
@@ -110,12 +141,29 @@ def report_xlsx(r: EditionReport) -> bytes:
             if res.total is not None:
                 rows.append([res.question.text, "Total", res.total])
     _sheet(wb, "Suivi", rows, [60, 30, 10])
+    keys = (HOLDER, EXPERT, VENUE, "")
+    by_role: list[list[object]] = [
+        ["Questionnaire", "Question", "Détail", *(GROUP_LABELS[k] for k in keys)]
+    ]
+    for s in (*r.sessions, *([r.ex_post] if r.ex_post else [])):
+        by_role.append(
+            [
+                s.label,
+                "Nombre de réponses",
+                "",
+                *_per_group(s, {g.key: g.answered for g in s.groups}),
+            ]
+        )
+        for line in s.lines:
+            values = dict(zip((g.key for g in s.groups), line.values, strict=True))
+            by_role.append([s.label, line.question, line.detail, *_per_group(s, values)])
+    _sheet(wb, "Par rôle", by_role, [40, 60, 26, 12, 12, 12, 12])
     b = r.budget
     _sheet(
         wb,
         "Budget",
         [
-            ["Code", "Ligne", "Prévisionnel (€)", "Réalisé (€)", "Écart (€)"],
+            ["Compte", "Libellé", "Prévisionnel (€)", "Réalisé (€)", "Écart (€)"],
             *(
                 [
                     line.code,
@@ -124,8 +172,15 @@ def report_xlsx(r: EditionReport) -> bytes:
                     None if line.actual_cents is None else line.actual_cents / 100,
                     None if line.gap_cents is None else line.gap_cents / 100,
                 ]
-                for line in (*b.charges, b.total_charges, *b.receipts)
+                for line in b.rows
             ),
+            [
+                "solde",
+                "Solde (produits - charges)",
+                b.balance_forecast_cents / 100,
+                None if b.balance_actual_cents is None else b.balance_actual_cents / 100,
+                None,
+            ],
         ],
         [8, 55, 16, 14, 12],
     )

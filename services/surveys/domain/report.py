@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from services.surveys.domain.aggregate import (
     QuestionResult,
     net_promoter,
+    question_result,
     rate,
     results,
     satisfaction_values,
@@ -18,12 +21,12 @@ from services.surveys.domain.budget import Budget
 from services.surveys.domain.questions import Question, QuestionType
 from shared.edition import normalise_key
 from shared.events import SurveyKind
+from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS, STAGES, code_for, french_label
 
 HOLDER, EXPERT = "porteur", "expert"
 REGISTERED = "inscrit"
 NOT_GIVEN = "Non renseigné"
 
-STAGE_LABELS = {"creation": "Création", "developpement": "Développement"}
 ROLE_LABELS = {HOLDER: "Porteurs de projet", EXPERT: "Experts et financeurs"}
 
 
@@ -63,6 +66,8 @@ class SurveyFacts:
     answered: int  # invited people who answered
     anonymous: int  # venue-link answers
     label: str = ""  # short name in tables: the conference's title, « Journée »...
+    roles: tuple[str | None, ...] = ()  # each answer's respondent role; None: venue link
+    starts: dt.time | None = None  # a conference's time: the report follows the day's order
 
 
 Counts = list[tuple[str, int]]
@@ -72,12 +77,6 @@ def count_by(items: Iterable[Any], key: Callable[[Any], str | None]) -> Counts:
     """(label, count) most frequent first, then alphabetical; a missing value is named."""
     counter = Counter((key(i) or NOT_GIVEN) for i in items)
     return sorted(counter.items(), key=lambda kv: (-kv[1], normalise_key(kv[0])))
-
-
-def _label(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value[:1].upper() + value[1:]
 
 
 @dataclass(frozen=True)
@@ -100,14 +99,18 @@ def participant_figures(people: Sequence[ParticipantFacts]) -> ParticipantFigure
     return ParticipantFigures(
         registered={r: sum(1 for p in registered if p.role == r) for r in (HOLDER, EXPERT)},
         present={r: sum(1 for p in present if p.role == r) for r in (HOLDER, EXPERT)},
-        holders_by_legal_form=count_by(holders, lambda p: _label(p.legal_form)),
-        holders_by_stage=count_by(holders, lambda p: STAGE_LABELS.get(p.stage or "", p.stage)),
+        holders_by_legal_form=count_by(
+            holders, lambda p: french_label(HOLDER_LEGAL_FORMS, p.legal_form)
+        ),
+        holders_by_stage=count_by(holders, lambda p: french_label(STAGES, p.stage)),
         present_by_commune=count_by(present, lambda p: p.commune),
         associations_present=sum(
-            1 for p in holders if normalise_key(p.legal_form) == "association"
+            1 for p in holders if code_for(HOLDER_LEGAL_FORMS, p.legal_form) == "association"
         ),
         experts_present=len(experts),
-        experts_by_organisation_type=count_by(experts, lambda p: _label(p.legal_form)),
+        experts_by_organisation_type=count_by(
+            experts, lambda p: french_label(EXPERT_KINDS, p.legal_form)
+        ),
     )
 
 
@@ -134,6 +137,66 @@ def meeting_figures(
     return MeetingFigures(planned, None, no_shows if no_shows else None)
 
 
+VENUE = "sur-place"
+GROUP_LABELS = {HOLDER: "Porteurs", EXPERT: "Experts", VENUE: "Sur place", "": "Ensemble"}
+
+
+@dataclass(frozen=True)
+class RoleGroup:
+    """The answers of one kind of respondent: holders, experts, the venue link, everyone."""
+
+    key: str  # HOLDER, EXPERT, VENUE, or "" for everyone
+    answered: int
+
+    @property
+    def label(self) -> str:
+        return GROUP_LABELS[self.key]
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One figure of a question for each group: a mean, a count of an option, a total."""
+
+    question: str
+    detail: str  # « Moyenne (1 à 5) », « Oui », an option, « Total »
+    values: tuple[float | int | None, ...]  # one per group, in the groups' order
+    is_mean: bool = False
+
+
+def _lines(q: Question, per_group: Sequence[QuestionResult]) -> list[ResultLine]:
+    if q.type in (QuestionType.RATING, QuestionType.MEETINGS):
+        detail = f"Moyenne ({q.scale_min} à {q.scale_max})"
+        return [ResultLine(q.text, detail, tuple(r.mean for r in per_group), is_mean=True)]
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.YES_NO):
+        options = list(per_group[-1].counts)
+        return [
+            ResultLine(q.text, o[:1].upper() + o[1:], tuple(r.counts.get(o, 0) for r in per_group))
+            for o in options
+        ]
+    if q.type is QuestionType.NUMBER:
+        return [ResultLine(q.text, "Total", tuple(r.total for r in per_group))]
+    return []  # free text: no selection of comments to publish
+
+
+def by_role(s: SurveyFacts) -> tuple[tuple[RoleGroup, ...], tuple[ResultLine, ...]]:
+    """Each question's figures for holders, experts and the venue link (those who answered),
+    then for everyone when there is more than one group."""
+    roles = s.roles or (None,) * len(s.answers)
+    groups: list[tuple[str, list[Mapping[str, Any]]]] = []
+    for key in (HOLDER, EXPERT, VENUE):
+        answers = [a for a, r in zip(s.answers, roles, strict=True) if (r or VENUE) == key]
+        if answers:
+            groups.append((key, answers))
+    if len(groups) != 1:
+        groups.append(("", list(s.answers)))
+    lines = [
+        line
+        for q in s.questions
+        for line in _lines(q, [question_result(q, answers) for _, answers in groups])
+    ]
+    return tuple(RoleGroup(k, len(a)) for k, a in groups), tuple(lines)
+
+
 @dataclass(frozen=True)
 class SurveyFigures:
     kind: SurveyKind
@@ -148,6 +211,8 @@ class SurveyFigures:
     ratings: int  # how many 1-5 ratings the satisfaction averages
     net_promoter: int | None
     results: list[QuestionResult]
+    groups: tuple[RoleGroup, ...] = ()
+    lines: tuple[ResultLine, ...] = ()
 
 
 def survey_figures(s: SurveyFacts) -> SurveyFigures:
@@ -159,6 +224,7 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
         for a in s.answers
         if a.get(q.id) is not None
     ]
+    groups, lines = by_role(s)
     return SurveyFigures(
         kind=s.kind,
         title=s.title,
@@ -172,14 +238,25 @@ def survey_figures(s: SurveyFacts) -> SurveyFigures:
         ratings=len(values),
         net_promoter=net_promoter(recommend),
         results=results(s.questions, s.answers),
+        groups=groups,
+        lines=lines,
     )
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """Who writes the report and for whom, shown on its first page (settings)."""
+
+    organisation: str = "PES 21"
+    funder: str = "Ville de Dijon"
+    logo: Path | None = None  # a PNG or JPEG file
 
 
 @dataclass(frozen=True)
 class EditionReport:
     edition_id: str
     title: str
-    date: str
+    date: dt.date
     participants: ParticipantFigures
     meetings: MeetingFigures
     sessions: list[SurveyFigures]  # conferences then the day
@@ -188,22 +265,29 @@ class EditionReport:
     overall_response_rate: float | None
     budget: Budget
     attendance: dict[str, int] = field(default_factory=dict)  # session id -> present
+    venue: str = ""
+    masthead: Masthead = field(default_factory=Masthead)
 
 
 def edition_report(
     *,
     edition_id: str,
     title: str,
-    date: str,
+    date: dt.date,
     people: Sequence[ParticipantFacts],
     slots: Sequence[MeetingFacts],
     closed: Sequence[ClosedSessionFacts],
     surveys: Sequence[SurveyFacts],
     budget: Budget,
+    venue: str = "",
+    masthead: Masthead | None = None,
 ) -> EditionReport:
     order = {SurveyKind.CONFERENCE: 0, SurveyKind.DAY: 1, SurveyKind.EX_POST: 2}
     figures = [
-        survey_figures(s) for s in sorted(surveys, key=lambda s: (order[s.kind], s.session_key))
+        survey_figures(s)
+        for s in sorted(
+            surveys, key=lambda s: (order[s.kind], s.starts or dt.time.max, s.session_key)
+        )
     ]
     sessions = [f for f in figures if f.kind is not SurveyKind.EX_POST]
     ex_post = next((f for f in figures if f.kind is SurveyKind.EX_POST), None)
@@ -227,6 +311,8 @@ def edition_report(
         overall_response_rate=rate(answered, invited),
         budget=budget,
         attendance={c.session_id: c.attendees for c in closed if c.kind == "conference"},
+        venue=venue,
+        masthead=masthead or Masthead(),
     )
 
 

@@ -27,11 +27,12 @@ from services.surveys.domain.questions import (
     new_question_id,
     remove,
 )
-from services.surveys.domain.report import EditionReport, comparison_row
+from services.surveys.domain.report import EditionReport, Masthead, comparison_row
 from services.surveys.entrypoints.public import venue_url
 from services.surveys.entrypoints.web import kit_of, settings_of
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
+from services.surveys.settings import SurveysSettings
 from shared.db import plain_row, transaction
 from shared.events import SurveyKind, utc_now
 from shared.french import french_date
@@ -68,7 +69,14 @@ def _report(request: Request, edition_id: str) -> EditionReport:
     with kit_of(request).factory() as session:
         if edition_id not in reports.known_editions(session):
             raise HTTPException(404, "Cette édition est inconnue : aucun rapport à montrer.")
-        return reports.build_report(session, edition_id)
+        return reports.build_report(session, edition_id, masthead(kit_of(request).settings))
+
+
+def masthead(settings: object) -> Masthead:
+    """The report's first page as set for the service (defaults for another settings class)."""
+    if not isinstance(settings, SurveysSettings):
+        return Masthead()
+    return Masthead(settings.report_organisation, settings.report_funder, settings.report_logo)
 
 
 def _default_edition(request: Request) -> str:

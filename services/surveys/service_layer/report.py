@@ -17,6 +17,7 @@ from services.surveys.domain.budget import LINE_CODES, budget
 from services.surveys.domain.report import (
     ClosedSessionFacts,
     EditionReport,
+    Masthead,
     MeetingFacts,
     ParticipantFacts,
     SurveyFacts,
@@ -63,7 +64,9 @@ def save_actuals(session: Session, edition_id: str, amounts: dict[str, int | Non
             )
 
 
-def build_report(session: Session, edition_id: str) -> EditionReport:
+def build_report(
+    session: Session, edition_id: str, masthead: Masthead | None = None
+) -> EditionReport:
     people = [
         ParticipantFacts(r.role, r.status, r.legal_form, r.stage, r.commune, r.checked_in)
         for r in session.execute(
@@ -80,16 +83,21 @@ def build_report(session: Session, edition_id: str) -> EditionReport:
             select(closed_sessions).where(closed_sessions.c.edition_id == edition_id)
         )
     ]
+    settings = uc.edition_settings(session, edition_id)
+    starts = {s.session_id: s.start for s in settings.sessions}
     facts = []
     for survey in uc.list_surveys(session, edition_id):
         invited, answered, anonymous = uc.response_counts(session, survey.survey_id)
+        given = uc.answers_with_roles(session, survey.survey_id)
         facts.append(
             SurveyFacts(
                 kind=survey.kind,
                 title=survey.title,
                 session_key=survey.session_key,
                 questions=survey.questions,
-                answers=tuple(uc.answers_of(session, survey.survey_id)),
+                answers=tuple(a for _, a in given),
+                roles=tuple(r for r, _ in given),
+                starts=starts.get(survey.session_key),
                 invited=invited,
                 answered=answered,
                 anonymous=anonymous,
@@ -97,14 +105,15 @@ def build_report(session: Session, edition_id: str) -> EditionReport:
                 or uc.session_title(session, edition_id, survey.session_key),
             )
         )
-    settings = uc.edition_settings(session, edition_id)
     return edition_report(
         edition_id=edition_id,
         title=settings.title,
-        date=settings.date.isoformat(),
+        date=settings.date,
         people=people,
         slots=slots,
         closed=closed,
         surveys=facts,
         budget=budget(actuals(session, edition_id)),
+        venue=settings.venue,
+        masthead=masthead,
     )

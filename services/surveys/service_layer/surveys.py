@@ -840,3 +840,15 @@ def answers_of(session: Session, survey_id: str) -> list[dict[str, Any]]:
             .order_by(responses.c.created_at, responses.c.response_id)
         ).scalars()
     ]
+
+
+def answers_with_roles(session: Session, survey_id: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """Each answer with its respondent's role (None for the venue link), in answer order."""
+    return [
+        (r.role, dict(r.answers))
+        for r in session.execute(
+            select(responses.c.role, responses.c.answers)
+            .where(responses.c.survey_id == survey_id)
+            .order_by(responses.c.created_at, responses.c.response_id)
+        )
+    ]

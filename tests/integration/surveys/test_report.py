@@ -4,19 +4,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_text
 import io
+import re
+import subprocess
 import uuid
+from pathlib import Path
 from urllib.parse import quote
 
 import pypdfium2 as pdfium
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from PIL import Image
 
 from services.surveys.domain.questions import Question, QuestionType
 from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
+from services.surveys.settings import SurveysSettings
 from shared.db import transaction
 from shared.events import (
     ClosedSessionKind,
@@ -28,6 +34,7 @@ from shared.events import (
     SessionClosed,
     SlotReleased,
 )
+from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS
 from shared.web.auth import ADMIN_COOKIE
 from tests.integration.surveys.conftest import (
     DAY_END,
@@ -40,6 +47,18 @@ from tests.integration.surveys.conftest import (
 )
 from tests.support.spreadsheets import FORMULAS, quoted, xlsx_cells
 from tests.support.web import admin_cookie, with_csrf
+
+LOGO_COLOUR = (200, 30, 120)
+
+
+@pytest.fixture
+def settings(settings: SurveysSettings, tmp_path: Path) -> SurveysSettings:
+    """The organisation's name and logo as set for the service."""
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (240, 120), LOGO_COLOUR).save(logo)
+    return settings.model_copy(
+        update={"report_organisation": "PES 21 – Pôle d'économie solidaire", "report_logo": logo}
+    )
 
 
 def answer(kit, participant, kind, form, now):
@@ -189,7 +208,7 @@ def edition(kit):
                 "641": 2410_00,
                 "645": 930_00,
                 "648": 150_00,
-                "70": 4000_00,
+                "74": 4000_00,
             },
         )
     return kit
@@ -230,6 +249,30 @@ def test_report_figures_equal_the_data(edition):
     )
     assert res["relation_bancaire"].counts == {"oui": 1, "non": 0}
     assert res["emplois"].total == 3
+    # Split by role: holders, experts, the venue link, everyone.
+    assert [(g.label, g.answered) for g in day.groups] == [
+        ("Porteurs", 1),
+        ("Experts", 1),
+        ("Sur place", 1),
+        ("Ensemble", 3),
+    ]
+    lines = {(x.question, x.detail): x.values for x in day.lines}
+    assert lines[("Organisation de la journée (accueil, horaires, lieu)", "Moyenne (1 à 5)")] == (
+        5.0,
+        4.0,
+        2.0,
+        3.67,
+    )
+    assert lines[("Participeriez-vous à la prochaine édition ?", "Oui")] == (1, 0, 1, 2)
+    assert [(g.label, g.answered) for g in conf.groups] == [
+        ("Porteurs", 1),
+        ("Experts", 1),
+        ("Ensemble", 2),
+    ]
+    assert [(g.label, g.answered) for g in e.groups] == [("Porteurs", 2)]  # holders only
+    lines = {(x.question, x.detail): x.values for x in e.lines}
+    assert lines[("Emplois créés ou maintenus grâce à ces suites", "Total")] == (3,)
+    assert lines[("Auprès de qui ?", "Fondation")] == (1,)
     b = r.budget
     assert b.total_charges.forecast_cents == 4000_00
     assert b.total_charges.actual_cents == 3945_50
@@ -250,7 +293,7 @@ def test_report_page_pdf_and_xlsx(edition):
     html = client.get(f"/admin/editions/{EDITION}/report").text
     for expected in (
         "Acteurs associatifs présents : <strong>2</strong>",
-        "<svg",
+        '<ul class="bars">',
         "3,75 / 5",
         "50,0 %",
         "3\u202f945,50 €",
@@ -284,7 +327,15 @@ def test_report_page_pdf_and_xlsx(edition):
     doc.close()
 
     xlsx = load_workbook(io.BytesIO(client.get(f"/admin/editions/{EDITION}/report.xlsx").content))
-    assert xlsx.sheetnames == ["Participants", "Rendez-vous", "Satisfaction", "Suivi", "Budget"]
+    assert xlsx.sheetnames == [
+        "Rapport",
+        "Participants",
+        "Rendez-vous",
+        "Satisfaction",
+        "Suivi",
+        "Par rôle",
+        "Budget",
+    ]
     assert [c.value for c in xlsx["Participants"][2]] == ["Porteurs de projet", 4, 3]
     assert [c.value for c in xlsx["Rendez-vous"]["B"]][1:] == [4, 3, 1]
     last = [c.value for c in xlsx["Satisfaction"][xlsx["Satisfaction"].max_row]]
@@ -293,11 +344,155 @@ def test_report_page_pdf_and_xlsx(edition):
     assert budget_rows["total"][3].value == 3945.5
 
 
+@pytest.fixture
+def every_category(edition):
+    """Someone present under each legal form and organisation type of registration's forms."""
+    for code in HOLDER_LEGAL_FORMS:
+        register(edition, legal_form=code, stage="developpement", commune="Quetigny")
+    for code in EXPERT_KINDS:
+        register(edition, role=Role.EXPERT, legal_form=code, commune="Talant")
+    return edition
+
+
+def _visible(page: str) -> str:
+    """The words of a page as a reader sees them (tags, styles and links dropped)."""
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html_text.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _pdf_text(content: bytes, tmp_path: Path) -> str:
+    """pdftotext in content order: a cell's wrapped lines come one after the other."""
+    path = tmp_path / "rapport.pdf"
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return " ".join(out.split())
+
+
+CODES_AS_TYPED = re.compile(
+    r"\b(Cooperative|Scic|En-creation|Entreprise-esus|Reseau-accompagnement)"
+)
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def test_report_reads_as_sent(every_category, tmp_path):
+    """French labels for every code, French dates, nothing cut, the budget by the chart of
+    accounts, every sheet filled; the PDF's pages as images for a look."""
+    client = _client(every_category)
+    labels = [*HOLDER_LEGAL_FORMS.values(), *EXPERT_KINDS.values()]
+    page = client.get(f"/admin/editions/{EDITION}/report").text
+    seen = _visible(page)
+    bar_labels = [html_text.unescape(x) for x in re.findall(r'class="bar-label">([^<]*)<', page)]
+    assert set(labels) <= set(bar_labels)
+    assert not CODES_AS_TYPED.search(seen), CODES_AS_TYPED.search(seen)
+    assert "jeudi 19 novembre 2026" in seen and not ISO_DATE.search(seen)
+    assert "PES 21 – Pôle d'économie solidaire" in seen
+    assert "…" not in seen
+    assert "Porteurs (1) Experts (1) Sur place (1) Ensemble (3)" in seen
+
+    pdf = client.get(f"/admin/editions/{EDITION}/report.pdf").content
+    text = _pdf_text(pdf, tmp_path)
+    for label in labels:
+        assert label in text, label
+    assert not CODES_AS_TYPED.search(text) and not ISO_DATE.search(text)
+    assert "…" not in text and "..." not in text
+    assert "Jeudi 19 novembre 2026, PES 21, 12 avenue Gustave Eiffel, 21000 Dijon." in text
+    assert "PES 21 – Pôle d'économie solidaire" in text
+    for whole in (
+        "Avez-vous lancé un financement participatif ?",
+        "Ce que vous avez entendu vous sera-t-il utile pour votre projet ?",
+        "Recommanderiez-vous cette journée à une autre structure de l'ESS ?",
+        "Autres : téléphone, internet, missions, réception",
+        "74 – Subventions d'exploitation : Ville de Dijon / Dijon Métropole",
+    ):
+        assert whole in text, whole
+    order = [
+        "60 – Achats",
+        "601 Achat matières et fournitures",
+        "61 – Services extérieurs",
+        "613 Location de salles",
+        "62 – Autres services extérieurs",
+        "63 – Impôts et taxes",
+        "64 – Charges de personnel",
+        "Total des charges",
+        "74 – Subventions",
+        "Total des produits",
+        "Solde (produits - charges)",
+    ]
+    budget_text = text[text.index("Budget : prévisionnel et réalisé") :]
+    positions = [budget_text.index(x) for x in order]
+    assert positions == sorted(positions)
+    doc = pdfium.PdfDocument(pdf)
+    first = doc[0].render(scale=1).to_pil().convert("RGB")
+    assert any(rgb == LOGO_COLOUR for _, rgb in first.getcolors(maxcolors=1_000_000))
+    pages = len(doc)
+    doc.close()
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(tmp_path / "rapport.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    assert len(list(tmp_path.glob("page-*.png"))) == pages
+
+    xlsx = load_workbook(io.BytesIO(client.get(f"/admin/editions/{EDITION}/report.xlsx").content))
+    for ws in xlsx.worksheets:
+        filled = [
+            r
+            for r in ws.iter_rows(min_row=2, values_only=True)
+            if any(v not in (None, "") for v in r)
+        ]
+        assert len(filled) >= 2, ws.title
+    cells = {c for ws in xlsx.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert set(labels) <= cells
+    assert "jeudi 19 novembre 2026" in cells
+    assert not any(isinstance(c, str) and CODES_AS_TYPED.match(c) for c in cells)
+    follow_up = [r for r in xlsx["Suivi"].iter_rows(min_row=2, values_only=True)]
+    assert ("Avez-vous obtenu un financement depuis la journée ?", "oui", 1) in follow_up
+    by_role = list(xlsx["Par rôle"].iter_rows(values_only=True))
+    assert by_role[0] == (
+        "Questionnaire",
+        "Question",
+        "Détail",
+        "Porteurs",
+        "Experts",
+        "Sur place",
+        "Ensemble",
+    )
+    day = "Journée (évaluation à chaud)"
+    assert (day, "Nombre de réponses", None, 1, 1, 1, 3) in by_role
+    assert (day, "Participeriez-vous à la prochaine édition ?", "Oui", 1, 0, 1, 2) in by_role
+    budget = {r[0]: r for r in xlsx["Budget"].iter_rows(min_row=2, values_only=True)}
+    assert budget["613"][1] == "Location de salles"
+    codes = [r[0] for r in xlsx["Budget"].iter_rows(min_row=2, values_only=True)]
+    assert codes.index("61") < codes.index("613") < codes.index("62")
+
+
+# Elements whose text a reader must see whole: their content must not overflow their box.
+CLIPPED = """() => [...document.querySelectorAll('.bar-label, .bar-value, td, th')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim())"""
+
+
+def test_report_page_in_a_browser(every_category, chromium_browser, tmp_path):
+    """The page as the operator sees it, wide and on a phone: no figure or label is clipped,
+    nothing runs off the page; the screenshots are kept for a look."""
+    page_html = _client(every_category).get(f"/admin/editions/{EDITION}/report").text
+    for name, width in (("large", 1280), ("telephone", 390)):
+        page = chromium_browser.new_page(viewport={"width": width, "height": 900})
+        page.set_content(page_html)
+        assert page.evaluate(CLIPPED) == [], name
+        values = page.locator(".bar-value").all_inner_texts()
+        assert "1 (9 %)" in values and "8 (42 %)" in values
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        page.screenshot(path=str(tmp_path / f"rapport-{name}.png"), full_page=True)
+        page.close()
+
+
 def test_budget_form_and_year_by_year_comparison(edition):
     client = _client(edition)
     bad = client.post(f"/admin/editions/{EDITION}/budget", data={"line-601": "beaucoup"})
     assert bad.status_code == 422 and "Montant invalide" in bad.text
-    client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-70": "4 000,00"})
+    client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-74": "4 000,00"})
     page = client.get("/admin/editions/2025/budget").text
     assert 'value="2\u202f300"' in page
     compare = client.get("/admin/reports/compare").text
@@ -341,7 +536,7 @@ def test_report_files_run_no_formula_a_spreadsheet_would(kit):
     for holder, value in zip(holders, options, strict=False):
         answer(kit, holder, "ex-post", {"suite": [value]}, later)
     client = _client(kit)
-    assert client.post("/admin/editions/%3D1%2B1/budget", data={"line-70": "10"}).status_code == 200
+    assert client.post("/admin/editions/%3D1%2B1/budget", data={"line-74": "10"}).status_code == 200
     sheets = xlsx_cells(client.get(f"/admin/editions/{EDITION}/report.xlsx").content)
     # XML reads a carriage return back as a line feed.
     typed = {quoted(v).replace("\r", "\n") for v in FORMULAS}
@@ -357,7 +552,7 @@ def test_report_files_run_no_formula_a_spreadsheet_would(kit):
 def test_an_edition_id_with_quotes_and_line_breaks_gives_a_safe_file_name(kit):
     client = _client(kit)
     edition = quote('26"\r\nSet-Cookie: x=1;é', safe="")
-    assert client.post(f"/admin/editions/{edition}/budget", data={"line-70": "10"}).is_success
+    assert client.post(f"/admin/editions/{edition}/budget", data={"line-74": "10"}).is_success
     for suffix in ("xlsx", "pdf"):
         answer = client.get(f"/admin/editions/{edition}/report.{suffix}")
         assert answer.status_code == 200
