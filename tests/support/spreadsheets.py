@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
+from pathlib import Path
 
 from openpyxl import load_workbook
 
@@ -53,3 +56,38 @@ def xlsx_cells(content: bytes) -> dict[str, list[tuple[object, ...]]]:
 def quoted(value: str) -> str:
     """How the platform writes `value` in a cell: after a `'` when it would run."""
     return "'" + value if value.lstrip("'").startswith(FORMULA_TRIGGERS) else value
+
+
+# -- LibreOffice ---------------------------------------------------------------------------
+SOFFICE = shutil.which("soffice")
+NO_SOFFICE = (
+    "LibreOffice (soffice) is not installed here: the check that it opens the exports as "
+    "columns with the accents right runs where it is (apt install libreoffice-calc)"
+)
+# LibreOffice's CSV filter options: separator `;` (59), text quoted by `"` (34), UTF-8 (76).
+FRENCH_CSV_FILTER = "CSV:59,34,76"
+
+
+def soffice_convert(source: Path, to: str, infilter: str | None = None) -> Path:
+    """`source` converted by `soffice --headless --convert-to TO` into the same folder, with a
+    profile of its own (two runs never share one)."""
+    assert SOFFICE is not None, NO_SOFFICE
+    profile = source.parent / "lo-profile"
+    command = [
+        SOFFICE,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        to,
+        "--outdir",
+        str(source.parent / "converted"),
+        str(source),
+    ]
+    if infilter:
+        command[3:3] = [f"--infilter={infilter}"]
+    subprocess.run(command, check=True, capture_output=True, timeout=180)
+    extension = to.split(":", 1)[0]
+    converted = source.parent / "converted" / f"{source.stem}.{extension}"
+    assert converted.exists(), f"soffice wrote no {converted.name}"
+    return converted

@@ -1,19 +1,16 @@
-"""Participant lists as spreadsheets, in the columns of the import format plus the status."""
+"""Participant lists as spreadsheets, in the columns of the import format plus the status
+(written by shared/formats/spreadsheets.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import Row
 
 from services.registration.domain.vocabulary import STATUSES, forms_for, label
 from shared.edition import EditionSettings
 from shared.events import Role
-from shared.formats.cells import spreadsheet_text
 
 COLUMNS = (
     "role", "prenom", "nom", "email", "telephone", "structure", "forme", "stade", "commune",
@@ -55,24 +52,3 @@ def export_rows(rows: Iterable[Row[Any]], edition: EditionSettings) -> list[list
             ]
         )
     return out
-
-
-def to_csv(table: list[list[str]]) -> bytes:
-    """UTF-8 with BOM and semicolons: what a French spreadsheet program opens directly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for line in table:
-        writer.writerow([spreadsheet_text(v) for v in line])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(table: list[list[str]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "participants"
-    for line in table:
-        sheet.append([spreadsheet_text(v) for v in line])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

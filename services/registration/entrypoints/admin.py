@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.registration.adapters import personal_data
 from services.registration.adapters.day_status import read_remote
-from services.registration.adapters.exports import export_rows, to_csv, to_xlsx
+from services.registration.adapters.exports import export_rows
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import (
     EXPERT_KINDS,
@@ -38,6 +38,7 @@ from services.registration.service_layer.importing import import_file
 from shared.edition import EditionSettings
 from shared.events import Role, utc_now
 from shared.formats.participants import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROWS
+from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
 from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
 from shared.web.forms import read_form
@@ -219,10 +220,10 @@ def export_csv(
     edition: Annotated[str | None, Query()] = None,
 ) -> Response:
     settings = edition_of(request, edition)
-    body = to_csv(export_rows(_listing(request, settings, filters), settings))
+    body = french_csv(export_rows(_listing(request, settings, filters), settings))
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers=attachment(f"participants-{settings.edition_id}.csv"),
     )
 
@@ -235,10 +236,10 @@ def export_xlsx(
     edition: Annotated[str | None, Query()] = None,
 ) -> Response:
     settings = edition_of(request, edition)
-    body = to_xlsx(export_rows(_listing(request, settings, filters), settings))
+    body = xlsx(export_rows(_listing(request, settings, filters), settings), "participants")
     return Response(
         body,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MEDIA_TYPE,
         headers=attachment(f"participants-{settings.edition_id}.xlsx"),
     )
 

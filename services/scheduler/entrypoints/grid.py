@@ -21,8 +21,9 @@ from services.scheduler.service_layer.editions import (
     current_edition,
     set_allow_moves,
 )
-from services.scheduler.service_layer.exports import schedule_rows
+from services.scheduler.service_layer.exports import PEOPLE_WIDTHS, people_table, schedule_rows
 from shared.formats.schedule import write_schedule
+from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
 from shared.web import CurrentAdmin, attachment, confirm, redirect, render
 
 router = APIRouter(tags=["back-office"])
@@ -330,17 +331,49 @@ def grid_absents(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) ->
     return redirect(request, GRID, ok=forms.replan_message(absent, report))
 
 
+DIRECTORY_DOWN = "Les inscriptions ne répondent pas : réessayez."
+
+
 @router.get(f"{GRID}/export.csv")
 def grid_export(sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    """The offline format of docs/formats.md, for tools: unchanged whatever people need."""
     try:
         with sched.kit.factory() as session:
             rows = schedule_rows(session, sched)
     except DirectoryUnavailable as exc:
-        raise HTTPException(503, "Les inscriptions ne répondent pas : réessayez.") from exc
+        raise HTTPException(503, DIRECTORY_DOWN) from exc
     return Response(
         write_schedule(rows),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers=attachment(f"planning-{sched.edition_id}.csv"),
+    )
+
+
+def _people_table(sched: SchedulerDep) -> list[list[object]]:
+    try:
+        with sched.kit.factory() as session:
+            return people_table(session, sched)
+    except DirectoryUnavailable as exc:
+        raise HTTPException(503, DIRECTORY_DOWN) from exc
+
+
+@router.get(f"{GRID}/planning.xlsx")
+def grid_export_xlsx(sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    """The schedule for people: names, organisations, topics and status of each meeting."""
+    return Response(
+        xlsx(_people_table(sched), "Planning", PEOPLE_WIDTHS),
+        media_type=XLSX_MEDIA_TYPE,
+        headers=attachment(f"planning-{sched.edition_id}.xlsx"),
+    )
+
+
+@router.get(f"{GRID}/planning-tableur.csv")
+def grid_export_french_csv(sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
+    """The same table as the XLSX, as a CSV a French spreadsheet opens (`;`, BOM, CRLF)."""
+    return Response(
+        french_csv(_people_table(sched)),
+        media_type=CSV_MEDIA_TYPE,
+        headers=attachment(f"planning-{sched.edition_id}-tableur.csv"),
     )
 
 

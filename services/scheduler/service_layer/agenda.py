@@ -149,8 +149,7 @@ def agenda_url(app: Scheduler, participant_id: str, edition_id: str) -> str:
 
 
 def meeting_topics(session: Session, agenda: Agenda) -> dict[str, list[str]]:
-    """Per counterpart, what the meeting is about: the holder's needs (in their order) that
-    the expert covers, or all the holder's needs (a wished meeting covering none of them)."""
+    """Per counterpart, what the meeting is about (`topics_of`)."""
     others = [i.counterpart_id for i in agenda.items if i.counterpart_id]
     if not others:
         return {}
@@ -170,7 +169,12 @@ def meeting_topics(session: Session, agenda: Agenda) -> dict[str, list[str]]:
             if agenda.role is Role.HOLDER
             else (other, agenda.participant_id)
         )
-        needs = list(tags.get(holder) or [])
-        covered = [t for t in needs if t in set(tags.get(expert) or [])]
-        topics[other] = [labels.get(t, t) for t in (covered or needs)]
+        topics[other] = topics_of(tags.get(holder) or [], tags.get(expert) or [], labels)
     return topics
+
+
+def topics_of(holder_tags: list[str], expert_tags: list[str], labels: dict[str, str]) -> list[str]:
+    """What a meeting is about: the holder's needs (in their order) that the expert covers,
+    or all the holder's needs (a wished meeting covering none of them), as labels."""
+    covered = [t for t in holder_tags if t in set(expert_tags)]
+    return [labels.get(t, t) for t in (covered or holder_tags)]
