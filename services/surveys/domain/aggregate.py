@@ -91,3 +91,38 @@ def net_promoter(values: Sequence[int]) -> int | None:
 def rate(part: int, whole: int) -> float | None:
     """A percentage with one decimal, or None when there is nothing to divide by."""
     return round(100 * part / whole, 1) if whole else None
+
+
+# -- raw answers, one row per response -------------------------------------------------------
+# Who answered, as the report groups them; nothing else about the person.
+RESPONDENTS = {"porteur": "Porteur", "expert": "Expert"}
+VENUE_RESPONDENT = "Sur place (QR code)"
+
+
+def answer_cell(q: Question, value: Any) -> object:
+    """One answer as a spreadsheet cell: numbers stay numbers, choices and meeting ratings
+    are joined with `; `, yes/no in French; an erased free text stays its marker."""
+    if value is None:
+        return None
+    if q.type is QuestionType.MEETINGS and isinstance(value, dict):
+        # The ratings only: a meeting's id would tell who answered.
+        return "; ".join(str(v) for v in value.values())
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if q.type in (QuestionType.RATING, QuestionType.NUMBER) and isinstance(value, int):
+        return value
+    return str(value)
+
+
+def answers_table(
+    questions: Sequence[Question], answers: Sequence[tuple[str | None, Mapping[str, Any]]]
+) -> list[list[object]]:
+    """The header (« N° », « Répondant », each question's text) and one row per response, in
+    the order they came; `answers` holds each response's role (None: the venue link)."""
+    table: list[list[object]] = [["N°", "Répondant", *(q.text for q in questions)]]
+    for n, (role, given) in enumerate(answers, start=1):
+        who = RESPONDENTS.get(role, role) if role else VENUE_RESPONDENT
+        table.append([n, who, *(answer_cell(q, given.get(q.id)) for q in questions)])
+    return table

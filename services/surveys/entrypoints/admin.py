@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.surveys.adapters.db import invitations, participants, responses, surveys
 from services.surveys.adapters.report_pdf import report_pdf
 from services.surveys.adapters.report_xlsx import comparison_xlsx, report_xlsx
-from services.surveys.domain.aggregate import rate, results
+from services.surveys.domain.aggregate import answers_table, rate, results
 from services.surveys.domain.budget import LINES, parse_euros
 from services.surveys.domain.defaults import KIND_LABELS
 from services.surveys.domain.questions import (
@@ -35,6 +35,7 @@ from services.surveys.service_layer import surveys as uc
 from services.surveys.settings import SurveysSettings
 from shared.db import plain_row, transaction
 from shared.events import SurveyKind, utc_now
+from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
 from shared.french import french_date
 from shared.web import (
     CurrentAdmin,
@@ -154,6 +155,36 @@ def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTML
         "now": utc_now(),
     }
     return render(request, "admin_results.html", context, section="questionnaires")
+
+
+def _answers_file(request: Request, survey_id: str) -> tuple[str, list[list[object]]]:
+    """The file's name without extension, and the raw answers as a table."""
+    with kit_of(request).factory() as session:
+        survey = _survey_or_404(session, survey_id)
+        given = uc.answers_with_roles(session, survey_id)
+    name = f"reponses-{survey.edition_id}-{survey.session_key or survey.kind.value}"
+    return name, answers_table(survey.questions, given)
+
+
+@router.get("/surveys/{survey_id}/reponses.xlsx")
+def answers_xlsx(request: Request, survey_id: str, _admin: CurrentAdmin) -> Response:
+    """Every response as a row, every question as a column (its text), free text included;
+    who answered only as the report groups them (holder, expert, at the venue)."""
+    name, table = _answers_file(request, survey_id)
+    return Response(
+        xlsx(table, "Réponses", (6, 20, *[30] * (len(table[0]) - 2))),
+        media_type=XLSX_MEDIA_TYPE,
+        headers=attachment(f"{name}.xlsx"),
+    )
+
+
+@router.get("/surveys/{survey_id}/reponses-tableur.csv")
+def answers_csv(request: Request, survey_id: str, _admin: CurrentAdmin) -> Response:
+    """The same table as the XLSX, as a CSV a French spreadsheet opens (`;`, BOM, CRLF)."""
+    name, table = _answers_file(request, survey_id)
+    return Response(
+        french_csv(table), media_type=CSV_MEDIA_TYPE, headers=attachment(f"{name}-tableur.csv")
+    )
 
 
 @router.get("/surveys/{survey_id}/remind", response_class=HTMLResponse)
