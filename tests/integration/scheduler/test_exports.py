@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,9 @@ from services.scheduler.adapters.registration import RegistrationClient
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer.exports import PEOPLE_HEADER
 from shared.formats.schedule import HEADER
+from shared.web.auth import ADMIN_COOKIE
 from tests.integration.scheduler.conftest import TOKEN, Harness, SmallDay, small_day
+from tests.support.notifier import HttpServer
 from tests.support.servers import free_port
 from tests.support.spreadsheets import (
     FRENCH_CSV_FILTER,
@@ -28,6 +31,7 @@ from tests.support.spreadsheets import (
     soffice_convert,
     xlsx_cells,
 )
+from tests.support.web import admin_cookie
 
 XLSX = "/admin/planning/planning.xlsx"
 FRENCH_CSV = "/admin/planning/planning-tableur.csv"
@@ -193,3 +197,40 @@ def test_libreoffice_reads_columns_and_accents(harness, day, client, tmp_path: P
     assert tuple(back[0]) == PEOPLE_HEADER
     assert all(len(r) == len(PEOPLE_HEADER) for r in back)
     assert any(r[6] == ACCENTED for r in back) and back[1][0] == "10:00"
+
+
+def test_operator_downloads_both_files_from_the_planning_page(
+    harness: Harness, day: SmallDay, client: TestClient, chromium_browser: Any, tmp_path: Path
+):
+    _publish(client)
+    server = HttpServer(create_app(harness.app))
+    server.start()
+    try:
+        context = chromium_browser.new_context(locale="fr-FR", accept_downloads=True)
+        context.add_cookies(
+            [
+                {
+                    "name": ADMIN_COOKIE,
+                    "value": admin_cookie(harness.app.kit.settings),
+                    "url": server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{server.url}/admin/planning")
+        exports = page.locator("#exports")
+        assert "Exporter le planning publié" in exports.inner_text()
+        page.screenshot(path=str(tmp_path / "planning-exports.png"), full_page=True)
+        files = {}
+        for label in ("Planning (Excel)", "Planning (CSV pour tableur)"):
+            with page.expect_download() as download:
+                exports.get_by_role("link", name=label).click()
+            files[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
+        context.close()
+    finally:
+        server.stop()
+    assert set(files) == {"planning-2030.xlsx", "planning-2030-tableur.csv"}
+    sheet = xlsx_cells(files["planning-2030.xlsx"])["Planning"]
+    assert sheet[0] == PEOPLE_HEADER and len(sheet) > 1
+    assert files["planning-2030-tableur.csv"].startswith("\ufeff".encode())

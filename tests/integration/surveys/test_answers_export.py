@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +28,7 @@ from tests.integration.surveys.conftest import (
     published,
     register,
 )
+from tests.support.notifier import HttpServer
 from tests.support.spreadsheets import (
     FRENCH_CSV_FILTER,
     NO_SOFFICE,
@@ -207,3 +209,32 @@ def test_libreoffice_reads_columns_and_accents(admin, client, kit, tmp_path: Pat
     back = list(csv.reader(io.StringIO(converted.read_text("utf-8-sig")), delimiter=";"))
     assert tuple(back[0]) == HEADER and back[1][-1] == "'" + HOLDER_TEXT
     assert all(len(r) == len(HEADER) for r in back)
+
+
+def test_operator_downloads_both_files_from_the_questionnaire_page(
+    admin: TestClient, client: TestClient, kit, chromium_browser: Any, tmp_path: Path
+):
+    survey = _answered_day(client, admin, kit)["survey"]
+    server = HttpServer(client.app)
+    server.start()
+    try:
+        context = chromium_browser.new_context(locale="fr-FR", accept_downloads=True)
+        cookie = {"name": ADMIN_COOKIE, "value": admin_cookie(kit.settings), "url": server.url}
+        context.add_cookies([cookie])
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{server.url}/admin/surveys/{survey.survey_id}")
+        exports = page.locator("#exports")
+        assert "une ligne par réponse" in exports.inner_text()
+        page.screenshot(path=str(tmp_path / "questionnaire-exports.png"), full_page=True)
+        files = {}
+        for label in ("Réponses (Excel)", "Réponses (CSV pour tableur)"):
+            with page.expect_download() as download:
+                exports.get_by_role("link", name=label).click()
+            files[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
+        context.close()
+    finally:
+        server.stop()
+    assert set(files) == {"reponses-2026-journee.xlsx", "reponses-2026-journee-tableur.csv"}
+    assert xlsx_cells(files["reponses-2026-journee.xlsx"])["Réponses"][0] == HEADER
+    assert files["reponses-2026-journee-tableur.csv"].decode("utf-8-sig").count("Porteur") == 1
