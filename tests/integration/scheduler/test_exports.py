@@ -192,7 +192,7 @@ def test_libreoffice_reads_columns_and_accents(harness, day, client, tmp_path: P
     assert any(r[6] == ACCENTED for r in rows)
     assert any(r[3] == f"Camille {AWKWARD_NAME}" for r in rows)
     # The workbook as LibreOffice Calc reads it, saved as a `;` UTF-8 CSV.
-    converted = soffice_convert(source_xlsx, 'csv:"Text - txt - csv (StarCalc)":59,34,76')
+    converted = soffice_convert(source_xlsx, "csv:Text - txt - csv (StarCalc):59,34,76")
     back = list(csv.reader(io.StringIO(converted.read_text("utf-8-sig")), delimiter=";"))
     assert tuple(back[0]) == PEOPLE_HEADER
     assert all(len(r) == len(PEOPLE_HEADER) for r in back)

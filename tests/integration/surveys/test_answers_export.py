@@ -205,7 +205,7 @@ def test_libreoffice_reads_columns_and_accents(admin, client, kit, tmp_path: Pat
     rows = list(sheet.iter_rows(values_only=True))
     assert tuple(rows[0]) == HEADER
     assert rows[2][-1] == EXPERT_TEXT and rows[1][-1] == "'" + HOLDER_TEXT
-    converted = soffice_convert(source_xlsx, 'csv:"Text - txt - csv (StarCalc)":59,34,76')
+    converted = soffice_convert(source_xlsx, "csv:Text - txt - csv (StarCalc):59,34,76")
     back = list(csv.reader(io.StringIO(converted.read_text("utf-8-sig")), delimiter=";"))
     assert tuple(back[0]) == HEADER and back[1][-1] == "'" + HOLDER_TEXT
     assert all(len(r) == len(HEADER) for r in back)
