@@ -1,4 +1,4 @@
-from services.scheduler.domain.explain import Unmet, explain
+from services.scheduler.domain.explain import Cause, Unmet, explain
 from services.scheduler.domain.model import Expert, Holder, Problem
 from services.scheduler.domain.solver import plan
 from shared.edition import Availability, HalfDay, default_edition
@@ -110,3 +110,16 @@ def test_wish_of_an_expert_is_reported_with_its_side() -> None:
     assert wish.kind is Unmet.WISH and wish.asked_by == "expert"
     assert need.kind is Unmet.NEED
     assert "indisponible" in wish.reason and "indisponible" in need.reason
+
+
+def test_every_need_is_explained_most_important_first_with_its_cause() -> None:
+    expert = Expert(id="e@x.example", expertise=frozenset({"mecenat"}), max_meetings=1)
+    served = Holder(id="a@x.example", needs=("mecenat", "business-plan"))
+    capped = Holder(id="b@x.example", needs=("relation-bancaire", "mecenat"))
+    problem = Problem.for_edition(EDITION, (served, capped), (expert,))
+    got = [(x.holder_id, x.tag, x.cause) for x in explain(problem, plan(problem).appointments)]
+    assert got == [
+        ("a@x.example", "business-plan", Cause.NO_EXPERTISE),
+        ("b@x.example", "relation-bancaire", Cause.NO_EXPERTISE),
+        ("b@x.example", "mecenat", Cause.EXPERT_FULL),
+    ]
