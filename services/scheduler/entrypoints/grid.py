@@ -14,7 +14,7 @@ from services.scheduler.adapters.registration import DirectoryUnavailable
 from services.scheduler.domain.live import CellState, SchedulingError, Why
 from services.scheduler.entrypoints import forms
 from services.scheduler.entrypoints.web import BUSY, SchedulerDep, conflict, unit_of_work
-from services.scheduler.service_layer import planning
+from services.scheduler.service_layer import planning, unplaced
 from services.scheduler.service_layer.agenda import agenda_for
 from services.scheduler.service_layer.editions import (
     allow_moves,
@@ -44,6 +44,7 @@ def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HT
         published = planning.published_version(session, sched.edition_id)
         rows = planning.active_rows(session, version.id) if version else []
         moves_allowed = allow_moves(session, sched.edition_id)
+        report = unplaced.unplaced(session, sched)
     grid = forms.build_grid(sched, day, rows)
     context = {
         "edition": edition,
@@ -53,6 +54,7 @@ def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HT
         "slots": planning.slot_choices(day),
         "allow_moves": moves_allowed,
         "state_labels": forms.STATE_LABELS,
+        "unplaced": unplaced.panel(sched, report),
     }
     return render(request, "grid.html", context, section="planning")
 

@@ -1,4 +1,5 @@
-"""The scheduler's internal API: what the notifier fetches at send time (service token)."""
+"""The scheduler's internal API (service token): what the notifier fetches at send time, a
+person's data and their wishes and needs without a meeting, for registration."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.scheduler.adapters.db import appointments, participants, schedule_
 from services.scheduler.adapters.documents import agenda_ics
 from services.scheduler.entrypoints.web import SchedulerDep
 from services.scheduler.service_layer.agenda import agenda_for, agenda_url, meeting_topics
+from services.scheduler.service_layer.unplaced import unplaced
 from shared.db import plain_row
 from shared.web import ServiceCaller
 
@@ -97,3 +99,56 @@ def participant_data(
         "participant": plain_row(person) if person is not None else None,
         "meetings": [plain_row(m, skip=("id", "version_id")) for m in meetings],
     }
+
+
+class ActionOut(BaseModel):
+    label: str
+    url: str
+
+
+class UnplacedItemOut(BaseModel):
+    kind: str  # souhait, besoin
+    holder_id: str
+    expert_id: str  # the wished expert; empty for a need
+    tag: str  # the need's tag code; empty for a wish
+    tag_label: str
+    asked_by: str  # porteur or expert, for a wish
+    reason: str  # French, as `rencontres plan --explain` writes it
+    cause: str
+    actions: list[ActionOut]  # where the operator can change it
+
+
+class UnplacedOut(BaseModel):
+    participant_id: str
+    version: int | None  # the schedule explained (the draft under review, else published)
+    status: str | None
+    items: list[UnplacedItemOut]
+
+
+@router.get("/participants/{participant_id}/unplaced")
+def participant_unplaced(
+    participant_id: str, sched: SchedulerDep, _caller: ServiceCaller
+) -> UnplacedOut:
+    """The person's wishes and needs without a meeting in the schedule the grid shows, for
+    their page in the back-office (registration)."""
+    with sched.kit.factory() as session:
+        report = unplaced(session, sched, participant_id)
+    return UnplacedOut(
+        participant_id=participant_id,
+        version=report.version,
+        status=report.status,
+        items=[
+            UnplacedItemOut(
+                kind=x.explanation.kind.value,
+                holder_id=x.explanation.holder_id,
+                expert_id=x.explanation.expert_id,
+                tag=x.explanation.tag,
+                tag_label=x.tag_label,
+                asked_by=x.explanation.asked_by,
+                reason=x.explanation.reason,
+                cause=x.explanation.cause.value,
+                actions=[ActionOut(label=a.label, url=a.url) for a in x.actions],
+            )
+            for x in report.items
+        ],
+    )
