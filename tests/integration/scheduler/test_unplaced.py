@@ -20,20 +20,20 @@ from shared.formats.participants import parse_participants
 from tests.integration.scheduler.conftest import TOKEN, Harness
 from tests.support.web import admin_cookies
 
-HEADER = "role,prenom,nom,email,structure,forme,stade,commune,thematiques,souhaits,refus,disponibilite,rdv_max"
+HEADER = "role,email,structure,forme,thematiques,souhaits,refus,disponibilite,rdv_max"
 # One expert capped at two meetings and wished by four holders, a morning expert wished by an
 # afternoon holder, a refusal, a need no expert offers, a holder capped at one meeting.
 PARTICIPANTS = f"""{HEADER}
-expert,Ana,Un,e1@banque.example,Banque Une,banque,,Dijon,mecenat,,,journee,2
-expert,Bea,Deux,e2@fondation.example,Fondation Deux,fondation,,Dijon,business-plan,,,matin,
-expert,Chloé,Trois,e3@cigales.example,Cigales Trois,banque,,Dijon,relation-bancaire,,h5@asso.example,journee,
-porteur,Dan,A,h1@asso.example,Asso A,association,creation,Dijon,mecenat,e1@banque.example,,journee,
-porteur,Eva,B,h2@asso.example,Asso B,association,creation,Dijon,mecenat,e1@banque.example,,journee,
-porteur,Fil,C,h3@asso.example,Asso C,association,creation,Dijon,mecenat,e1@banque.example,,journee,
-porteur,Gil,D,h4@asso.example,Asso D,association,creation,Dijon,business-plan,e2@fondation.example,,apres-midi,
-porteur,Hugo,E,h5@asso.example,Asso E,association,creation,Dijon,relation-bancaire,e3@cigales.example,,journee,
-porteur,Inès,F,h6@asso.example,Asso F,association,creation,Dijon,financement-participatif;mecenat,,,journee,
-porteur,Jo,G,h7@asso.example,Asso G,association,creation,Dijon,business-plan;mecenat,e1@banque.example;e2@fondation.example,,journee,1
+expert,e1@bq.example,Banque Une,banque,mecenat,,,journee,2
+expert,e2@fd.example,Fondation Deux,fondation,business-plan,,,matin,
+expert,e3@cg.example,Cigales Trois,banque,relation-bancaire,,h5@as.example,journee,
+porteur,h1@as.example,Asso A,association,mecenat,e1@bq.example,,journee,
+porteur,h2@as.example,Asso B,association,mecenat,e1@bq.example,,journee,
+porteur,h3@as.example,Asso C,association,mecenat,e1@bq.example,,journee,
+porteur,h4@as.example,Asso D,association,business-plan,e2@fd.example,,apres-midi,
+porteur,h5@as.example,Asso E,association,relation-bancaire,e3@cg.example,,journee,
+porteur,h6@as.example,Asso F,association,financement-participatif;mecenat,,,journee,
+porteur,h7@as.example,Asso G,association,business-plan;mecenat,e1@bq.example;e2@fd.example,,,1
 """
 
 
