@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.registration.adapters import personal_data
 from services.registration.adapters.day_status import read_remote
 from services.registration.adapters.exports import export_rows
+from services.registration.adapters.unplaced import read_unplaced
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import (
     EXPERT_KINDS,
@@ -284,11 +285,13 @@ def _edit_page(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    unplaced: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     edition = edition_of(request, row.edition_id)
     context = form_context(edition, Role(row.role), values, errors)
     context.update(
         {
+            "unplaced": unplaced,
             "title": f"{row.first_name} {row.last_name}",
             "row": row,
             "statuses": STATUSES,
@@ -300,9 +303,49 @@ def _edit_page(
 
 
 @router.get("/participants/{participant_id}", response_class=HTMLResponse)
-def participant_page(request: Request, participant_id: str, _admin: CurrentAdmin) -> HTMLResponse:
-    row = _row(request, participant_id)
-    return _edit_page(request, row, profile_values(row))
+async def participant_page(
+    request: Request, participant_id: str, _admin: CurrentAdmin
+) -> HTMLResponse:
+    row = await run_in_threadpool(_row, request, participant_id)
+    settings = settings_of(request)
+    found = await read_unplaced(
+        settings.scheduler_internal_url,
+        row.participant_id,
+        settings.service_token.get_secret_value(),
+        settings.status_timeout_s,
+    )
+    panel = await run_in_threadpool(_unplaced_panel, request, found)
+    return await run_in_threadpool(_edit_page, request, row, profile_values(row), None, 200, panel)
+
+
+def _unplaced_panel(request: Request, found: dict[str, Any] | None) -> dict[str, Any]:
+    """The scheduler's answer as `_unplaced.html` shows it, with the other person of each
+    wish named from our own table."""
+    if found is None:
+        return {"available": False}
+    with kit_of(request).factory() as session:
+
+        def organisation(pid: str) -> str:
+            other = participants.get(session, pid) if pid else None
+            return (other.organisation or "") if other is not None else f"#{pid[:8]}"
+
+        me = found.get("participant_id")
+        rows = [
+            {
+                **item,
+                "counterpart": organisation(
+                    item["holder_id"] if item["expert_id"] == me else item["expert_id"]
+                ),
+            }
+            for item in found["items"]
+        ]
+    return {
+        "available": True,
+        "version": found.get("version"),
+        "status": found.get("status"),
+        "rows": rows,
+        "show_holder": False,
+    }
 
 
 @router.post("/participants/{participant_id}", response_class=HTMLResponse)

@@ -70,40 +70,43 @@ def _actions(day: planning.Day, x: Explanation, urls: dict[str, str]) -> tuple[A
     published, the live re-plan) takes it into account. Nothing is offered where the
     back-office has no page for it (no expert offers the need)."""
 
-    def page(pid: str) -> str:
-        return f"{urls['registration']}/admin/participants/{pid}"
+    def field(pid: str, name: str) -> str:
+        """The field of the person's form in the back-office (registration)."""
+        return f"{urls['registration']}/admin/participants/{pid}#f-{name}"
 
     programme = f"{urls['scheduler']}{PROGRAMME}"
-    holder, wish = page(x.holder_id), x.kind is Unmet.WISH
-    expert = page(x.expert_id) if wish else ""
     slot = Action("Ajouter un créneau (fenêtres, durée d'un créneau)", programme)
+    wish = x.kind is Unmet.WISH
     match x.cause:
         case Cause.REFUSED:
             h = day.holder(x.holder_id)
             by_holder = not wish or (h is not None and x.expert_id in h.refuses)
             return (
-                Action("Revoir les refus du porteur", holder)
+                Action("Revoir les refus du porteur", field(x.holder_id, "refus"))
                 if by_holder
-                else Action("Revoir les refus de l'expert", expert),
+                else Action("Revoir les refus de l'expert", field(x.expert_id, "refus")),
             )
         case Cause.ABSENT | Cause.CONFERENCE:
-            what = (
-                "Modifier la disponibilité"
+            what, name = (
+                ("Modifier la disponibilité", "disponibilite")
                 if x.cause is Cause.ABSENT
-                else "Revoir les conférences choisies"
+                else ("Revoir les conférences choisies", "conferences")
             )
-            found = [Action(f"{what} du porteur", holder)]
+            found = [Action(f"{what} du porteur", field(x.holder_id, name))]
             if wish:
-                found.append(Action(f"{what} de l'expert", expert))
+                found.append(Action(f"{what} de l'expert", field(x.expert_id, name)))
             return tuple(found)
         case Cause.HOLDER_FULL:
             return (
-                Action("Relever le plafond du porteur (rendez-vous au plus)", holder),
+                Action("Relever le plafond du porteur", field(x.holder_id, "rdv_max")),
                 Action("Relever le plafond de l'édition", programme),
             )
         case Cause.EXPERT_FULL:
             if wish:
-                return (Action("Relever le plafond de l'expert", expert), slot)
+                return (
+                    Action("Relever le plafond de l'expert", field(x.expert_id, "rdv_max")),
+                    slot,
+                )
             return (slot,)
         case Cause.NO_FREE_SLOT:
             move = f"{urls['scheduler']}{MOVE_FORM}"
