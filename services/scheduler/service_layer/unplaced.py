@@ -75,7 +75,7 @@ def _actions(day: planning.Day, x: Explanation, urls: dict[str, str]) -> tuple[A
         return f"{urls['registration']}/admin/participants/{pid}#f-{name}"
 
     programme = f"{urls['scheduler']}{PROGRAMME}"
-    slot = Action("Ajouter un créneau (fenêtres, durée d'un créneau)", programme)
+    slot = Action("Ajouter un créneau (Programme)", programme)
     wish = x.kind is Unmet.WISH
     match x.cause:
         case Cause.REFUSED:
