@@ -184,7 +184,7 @@
           window.location.reload(); // signed out meanwhile: the login page
           return;
         }
-        ["grille-zone", "grille-cadre", "formulaires"].forEach(function (id) {
+        ["grille-zone", "grille-cadre", "formulaires", "sans-rendez-vous"].forEach(function (id) {
           var old = document.getElementById(id);
           var now = fresh.getElementById(id);
           if (old && now) {
