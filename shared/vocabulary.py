@@ -5,6 +5,7 @@ counts by them. The one place for each list: nothing else spells them."""
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import StrEnum
 
@@ -89,6 +90,7 @@ def french_label(vocabulary: dict[str, str], text: str | None) -> str | None:
     return text[:1].upper() + text[1:]
 
 
+@functools.lru_cache(maxsize=4096)  # a file compares the same few words thousands of times
 def slug(text: str) -> str:
     """Accents, case, spaces, dashes, underscores and apostrophes never matter."""
     return re.sub(r"[\s'’_-]+", "-", normalise_key(text)).strip("-")
