@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from shared.edition import Availability, EditionSettings
+from shared.edition import Availability, EditionSettings, HalfDay
 from shared.text import clean
 from shared.vocabulary import (
     AVAILABILITIES,
@@ -322,13 +322,14 @@ def file_message(problem: Problem, role: Role | None, edition: EditionSettings) 
         codes = ", ".join(t.code for t in edition.tags)
         return f"thématique « {value} » inconnue : attendu {codes}"
     if code == "session":
-        half_days = sorted({s.half_day.value for s in edition.conferences() if s.half_day})
+        offered = {s.half_day for s in edition.conferences()}
+        half_days = [h.value for h in HalfDay if h in offered]  # in the day's order
         expected = _either(half_days) if half_days else "aucune, l'édition n'en a pas"
         return f"conférence « {value} » inconnue : attendu {expected}"
     messages = {
         "too_long": f"trop long ({problem.limit} caractères au plus)",
         "line_break": "retour à la ligne interdit dans une cellule",
-        "control": "caractère de contrôle interdit",
+        "control": "tabulation ou caractère de contrôle interdit",
         "email": f"adresse email invalide : {value}",
         "phone": f"téléphone « {value} » invalide : attendu par exemple 03 80 00 00 00",
         "stage": f"stade « {value} » inconnu : attendu {_either(STAGES)}",
