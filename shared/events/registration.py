@@ -8,18 +8,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.edition import Availability
 from shared.events.base import Event
-
-
-class Role(StrEnum):
-    HOLDER = "porteur"
-    EXPERT = "expert"
-
-
-class Availability(StrEnum):
-    DAY = "journee"
-    MORNING = "matin"
-    AFTERNOON = "apres-midi"
+from shared.vocabulary import Role
 
 
 class RegistrationStatus(StrEnum):

@@ -7,47 +7,20 @@ A file with any error yields no usable rows (`ParticipantsImport.ok` is false).
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 
 from shared.edition import Availability, EditionSettings, HalfDay, normalise_key
 from shared.french import french_number
+from shared.profile import FILE_REQUIRED, check_participant, file_message
 from shared.text import clean
+from shared.vocabulary import Role, Stage, role_for
 
+__all__ = ["Role", "Stage"]  # re-exported: the rows speak the vocabulary's
 
-class Role(StrEnum):
-    HOLDER = "porteur"
-    EXPERT = "expert"
-
-
-class Stage(StrEnum):
-    CREATION = "creation"
-    DEVELOPMENT = "developpement"
-
-
-HOLDER_FORMS = (
-    "association",
-    "SCOP",
-    "SCIC",
-    "coopérative",
-    "mutuelle",
-    "fondation",
-    "entreprise ESUS",
-    "en création",
-)
-EXPERT_KINDS = (
-    "fondation",
-    "banque",
-    "réseau d'accompagnement",
-    "finance solidaire",
-    "collectivité",
-    "autre",
-)
 
 # Column key -> (French header, English alias).
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -70,8 +43,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "required": ("rdv_imposes", "required_meetings"),
 }
 REQUIRED = ("role", "email")
-
-_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
 
 
 @dataclass(frozen=True)
@@ -96,13 +67,14 @@ class ParticipantRow:
     last_name: str = ""
     phone: str = ""
     organisation: str = ""
-    kind: str = ""  # canonical legal form (holder) or organisation type (expert)
+    kind: str = ""  # code of the legal form (holder) or organisation type (expert), or empty
     stage: Stage | None = None
     town: str = ""
     tags: tuple[str, ...] = ()  # vocabulary codes, priority order kept
     wants: tuple[str, ...] = ()  # as written; resolved emails in `wants_emails`
     refuses: tuple[str, ...] = ()
-    sessions: frozenset[HalfDay] = frozenset()
+    sessions: frozenset[HalfDay] = frozenset()  # of the conferences attended
+    session_ids: tuple[str, ...] = ()
     availability: Availability = Availability.DAY
     max_meetings: int | None = None
     lunch: bool | None = None
@@ -334,125 +306,63 @@ def _parse_row(
     edition: EditionSettings,
     issues: Collector,
 ) -> ParticipantRow | None:
+    """Read one row's cells and check them with the rules every form is checked with."""
     errors_before = len(issues.errors)
 
-    def error(key: str, message: str) -> None:
-        issues.errors.append(Issue(line, shown.get(key, COLUMNS[key][0]), message))
+    def column(key: str) -> str:
+        return shown.get(key, COLUMNS[key][0])
 
+    broken: set[str] = set()  # a cell with a line break is reported once, as such
     for key, text in values.items():
         if "\n" in text or "\r" in text:
-            error(key, "retour à la ligne interdit dans une cellule")
-    cell = {k: clean(v).strip() for k, v in values.items()}
+            issues.errors.append(
+                Issue(line, column(key), "retour à la ligne interdit dans une cellule")
+            )
+            broken.add(COLUMNS[key][0])
 
-    role_key = normalise_key(cell["role"])
-    role = {"porteur": Role.HOLDER, "holder": Role.HOLDER, "expert": Role.EXPERT}.get(role_key)
+    role_text = clean(values["role"]).strip()
+    role = role_for(role_text)
     if role is None:
-        error("role", f"rôle « {cell['role']} » inconnu : attendu porteur ou expert")
-
-    email = cell["email"].lower()
-    if not email:
-        error("email", "adresse email obligatoire")
-    elif not _EMAIL.match(email):
-        error("email", f"adresse email invalide : {cell['email']}")
-
-    kind = ""
-    if cell.get("kind") and role is not None:
-        allowed = HOLDER_FORMS if role is Role.HOLDER else EXPERT_KINDS
-        found = choice(cell["kind"], allowed)
-        if found is None:
-            error("kind", f"forme « {cell['kind']} » inconnue : attendu {', '.join(allowed)}")
-        kind = found or ""
-
-    stage: Stage | None = None
-    if cell.get("stage"):
-        if role is Role.EXPERT:
-            issues.warnings.append(
-                Issue(line, shown["stage"], "le stade ne concerne que les porteurs, ignoré")
-            )
-        else:
-            stage_text = choice(cell["stage"], [s.value for s in Stage])
-            if stage_text is None:
-                error(
-                    "stage",
-                    f"stade « {cell['stage']} » inconnu : attendu creation ou developpement",
-                )
-            else:
-                stage = Stage(stage_text)
-
-    tags: list[str] = []
-    for text in _split(cell.get("tags", "")):
-        code = _tag_code(edition, text)
-        if code is None:
-            vocabulary = ", ".join(t.code for t in edition.tags)
-            error("tags", f"thématique « {text} » inconnue : attendu {vocabulary}")
-        elif code not in tags:
-            tags.append(code)
-
-    sessions: set[HalfDay] = set()
-    for text in _split(cell.get("sessions", "")):
-        value = choice(text, [h.value for h in HalfDay])
-        if value is None:
-            error("sessions", f"conférence « {text} » inconnue : attendu matin ou apres-midi")
-        else:
-            sessions.add(HalfDay(value))
-
-    availability = Availability.DAY
-    if cell.get("availability"):
-        value = choice(cell["availability"], [a.value for a in Availability])
-        if value is None:
-            error(
-                "availability",
-                f"disponibilité « {cell['availability']} » inconnue : "
-                "attendu journee, matin ou apres-midi",
-            )
-        else:
-            availability = Availability(value)
-
-    max_meetings: int | None = edition.holder_max_meetings if role is Role.HOLDER else None
-    if cell.get("max_meetings"):
-        try:
-            max_meetings = int(cell["max_meetings"])
-            if max_meetings < 0:
-                raise ValueError
-        except ValueError:
-            error("max_meetings", f"nombre de rendez-vous invalide : {cell['max_meetings']}")
-
-    lunch: bool | None = None
-    if cell.get("lunch"):
-        lunch = {"oui": True, "yes": True, "non": False, "no": False}.get(
-            normalise_key(cell["lunch"])
+        issues.errors.append(
+            Issue(line, column("role"), f"rôle « {role_text} » inconnu : attendu porteur ou expert")
         )
-        if lunch is None:
-            error("lunch", f"repas « {cell['lunch']} » : attendu oui ou non")
+    # The rules name fields as the French columns.
+    fields = {COLUMNS[key][0]: text for key, text in values.items() if key != "role"}
+    checked = check_participant(role, fields, edition, required=FILE_REQUIRED)
+    by_name = {names[0]: key for key, names in COLUMNS.items()}
+    for problem in checked.problems:
+        if problem.field not in broken:
+            message = file_message(problem, role, edition)
+            issues.errors.append(Issue(line, column(by_name[problem.field]), message))
+    for note in checked.notes:
+        message = file_message(note, role, edition)
+        issues.warnings.append(Issue(line, column(by_name[note.field]), message))
 
     if len(issues.errors) > errors_before or role is None:
         return None
+    f = checked.fields
+    conferences = {s.session_id: s.half_day for s in edition.conferences()}
     return ParticipantRow(
         line=line,
         role=role,
-        email=email,
-        first_name=cell.get("first_name", ""),
-        last_name=cell.get("last_name", ""),
-        phone=cell.get("phone", ""),
-        organisation=cell.get("organisation", ""),
-        kind=kind,
-        stage=stage,
-        town=cell.get("town", ""),
-        tags=tuple(tags),
-        wants=tuple(_split(cell.get("wants", ""))),
-        refuses=tuple(_split(cell.get("refuses", ""))),
-        required=tuple(_split(cell.get("required", ""))),
-        sessions=frozenset(sessions),
-        availability=availability,
-        max_meetings=max_meetings,
-        lunch=lunch,
+        email=f.email,
+        first_name=f.first_name,
+        last_name=f.last_name,
+        phone=f.phone,
+        organisation=f.organisation,
+        kind=f.legal_form or "",
+        stage=f.stage,
+        town=f.commune,
+        tags=f.tags,
+        wants=f.wants,
+        refuses=f.refuses,
+        required=f.required_meetings,
+        sessions=frozenset(h for s in f.sessions if (h := conferences[s]) is not None),
+        session_ids=f.sessions,
+        availability=f.availability,
+        max_meetings=f.max_meetings,
+        lunch=f.lunch,
     )
-
-
-@functools.lru_cache(maxsize=1024)
-def _tag_code(edition: EditionSettings, text: str) -> str | None:
-    """The edition's code for a tag as written (a file repeats the same few thousands of times)."""
-    return edition.tag_code(text)
 
 
 def _comparable(text: str) -> str:
@@ -463,10 +373,6 @@ def choice(text: str, allowed: Sequence[str]) -> str | None:
     """The allowed value that `text` names, whatever its accents, case or dashes."""
     key = _comparable(text)
     return next((a for a in allowed if _comparable(a) == key), None)
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 # -- wishes and refusals -----------------------------------------------------------------------

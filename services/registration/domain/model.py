@@ -2,47 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
-
-from services.registration.domain.vocabulary import (
-    AVAILABILITIES,
-    STAGES,
-    code_for,
-    forms_for,
-)
 from shared.edition import EditionSettings, normalise_key
 from shared.events import Availability, RegistrationStatus, Role
-from shared.text import clean
-
-# Every message a submission can get, keyed by what went wrong.
-MESSAGES = {
-    "required": "Ce champ est obligatoire.",
-    "too_long": "Ce champ est trop long ({max} caractères au plus).",
-    "line_break": "Ce champ doit tenir sur une ligne, sans retour à la ligne ni caractère spécial.",
-    "email": "Indiquez une adresse email valide, par exemple nom@exemple.fr.",
-    "phone": "Indiquez un numéro de téléphone valide, par exemple 03 80 00 00 00.",
-    "legal_form": "Choisissez une forme dans la liste.",
-    "stage": "Choisissez le stade de votre projet.",
-    "tags_required": "Choisissez au moins une thématique.",
-    "tag_unknown": "Thématique inconnue : {value}.",
-    "session_unknown": "Conférence inconnue : {value}.",
-    "availability": "Choisissez votre disponibilité : journée, matin ou après-midi.",
-    "max_meetings": "Indiquez un nombre entier de rendez-vous entre 1 et {max}.",
-    "yes_no": "Répondez par oui ou non.",
-}
-
-SINGLE_LINE_LIMITS = {"prenom": 100, "nom": 100, "structure": 200, "commune": 100, "telephone": 30}
-TEXT_LIMITS = {"souhaits": 2000, "refus": 2000, "accessibilite": 1000}
-MAX_MEETINGS_LIMIT = 30
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
-_PHONE = re.compile(r"^\+?[0-9 ().\-]{6,30}$")
-_YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x", "on"}
-_NO = {"non", "n", "no", "0", "false", "faux", ""}
+from shared.profile import (  # noqa: F401  (normalise_email re-exported for the service)
+    ParticipantFields,
+    check_participant,
+    form_required,
+    normalise_email,
+    person_message,
+)
 
 
 class RegistrationError(Exception):
@@ -94,14 +66,6 @@ class Candidate:
     organisation: str | None
 
 
-def normalise_email(text: str) -> str:
-    """The address as compared and stored: validated, domain and local part in lower case."""
-    if CONTROL_CHARS.search(text):
-        raise ValueError("control character")
-    result = validate_email(clean(text).strip(), check_deliverability=False)
-    return result.normalized.lower()
-
-
 def parse_profile(
     role: Role,
     raw: Mapping[str, str | Sequence[str]],
@@ -113,141 +77,35 @@ def parse_profile(
 
     `minimal` is the welcome desk's late registration: contact and organisation only.
     """
-    errors: dict[str, str] = {}
+    checked = check_participant(role, raw, edition, required=form_required(role, minimal=minimal))
+    if not checked.ok:
+        # One message a field, the last one found, as the form shows it under the field.
+        raise InvalidProfile({p.field: person_message(p) for p in checked.problems})
+    return profile_of(role, checked.fields)
 
-    def text(name: str) -> str:
-        value = raw.get(name, "")
-        return clean(value if isinstance(value, str) else ",".join(value)).strip()
 
-    def many(name: str) -> list[str]:
-        value = raw.get(name, [])
-        items = [clean(value)] if isinstance(value, str) else [clean(v) for v in value]
-        out: list[str] = []
-        for item in items:
-            out.extend(p.strip() for p in re.split(r"[;\n\r]+", item) if p.strip())
-        return out
-
-    single: dict[str, str] = {}
-    for name, limit in SINGLE_LINE_LIMITS.items():
-        value = raw.get(name, "")
-        value = clean(value if isinstance(value, str) else ",".join(value))
-        if CONTROL_CHARS.search(value):
-            errors[name] = MESSAGES["line_break"]
-        elif len(value.strip()) > limit:
-            errors[name] = MESSAGES["too_long"].format(max=limit)
-        single[name] = " ".join(value.split())
-    for name in ("prenom", "nom", "structure"):
-        if name not in errors and not single[name]:
-            errors[name] = MESSAGES["required"]
-    if role is Role.HOLDER and not minimal and "commune" not in errors and not single["commune"]:
-        errors["commune"] = MESSAGES["required"]
-    if single["telephone"] and "telephone" not in errors and not _PHONE.match(single["telephone"]):
-        errors["telephone"] = MESSAGES["phone"]
-
-    email = ""
-    raw_email = text("email") if not CONTROL_CHARS.search(str(raw.get("email", ""))) else "\n"
-    if not raw_email:
-        errors["email"] = MESSAGES["required"]
-    else:
-        try:
-            email = normalise_email(raw_email)
-        except (EmailNotValidError, ValueError):
-            errors["email"] = MESSAGES["email"]
-
-    legal_form = code_for(forms_for(role), text("forme")) if text("forme") else None
-    if legal_form is None:
-        errors["forme"] = MESSAGES["legal_form"] if text("forme") else MESSAGES["required"]
-
-    stage: str | None = None
-    if role is Role.HOLDER:
-        stage = code_for(STAGES, text("stade")) if text("stade") else None
-        if stage is None and (text("stade") or not minimal):
-            errors["stade"] = MESSAGES["stage"]
-
-    tags: list[str] = []
-    for value in many("thematiques"):
-        code = edition.tag_code(value)
-        if code is None:
-            errors["thematiques"] = MESSAGES["tag_unknown"].format(value=value)
-        elif code not in tags:
-            tags.append(code)
-    if not tags and not minimal and "thematiques" not in errors:
-        errors["thematiques"] = MESSAGES["tags_required"]
-
-    sessions: list[str] = []
-    conferences = {s.session_id: s for s in edition.conferences()}
-    for value in many("conferences"):
-        key = normalise_key(value).replace(" ", "-")
-        found = next(
-            (
-                sid
-                for sid, s in conferences.items()
-                if key in (sid, s.half_day.value if s.half_day else "")
-            ),
-            None,
-        )
-        if found is None:
-            errors["conferences"] = MESSAGES["session_unknown"].format(value=value)
-        elif found not in sessions:
-            sessions.append(found)
-
-    availability = Availability.DAY
-    if text("disponibilite"):
-        code = code_for(AVAILABILITIES, text("disponibilite"))
-        if code is None:
-            errors["disponibilite"] = MESSAGES["availability"]
-        else:
-            availability = Availability(code)
-
-    max_meetings: int | None = edition.holder_max_meetings if role is Role.HOLDER else None
-    if text("rdv_max"):
-        try:
-            max_meetings = int(text("rdv_max"))
-            if not 1 <= max_meetings <= MAX_MEETINGS_LIMIT:
-                raise ValueError
-        except ValueError:
-            errors["rdv_max"] = MESSAGES["max_meetings"].format(max=MAX_MEETINGS_LIMIT)
-
-    flags: dict[str, bool] = {}
-    for name in ("repas", "consentement_partage", "consentement_contact"):
-        key = normalise_key(text(name))
-        if key in _YES:
-            flags[name] = True
-        elif key in _NO:
-            flags[name] = False
-        else:
-            errors[name] = MESSAGES["yes_no"]
-
-    long_texts: dict[str, str] = {}
-    for name, limit in TEXT_LIMITS.items():
-        value = text(name)
-        if len(value) > limit:
-            errors[name] = MESSAGES["too_long"].format(max=limit)
-        long_texts[name] = value.replace("\r\n", "\n")
-
-    if errors:
-        raise InvalidProfile(errors)
-    assert legal_form is not None
+def profile_of(role: Role, fields: ParticipantFields) -> Profile:
+    """The profile of checked fields; what a file does not say takes the form's default."""
     return Profile(
         role=role,
-        first_name=single["prenom"],
-        last_name=single["nom"],
-        email=email,
-        phone=single["telephone"],
-        organisation=single["structure"],
-        legal_form=legal_form,
-        stage=stage,
-        commune=single["commune"],
-        tags=tuple(tags),
-        wants=tuple(many("souhaits")),
-        refuses=tuple(many("refus")),
-        sessions=tuple(sessions),
-        availability=availability,
-        max_meetings=max_meetings,
-        lunch=flags.get("repas", False),
-        accessibility=long_texts["accessibilite"],
-        consent_share_profile=flags.get("consentement_partage", False),
-        consent_contact=flags.get("consentement_contact", False),
+        first_name=fields.first_name,
+        last_name=fields.last_name,
+        email=fields.email,
+        phone=fields.phone,
+        organisation=fields.organisation,
+        legal_form=fields.legal_form or "",
+        stage=fields.stage.value if fields.stage else None,
+        commune=fields.commune,
+        tags=fields.tags,
+        wants=fields.wants,
+        refuses=fields.refuses,
+        sessions=fields.sessions,
+        availability=fields.availability,
+        max_meetings=fields.max_meetings,
+        lunch=bool(fields.lunch),
+        accessibility=fields.accessibility,
+        consent_share_profile=bool(fields.consent_share_profile),
+        consent_contact=bool(fields.consent_contact),
     )
 
 

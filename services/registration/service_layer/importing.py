@@ -35,15 +35,7 @@ def import_file(
     report = ImportReport(list(parsed.errors), list(parsed.warnings))
     if not parsed.ok:
         return report
-    profiles: list[tuple[int, Profile]] = []
-    for row in parsed.rows:
-        result = profile_from_row(row, edition)
-        if isinstance(result, Profile):
-            profiles.append((row.line, result))
-        else:
-            report.errors.extend(result)
-    if report.errors:
-        return report
+    profiles: list[tuple[int, Profile]] = [(row.line, profile_from_row(row)) for row in parsed.rows]
     outcome = import_profiles(kit, edition_id, profiles, dry_run=dry_run)
     for line, role in outcome.conflicts:
         report.errors.append(

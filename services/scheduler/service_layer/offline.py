@@ -12,8 +12,9 @@ from services.scheduler.domain.required import merge_required
 from services.scheduler.domain.solver import DEFAULT_PLACEMENT_SECONDS, Plan, plan
 from shared.edition import EditionSettings
 from shared.formats.pairs import RequiredMeeting
-from shared.formats.participants import ParticipantRow, Role
+from shared.formats.participants import ParticipantRow
 from shared.formats.schedule import ScheduleRow
+from shared.vocabulary import Role
 
 
 @dataclass(frozen=True)

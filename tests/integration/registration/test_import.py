@@ -79,6 +79,28 @@ def test_a_file_with_bad_lines_imports_nothing_and_names_each_one(kit):
     assert participant_rows(kit) == [] and outbox_events(kit) == []
 
 
+def test_the_file_is_held_to_the_forms_rules(kit):
+    """A phone, a meetings count or a name that the form refuses, the import refuses too, by
+    line and column; a count the form takes (0 to 30) is kept as it is."""
+    column = {name: FRENCH_HEADER.index(name) for name in ("prenom", "telephone", "rdv_max")}
+    rows = [list(r) for r in ROWS[:5]]
+    rows[1][column["telephone"]] = "appeler le standard"  # line 2
+    rows[2][column["rdv_max"]] = "31"  # line 3
+    rows[3][column["prenom"]] = "Jean\tPierre"  # line 4
+    rows[4][column["rdv_max"]] = "0"  # line 5: fine
+    report = import_file(kit, EDITION, to_csv(rows), "faux.csv", dry_run=False)
+    assert [(i.line, i.column, i.message) for i in report.errors] == [
+        (2, "telephone", "téléphone « appeler le standard » invalide : attendu par exemple "
+         "03 80 00 00 00"),
+        (3, "rdv_max", "nombre de rendez-vous invalide : 31 (attendu un nombre entier de 0 à 30)"),
+        (4, "prenom", "tabulation ou caractère de contrôle interdit"),
+    ]  # fmt: skip
+    assert participant_rows(kit) == [] and outbox_events(kit) == []
+    report = import_file(kit, EDITION, to_csv([rows[0], rows[4]]), "bon.csv", dry_run=False)
+    assert report.errors == []
+    assert [r.max_meetings for r in participant_rows(kit)] == [0]
+
+
 def test_dry_run_reports_and_keeps_nothing(kit):
     report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=True)
     assert report.outcome.created == 60 and not report.outcome.applied

@@ -41,7 +41,7 @@ def test_labels_accents_and_case_are_accepted_and_stored_as_codes():
 
 def test_every_error_is_reported_at_once():
     with pytest.raises(InvalidProfile) as caught:
-        parse_profile(Role.EXPERT, {"email": "x", "forme": "association", "rdv_max": "0"}, EDITION)
+        parse_profile(Role.EXPERT, {"email": "x", "forme": "association", "rdv_max": "31"}, EDITION)
     assert set(caught.value.errors) == {
         "prenom", "nom", "structure", "email", "forme", "thematiques", "rdv_max",
     }  # fmt: skip
