@@ -73,8 +73,9 @@ def day_close_page(
     if with_it:
         titles = ", ".join(f"« {c.title} »" for c in with_it)
         lines.append(
-            f"Les sessions encore ouvertes seront clôturées avec elle : {titles} "
-            "(questionnaires des conférences envoyés, rendez-vous comptés)."
+            f"Les sessions encore ouvertes seront clôturées avec elle : {titles} ; "
+            "chaque conférence enverra son questionnaire, chaque fenêtre comptera ses "
+            "rendez-vous."
         )
     lines.append("Une session clôturée ne se rouvre pas.")
     return confirm(

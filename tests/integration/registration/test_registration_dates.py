@@ -82,8 +82,8 @@ def test_before_opening_says_when_and_stores_nothing(kit, server):
         programme(kit, registration_opens=opens)
         page = client.get(f"/inscription/{EDITION}/porteur")
         assert page.status_code == 200
-        when = f"Elles ouvriront le {french_datetime(opens)}"
-        assert_refused_politely(page, "Les inscriptions ne sont pas encore ouvertes", when)
+        when = f"{french_datetime(opens)}</time>"
+        assert_refused_politely(page, "pas encore ouvertes", "Elles ouvriront le", when)
         answer = post(client, token)
         assert answer.status_code == 403
         assert_refused_politely(answer, "pas encore ouvertes")
@@ -100,8 +100,8 @@ def test_after_closing_refuses_and_stores_nothing(kit, server):
         for role in ("porteur", "expert"):
             page = client.get(f"/inscription/{EDITION}/{role}")
             assert page.status_code == 200
-            ended = f"ont pris fin le {french_datetime(closes)}"
-            assert_refused_politely(page, "Les inscriptions sont closes", ended)
+            ended = f"{french_datetime(closes)}</time>"
+            assert_refused_politely(page, "sont closes", "Elles ont pris fin le", ended)
         assert post(client, holder_token).status_code == 403
         answer = post(client, expert_token, "expert")
         assert answer.status_code == 403
