@@ -26,6 +26,11 @@ class HalfDay(StrEnum):
     MORNING = "matin"
     AFTERNOON = "apres-midi"
 
+    @property
+    def label(self) -> str:
+        """As people read it: the code has no accent, the French word has one."""
+        return "après-midi" if self is HalfDay.AFTERNOON else "matin"
+
 
 class Availability(StrEnum):
     """When a participant can hold meetings."""
@@ -199,10 +204,20 @@ class EditionSettings(BaseModel):
         return tuple(slots)
 
 
+def third_thursday_of_november(year: int) -> dt.date:
+    first = dt.date(year, 11, 1)
+    return first + dt.timedelta(days=(3 - first.weekday()) % 7 + 14)
+
+
+def next_edition_date(today: dt.date) -> dt.date:
+    """The action sheet's day to come: this year's, or next year's once this year's is past
+    (a fresh install in December prepares the coming edition)."""
+    date = third_thursday_of_november(today.year)
+    return date if date >= today else third_thursday_of_november(today.year + 1)
+
+
 def default_edition(date: dt.date | None = None, edition_id: str | None = None) -> EditionSettings:
-    """The action sheet's day, on the third Thursday of November of this year by default."""
+    """The action sheet's day, by default the next one."""
     if date is None:
-        today = dt.date.today()
-        first = dt.date(today.year, 11, 1)
-        date = first + dt.timedelta(days=(3 - first.weekday()) % 7 + 14)
+        date = next_edition_date(dt.date.today())
     return EditionSettings(edition_id=edition_id or str(date.year), date=date)

@@ -67,6 +67,8 @@ class BaseServiceSettings(BaseSettings):
     surveys_public_url: str = Field(
         default="http://127.0.0.1:8004", validation_alias="SURVEYS_PUBLIC_URL"
     )
+    # The address people write to: every email and the public pages that refuse something give it.
+    brand_contact: str = "contact@pes21.fr"
     # Largest request body a service reads (a spreadsheet import is the largest legitimate one).
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # Where the embedded mode keeps its files (SQLite databases, Redis, metrics, beat state).

@@ -41,7 +41,6 @@ class NotifierSettings(BaseServiceSettings):
     brand_organiser: str = "PES 21, pôle ESS de Côte-d'Or"
     brand_logo_url: str = ""
     brand_address: str = "12 avenue Gustave Eiffel, 21000 Dijon"
-    brand_contact: str = "contact@pes21.fr"
     # The confirmations promise the agenda this many days before the day (0: no date given).
     agenda_sent_days_before: int = Field(default=7, ge=0, le=60)
 

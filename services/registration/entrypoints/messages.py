@@ -28,6 +28,7 @@ ERRORS = {
     "unknown_participant": "Cette inscription n'existe pas ou a été effacée.",
     "registration_not_yet": "Les inscriptions ne sont pas encore ouvertes.",
     "registration_closed": "Les inscriptions sont closes.",
+    "registration_past": "La journée a eu lieu : les inscriptions sont closes.",
     "role_conflict": (
         "Cette adresse est déjà inscrite avec l'autre profil (porteur de projet ou expert). "
         "Écrivez-nous pour changer de profil."

@@ -20,7 +20,11 @@ from services.registration.entrypoints.web import (
     settings_of,
 )
 from services.registration.service_layer import participants
-from services.registration.service_layer.editions import get_edition, registration_state
+from services.registration.service_layer.editions import (
+    day_is_past,
+    get_edition,
+    registration_state,
+)
 from shared.db import transaction
 from shared.edition import EditionSettings
 from shared.events import RegistrationStatus, Role
@@ -78,22 +82,20 @@ def form_context(
     }
 
 
-def _closed_page(request: Request, edition: EditionSettings, state: str) -> HTMLResponse:
-    return render(
-        request,
-        "message.html",
-        {
-            "title": "Inscriptions",
-            "message": error_message(f"registration_{state}"),
-            "edition": edition,
-        },
-        status_code=403 if state == "closed" else 200,
-    )
+def _closed_page(
+    request: Request, edition: EditionSettings, state: str, status_code: int = 200
+) -> HTMLResponse:
+    """Not open (yet, or any more): says when, and whom to write to; the form is not shown."""
+    context = {"edition": edition, "state": state, "contact": settings_of(request).brand_contact}
+    return render(request, "closed.html", context, status_code=status_code)
 
 
 @router.get("/inscription/{edition_id}", response_class=HTMLResponse)
 def choose(request: Request, edition_id: str) -> HTMLResponse:
     edition = _edition(request, edition_id)
+    state = registration_state(edition)
+    if state != "open":
+        return _closed_page(request, edition, state)
     return render(request, "choose.html", {"edition": edition})
 
 
@@ -168,10 +170,10 @@ def _submit(
         return render(
             request,
             "confirmation.html",
-            {"edition": edition, "waiting": False},
+            {"edition": edition, "waiting": False, "upcoming": not day_is_past(edition)},
         )
     if state != "open":
-        return _closed_page(request, edition, state)
+        return _closed_page(request, edition, state, 403)
     if profile is None:
         return render(request, "form.html", form_context(edition, role, values, errors), 422)
     try:
@@ -180,7 +182,7 @@ def _submit(
         )
     except RegistrationError as exc:
         if exc.code.startswith("registration_"):
-            return _closed_page(request, edition, exc.code.removeprefix("registration_"))
+            return _closed_page(request, edition, exc.code.removeprefix("registration_"), 403)
         raise
     return render(
         request,
@@ -189,6 +191,7 @@ def _submit(
             "edition": edition,
             # A known address gets the page a new one would: the form tells nothing.
             "waiting": result.status is RegistrationStatus.WAITING_LIST,
+            "upcoming": not day_is_past(edition),
         },
     )
 

@@ -97,6 +97,7 @@ REGISTRATION_LABELS = {
     "open": "Les inscriptions sont ouvertes.",
     "not_yet": "Les inscriptions ne sont pas encore ouvertes.",
     "closed": "Les inscriptions sont closes.",
+    "past": "La journée a eu lieu : les formulaires n'inscrivent plus personne.",
 }
 
 
@@ -131,7 +132,7 @@ def _registrations(edition: EditionSettings, public_link: str, sched: str) -> St
         figures.append(f"Clôture : {french_datetime(edition.registration_closes)}")
     else:
         figures.append("Pas de date de clôture : fixez-la dans le programme.")
-    state = {"open": DOING, "not_yet": TODO, "closed": DONE}[state_code]
+    state = {"open": DOING, "not_yet": TODO, "closed": DONE, "past": DONE}[state_code]
     step = Step(
         "ouverture",
         "Ouverture des inscriptions",

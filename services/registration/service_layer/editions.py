@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import editions
 from services.registration.domain.model import RegistrationError
-from shared.edition import EditionSettings, default_edition
+from shared.edition import TIMEZONE, EditionSettings, default_edition
 from shared.events import EditionUpdated, utc_now
+from shared.french import local_time
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,8 +83,11 @@ def apply_edition_updated(session: Session, event: EditionUpdated) -> None:
 
 
 def registration_state(edition: EditionSettings, now: dt.datetime | None = None) -> str:
-    """`open`, `not_yet` or `closed`, from the edition's registration dates."""
+    """`open`, `not_yet`, `closed` (the closing date is reached) or `past` (the day is over,
+    whatever the dates say: nobody registers for a day that has happened)."""
     now = now or utc_now()
+    if day_is_past(edition, now):
+        return "past"
     if edition.registration_opens and now < _aware(edition.registration_opens):
         return "not_yet"
     if edition.registration_closes and now >= _aware(edition.registration_closes):
@@ -90,9 +95,12 @@ def registration_state(edition: EditionSettings, now: dt.datetime | None = None)
     return "open"
 
 
+def day_is_past(edition: EditionSettings, now: dt.datetime | None = None) -> bool:
+    """From the midnight after the day, in the edition's zone."""
+    return edition.date < local_time(now or utc_now(), edition.timezone).date()
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        return moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        return moment.replace(tzinfo=ZoneInfo(TIMEZONE))
     return moment

@@ -96,6 +96,8 @@ class CloseOut(BaseModel):
     attendees: int | None = None
     meetings_held: int | None = None
     meetings_missed: int | None = None
+    # Closing the day closes the sessions still open with it, in time order.
+    also_closed: list[str] = []
 
 
 class SessionStateOut(BaseModel):
@@ -272,13 +274,15 @@ def sessions_get(sched: SchedulerDep, _admin: CurrentAdmin) -> DayOut:
 
 @router.post("/sessions/{session_id}/close", tags=["sessions"])
 def session_close(session_id: str, sched: SchedulerDep, _admin: CurrentAdmin) -> CloseOut:
-    event = close(sched, session_id)
-    if event is None:
+    events = close(sched, session_id)
+    if not events:
         return CloseOut(session_id=session_id, closed=False)
+    event = events[-1]
     return CloseOut(
         session_id=session_id,
         closed=True,
         attendees=event.attendees,
         meetings_held=event.meetings_held,
         meetings_missed=event.meetings_missed,
+        also_closed=[e.session_id for e in events[:-1]],
     )

@@ -17,6 +17,7 @@ from services.scheduler.service_layer.sessions import (
     closed_ids,
     closing,
     count_closed,
+    still_open,
 )
 from shared.events import ClosedSessionKind, SessionClosed
 from shared.web import CurrentAdmin, confirm, redirect, render
@@ -47,6 +48,7 @@ def day_close_page(
     try:
         with sched.kit.factory() as session:
             figures = closing(session, sched.edition_id, session_id)
+            with_it = still_open(session, sched.edition_id, session_id)
     except KeyError as exc:
         raise HTTPException(404, "Cette session n'existe pas dans le programme.") from exc
     if figures is None:
@@ -68,6 +70,13 @@ def day_close_page(
             f"Les {attendees} personne(s) présente(s) recevront l'évaluation de la journée ; "
             "le questionnaire de suivi partira quelques semaines plus tard.",
         ]
+    if with_it:
+        titles = ", ".join(f"« {c.title} »" for c in with_it)
+        lines.append(
+            f"Les sessions encore ouvertes seront clôturées avec elle : {titles} ; "
+            "chaque conférence enverra son questionnaire, chaque fenêtre comptera ses "
+            "rendez-vous."
+        )
     lines.append("Une session clôturée ne se rouvre pas.")
     return confirm(
         request,
@@ -84,20 +93,35 @@ def day_close_page(
 def day_close(
     request: Request, session_id: str, sched: SchedulerDep, _admin: CurrentAdmin
 ) -> Response:
-    event = close(sched, session_id)
-    ok = "Session clôturée." if event is not None else "Cette session était déjà clôturée."
+    events = close(sched, session_id)
+    if not events:
+        ok = "Cette session était déjà clôturée."
+    elif len(events) == 1:
+        ok = "Session clôturée."
+    else:
+        with sched.kit.factory() as session:
+            titles = {
+                c.session_id: c.title
+                for c in closable_sessions(current_edition(session, sched.edition_id))
+            }
+        others = ", ".join(f"« {titles.get(e.session_id, e.session_id)} »" for e in events[:-1])
+        ok = f"Session clôturée, avec celles encore ouvertes : {others}."
     return redirect(request, DAY, ok=ok)
 
 
-def close(sched: Scheduler, session_id: str) -> SessionClosed | None:
-    """Close a session now (404 if the programme has none of this name); None when it was
-    already closed, by a double click or the clock."""
-    try:
-        with unit_of_work(sched) as session:
-            event = close_session(session, sched, sched.edition_id, session_id)
-    except KeyError as exc:
-        raise HTTPException(404, "Cette session n'existe pas dans le programme.") from exc
-    except IntegrityError:
-        event = None
-    count_closed(event)
-    return event
+def close(sched: Scheduler, session_id: str) -> list[SessionClosed]:
+    """Close a session now, the day with what is still open (404 if the programme has none
+    of this name); the target's event last, none when it was already closed."""
+    for _attempt in range(2):
+        try:
+            with unit_of_work(sched) as session:
+                events = close_session(session, sched, sched.edition_id, session_id)
+            break
+        except KeyError as exc:
+            raise HTTPException(404, "Cette session n'existe pas dans le programme.") from exc
+        except IntegrityError:
+            # Another close (a double click, the clock) committed one of them first: once
+            # more, against what it closed.
+            events = []
+    count_closed(events)
+    return events

@@ -22,7 +22,7 @@ from shared.edition import (
     half_day_of,
 )
 from shared.formats.schedule import table_label
-from shared.french import local_time
+from shared.french import french_date, french_datetime, local_time
 from shared.web.forms import whole_number
 
 KIND_LABELS = {
@@ -71,6 +71,32 @@ def edition_fields(edition: EditionSettings) -> dict[str, str]:
         "registration_opens": _local_input(edition.registration_opens),
         "registration_closes": _local_input(edition.registration_closes),
     }
+
+
+def edition_warnings(edition: EditionSettings, now: dt.datetime) -> list[str]:
+    """What the programme page points out: dates that make the public forms refuse people."""
+    today = local_time(now, edition.timezone).date()
+    day = french_date(edition.date, weekday=True)
+    if edition.date < today:
+        return [
+            f"La date de la journée ({day}) est passée : les formulaires d'inscription "
+            "n'inscrivent plus personne. Pour l'édition suivante, changez la date."
+        ]
+    warnings = []
+    closes = edition.registration_closes
+    if closes is not None and closes.tzinfo is None:
+        closes = closes.replace(tzinfo=ZoneInfo(TIMEZONE))
+    if closes is not None and closes <= now:
+        warnings.append(
+            f"La clôture des inscriptions ({french_datetime(closes)}) est passée : "
+            "les formulaires l'annoncent et n'inscrivent plus personne."
+        )
+    elif closes is not None and local_time(closes, edition.timezone).date() > edition.date:
+        warnings.append(
+            f"La clôture des inscriptions ({french_datetime(closes)}) suit la journée : "
+            "les formulaires fermeront de toute façon le lendemain de la journée."
+        )
+    return warnings
 
 
 def _local_input(moment: dt.datetime | None) -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.scheduler.entrypoints import forms
-from services.scheduler.entrypoints.web import SchedulerDep, unit_of_work
+from services.scheduler.entrypoints.web import SchedulerDep, scheduler_of, unit_of_work
 from services.scheduler.service_layer.editions import (
     EditionLocked,
     current_edition,
@@ -24,7 +24,8 @@ def _page(
     fields: dict[str, str],
     error: str = "",
 ) -> HTMLResponse:
-    context = {"edition": edition, "fields": fields, "error": error}
+    warnings = forms.edition_warnings(edition, scheduler_of(request).clock())
+    context = {"edition": edition, "fields": fields, "error": error, "warnings": warnings}
     return render(request, "edition.html", context, 422 if error else 200, section="programme")
 
 

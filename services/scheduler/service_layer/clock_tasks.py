@@ -37,10 +37,9 @@ def tick(app: Scheduler) -> list[str]:
             continue
         try:
             with transaction(app.kit.factory) as session:
-                event = close_session(session, app, edition_id, session_id)
-            count_closed(event)
-            if event is not None:
-                closed.append(session_id)
+                events = close_session(session, app, edition_id, session_id)
+            count_closed(events)
+            closed += [e.session_id for e in events]
         except IntegrityError:  # another process closed it in the meantime
             continue
     if app.settings.auto_no_show:

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.db import editions
 from shared.bus.outbox import Outbox
-from shared.edition import EditionSettings, default_edition
+from shared.edition import (
+    EditionSettings,
+    default_edition,
+    next_edition_date,
+    third_thursday_of_november,
+)
 from shared.events import EditionUpdated
 
 
@@ -19,13 +24,13 @@ class EditionLocked(Exception):
 
 
 def default_edition_id(now: dt.datetime) -> str:
-    return str(now.year)
+    """The year of the edition to come, as registration's default forms name it."""
+    return str(next_edition_date(now.date()).year)
 
 
 def _default_for(edition_id: str) -> EditionSettings:
     if edition_id.isdigit() and len(edition_id) == 4:
-        first = dt.date(int(edition_id), 11, 1)
-        date = first + dt.timedelta(days=(3 - first.weekday()) % 7 + 14)
+        date = third_thursday_of_november(int(edition_id))
         return default_edition(date=date, edition_id=edition_id)
     return default_edition(edition_id=edition_id)
 

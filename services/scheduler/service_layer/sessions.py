@@ -19,7 +19,6 @@ from shared.edition import EditionSettings, half_day_of
 from shared.events import ClosedSessionKind, ReleaseReason, SessionClosed
 
 DAY_SESSION = "journee"
-HALF_DAY_LABELS = {"matin": "matin", "apres-midi": "après-midi"}
 
 
 @dataclass(frozen=True)
@@ -44,12 +43,12 @@ def closable_sessions(edition: EditionSettings) -> tuple[Closable, ...]:
         for c in edition.conferences()
     ]
     for w in sorted(edition.windows, key=lambda w: w.start):
-        half = half_day_of(w.start).value
+        half = half_day_of(w.start)
         items.append(
             Closable(
-                f"rendez-vous-{half}",
+                f"rendez-vous-{half.value}",
                 ClosedSessionKind.WINDOW,
-                f"Rendez-vous ({HALF_DAY_LABELS.get(half, half)})",
+                f"Rendez-vous ({half.label})",
                 local(edition, w.start),
                 local(edition, w.end),
             )
@@ -86,12 +85,13 @@ for _outcome in ("held", "missed"):
     MEETINGS.labels(_outcome)
 
 
-def count_closed(event: SessionClosed | None) -> None:
-    """Count the meetings of a window once its closing is committed. The day's own closing
-    repeats the windows' meetings: not counted again."""
-    if event is not None and event.kind is ClosedSessionKind.WINDOW:
-        MEETINGS.labels("held").inc(event.meetings_held)
-        MEETINGS.labels("missed").inc(event.meetings_missed)
+def count_closed(events: list[SessionClosed]) -> None:
+    """Count the meetings of the windows once their closing is committed. The day's own
+    closing repeats the windows' meetings: not counted again."""
+    for event in events:
+        if event.kind is ClosedSessionKind.WINDOW:
+            MEETINGS.labels("held").inc(event.meetings_held)
+            MEETINGS.labels("missed").inc(event.meetings_missed)
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,38 @@ def closing(session: Session, edition_id: str, session_id: str) -> Closing | Non
     return Closing(target, attendees, held, missed)
 
 
+def still_open(session: Session, edition_id: str, session_id: str) -> list[Closable]:
+    """What closing `session_id` closes with it: for the day, every session still open (a
+    day closed means nothing of it is still going on); for any other, nothing."""
+    if session_id != DAY_SESSION:
+        return []
+    done = closed_ids(session, edition_id)
+    edition = current_edition(session, edition_id)
+    return [
+        c
+        for c in closable_sessions(edition)
+        if c.session_id != DAY_SESSION and c.session_id not in done
+    ]
+
+
 def close_session(
     session: Session, app: Scheduler, edition_id: str, session_id: str
-) -> SessionClosed | None:
-    """Close it now; None when it was already closed. The unique row and the event commit
-    together, so a second close (a double click, two processes) never publishes twice."""
+) -> list[SessionClosed]:
+    """Close it now, the day with what is still open (in time order, the day last); empty
+    when it was already closed. The unique rows and the events commit together, so a second
+    close (a double click, two processes) never publishes twice."""
     now = app.clock().astimezone(dt.UTC)
     ensure_edition(session, app.outbox, edition_id, now)
+    if closing(session, edition_id, session_id) is None:
+        return []
+    targets = [c.session_id for c in still_open(session, edition_id, session_id)]
+    events = [_close_one(session, app, edition_id, sid, now) for sid in [*targets, session_id]]
+    return [e for e in events if e is not None]
+
+
+def _close_one(
+    session: Session, app: Scheduler, edition_id: str, session_id: str, now: dt.datetime
+) -> SessionClosed | None:
     figures = closing(session, edition_id, session_id)
     if figures is None:
         return None

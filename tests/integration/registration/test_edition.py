@@ -1,4 +1,5 @@
-"""The edition's dates and capacity come from EditionUpdated, consumed from the stream."""
+"""The edition's settings come from EditionUpdated, consumed from the stream (its dates:
+test_registration_dates.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from shared.bus.consumer import Outcome
 from shared.edition import default_edition
 from shared.events import EditionUpdated
 from tests.integration.registration.conftest import (
-    EDITION,
-    csrf_token,
     holder_form,
     participant_rows,
     submit,
@@ -23,27 +22,6 @@ def deliver(kit, event: EditionUpdated) -> Outcome:
     return kit.consumer.process(
         EditionUpdated.stream(kit.settings.bus_prefix), event.model_dump_json()
     )
-
-
-def test_closed_registration_stores_nothing(kit, client):
-    now = dt.datetime.now(dt.UTC)
-    page = client.get(f"/inscription/{EDITION}/porteur")
-    token = csrf_token(page.text)
-    closed = default_edition().model_copy(
-        update={"registration_closes": now - dt.timedelta(hours=1)}
-    )
-    assert deliver(kit, EditionUpdated(edition_id=EDITION, settings=closed)) is Outcome.OK
-    answer = client.post(
-        f"/inscription/{EDITION}/porteur", data={**holder_form(), "csrf_token": token}
-    )
-    assert answer.status_code == 403 and "Les inscriptions sont closes." in answer.text
-    assert "Les inscriptions sont closes." in client.get(f"/inscription/{EDITION}/expert").text
-    assert participant_rows(kit) == []
-
-    later = default_edition().model_copy(update={"registration_opens": now + dt.timedelta(days=3)})
-    deliver(kit, EditionUpdated(edition_id=EDITION, settings=later))
-    page = client.get(f"/inscription/{EDITION}/porteur")
-    assert "Les inscriptions ne sont pas encore ouvertes." in page.text
 
 
 def test_editions_are_kept_newest_first_and_deduplicated(kit):

@@ -42,14 +42,16 @@ def set_up(kit, client) -> None:
     """Two years ago: one person without and one with the accord to be contacted again; this
     year: one person. One dedupe row from two years ago, the others of today."""
     now = dt.datetime.now(dt.UTC)
-    old = default_edition(dt.date(2024, 11, 21), OLD).model_copy(
-        update={
-            "registration_opens": now - dt.timedelta(days=1),
-            "registration_closes": now + dt.timedelta(days=1),
-        }
-    )
     stream = EditionUpdated.stream(kit.settings.bus_prefix)
-    kit.consumer.process(stream, EditionUpdated(edition_id=OLD, settings=old).model_dump_json())
+
+    def programme(day: dt.date) -> None:
+        settings = default_edition(day, OLD)
+        event = EditionUpdated(edition_id=OLD, settings=settings)
+        kit.consumer.process(stream, event.model_dump_json())
+
+    # The forms refuse a day that is past: people register while it is to come, then the
+    # edition is moved two years back.
+    programme(dt.date.today() + dt.timedelta(days=30))
     submit(client, "porteur", holder_form(email="ancienne@asso.example"), edition=OLD)
     submit(
         client,
@@ -57,6 +59,7 @@ def set_up(kit, client) -> None:
         holder_form(email="fidele@asso.example", consentement_contact="oui"),
         edition=OLD,
     )
+    programme(dt.date(2024, 11, 21))
     submit(client, "porteur", holder_form(email="recente@asso.example"), edition=EDITION)
     with kit.engine.begin() as conn:
         conn.execute(

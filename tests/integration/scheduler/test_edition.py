@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.testclient import TestClient
 
 from services.scheduler.bootstrap import bootstrap
 from services.scheduler.entrypoints.http import _announce_edition, create_app
-from tests.integration.scheduler.conftest import TOKEN, Harness, small_day
+from tests.integration.scheduler.conftest import TOKEN, Harness, at, small_day
 
 
 def client_for(harness: Harness) -> TestClient:
@@ -90,3 +92,35 @@ def test_the_slots_of_a_published_day_cannot_change(harness: Harness):
     edition["slot_minutes"] = 30
     edition["venue"] = "Salle des fêtes"
     assert client.put("/api/edition", json={"settings": edition}).status_code == 200
+
+
+def test_the_programme_page_warns_of_dates_that_close_the_forms(harness: Harness):
+    client = client_for(harness)
+    fields = {
+        "date": "2030-11-21",
+        "windows": "10:00-12:30\n14:00-16:30",
+        "registration_opens": "2030-10-01T09:00",
+        "registration_closes": "2030-11-14T18:00",
+    }
+    saved = client.post("/admin/edition", data=fields, follow_redirects=False)
+    assert saved.status_code == 303
+    edition = client.get("/api/edition").json()
+    # The form speaks Paris time, summer or winter.
+    assert edition["registration_opens"] == "2030-10-01T09:00:00+02:00"
+    assert edition["registration_closes"] == "2030-11-14T18:00:00+01:00"
+    assert 'class="warning"' not in client.get("/admin/edition").text  # 1 November: to come
+
+    harness.clock.now = at(9, 0) - dt.timedelta(days=3)
+    page = client.get("/admin/edition").text
+    assert "La clôture des inscriptions (14 novembre 2030 à 18 h 00) est passée" in page
+
+    harness.clock.now = at(9, 0) + dt.timedelta(days=1)
+    page = client.get("/admin/edition").text
+    assert "La date de la journée (jeudi 21 novembre 2030) est passée" in page
+    assert "La clôture des inscriptions" not in page.split("<form")[0]
+
+    # A closing after the day is allowed, but said to be overtaken by the day itself.
+    harness.clock.now = at(9, 0) - dt.timedelta(days=10)
+    client.post("/admin/edition", data={**fields, "registration_closes": "2030-11-25T12:00"})
+    page = client.get("/admin/edition").text
+    assert "suit la journée : les formulaires fermeront de toute façon le lendemain" in page

@@ -160,3 +160,77 @@ def test_sessions_api_lists_each_session_and_whether_it_is_closed(harness: Harne
     assert after["conference-matin"]["closed"] and after["conference-matin"]["closed_at"]
     assert not after["journee"]["closed"]
     assert TestClient(create_app(harness.app)).get("/api/sessions").status_code == 401
+
+
+def test_closing_the_day_closes_what_is_still_open(harness: Harness):
+    """The operator closes the morning's conference, then « La journée » at 14:30: the two
+    meeting windows and the afternoon's conference close with it, each once, and the page
+    shows every session closed, under its French name."""
+    day = small_day(harness)
+    with transaction(harness.app.kit.factory) as session:
+        planning.plan_draft(session, harness.app, EDITION)
+    with transaction(harness.app.kit.factory) as session:
+        planning.publish(session, harness.app, EDITION)
+        rows = planning.active_rows(session, planning.published_version(session, EDITION).id)
+    for pid in day.holders:
+        harness.check_in(pid, Role.HOLDER)
+    for pid in day.experts:
+        harness.check_in(pid, Role.EXPERT)
+    harness.clock.now = at(14, 30)
+    client = TestClient(create_app(harness.app), headers={"Authorization": f"Bearer {TOKEN}"})
+    client.post("/admin/journee/conference-matin/cloture").raise_for_status()
+
+    ask = client.get("/admin/journee/journee/cloture").text.replace("&#39;", "'")
+    assert (
+        "Les sessions encore ouvertes seront clôturées avec elle : « Rendez-vous (matin) », "
+        "« Conférence-débat de l'après-midi », « Rendez-vous (après-midi) »"
+    ) in ask
+    assert "Conférence-débat du matin" not in ask
+
+    held, missed = (MEETINGS.labels(o)._value.get() for o in ("held", "missed"))
+    done = client.post("/admin/journee/journee/cloture")
+    assert done.status_code == 200
+    assert "Session clôturée, avec celles encore ouvertes : « Rendez-vous (matin) »" in done.text
+    page = client.get("/admin/journee").text
+    assert "Ouverte" not in page and "Clôturer…" not in page
+    assert page.count("<strong>Clôturée</strong>") == 5
+    assert "Rendez-vous (après-midi)" in page and "apres midi" not in page
+    assert "Conférence-débat de l'après-midi" in page.replace("&#39;", "'")
+
+    events = closed_events(harness)
+    assert [e["session_id"] for e in events] == [
+        "conference-matin",
+        "rendez-vous-matin",
+        "conference-apres-midi",
+        "rendez-vous-apres-midi",
+        "journee",
+    ]
+    # The windows' meetings are counted once, by the windows the day closed.
+    windows = [e for e in events if e["kind"] == "window"]
+    assert sum(e["meetings_held"] for e in windows) == len(rows)
+    assert MEETINGS.labels("held")._value.get() == held + len(rows)
+    assert MEETINGS.labels("missed")._value.get() == missed
+
+    # The API and the home page's source say the same; closing again changes nothing.
+    states = client.get("/api/sessions").json()["sessions"]
+    assert all(s["closed"] for s in states)
+    again = client.post("/api/sessions/journee/close").json()
+    assert again == {**again, "closed": False, "also_closed": []}
+    assert len(closed_events(harness)) == 5
+    # The clock, later, finds nothing left to close.
+    harness.clock.now = at(18, 0)
+    assert tick(harness.app) == []
+
+
+def test_the_api_closes_the_day_and_names_what_closed_with_it(harness: Harness):
+    small_day(harness)
+    harness.clock.now = at(11, 30)
+    client = TestClient(create_app(harness.app), headers={"Authorization": f"Bearer {TOKEN}"})
+    answer = client.post("/api/sessions/journee/close").json()
+    assert answer["closed"] is True
+    assert answer["also_closed"] == [
+        "conference-matin",
+        "rendez-vous-matin",
+        "conference-apres-midi",
+        "rendez-vous-apres-midi",
+    ]
