@@ -820,11 +820,13 @@ def live_replan(
     edition_id: str,
     reason: ReleaseReason = ReleaseReason.CANCELLED,
     release_running: bool = False,
+    dry_run: bool = False,
 ) -> ReplanReport | None:
     """Bring the published schedule up to date with the read model, from now on: meetings of
     people no longer planned are released (`reason`), the others are kept (moved only when the
     operator allows it, never the locked ones), and free capacity goes to those lacking
-    meetings. Nothing happens before a publication (the operator plans and reviews instead)."""
+    meetings. Nothing happens before a publication (the operator plans and reviews instead).
+    `dry_run`: the caller rolls back (a preview), so nothing is counted or logged."""
     started = time.perf_counter()
     version = published_version(session, edition_id)
     if version is None:
@@ -907,6 +909,8 @@ def live_replan(
         session.execute(appointments.insert(), new_rows)
     app.outbox.add(session, *events)
     report.seconds = time.perf_counter() - started
+    if dry_run:
+        return report
     REPLAN_SECONDS.observe(report.seconds)
     for change in ("released", "moved", "added"):
         MEETINGS_CHANGED.labels(change).inc(getattr(report, change))
@@ -936,6 +940,7 @@ def mark_no_shows(
     edition_id: str,
     started_by: dt.datetime | None = None,
     only: Collection[str] | None = None,
+    dry_run: bool = False,
 ) -> tuple[int, ReplanReport | None]:
     """Everyone with a published meeting already started who has not checked in is absent:
     their running and later meetings are released and the day is re-planned around them.
@@ -970,9 +975,39 @@ def mark_no_shows(
             .values(absent=True)
         )
     report = live_replan(
-        session, app, edition_id, reason=ReleaseReason.NO_SHOW, release_running=True
+        session,
+        app,
+        edition_id,
+        reason=ReleaseReason.NO_SHOW,
+        release_running=True,
+        dry_run=dry_run,
     )
     return len(absent), report
+
+
+def unmark_absent(
+    session: Session, app: Scheduler, edition_id: str, participant_id: str, dry_run: bool = False
+) -> ReplanReport | None:
+    """Undo « absent » for someone marked by mistake: planned again, and the rest of the day
+    re-planned (their released meetings are not restored as such; the re-plan may give them
+    meetings again where there is room)."""
+    row = session.execute(
+        select(participants.c.absent).where(
+            participants.c.participant_id == participant_id,
+            participants.c.edition_id == edition_id,
+            participants.c.erased.is_(False),
+        )
+    ).first()
+    if row is None:
+        raise SchedulingError("Cette personne n'est pas inscrite à cette édition.")
+    if not row.absent:
+        raise SchedulingError("Cette personne n'est pas marquée absente.")
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == participant_id)
+        .values(absent=False, updated_at=app.clock())
+    )
+    return live_replan(session, app, edition_id, dry_run=dry_run)
 
 
 def slot_choices(day: Day) -> Sequence[tuple[int, str]]:
