@@ -1,13 +1,20 @@
-"""The day in the back-office: who is here, and closing each session (which sends its
-questionnaire and counts its meetings)."""
+"""The day in the back-office: who is here, who is still awaited (one person marked absent at
+a time, with a preview of the re-plan before anything changes), and closing each session
+(which sends its questionnaire and counts its meetings)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import IntegrityError
 
+from services.scheduler.adapters.registration import Contact, DirectoryUnavailable
+from services.scheduler.domain.live import SchedulingError
 from services.scheduler.entrypoints.web import SchedulerDep, unit_of_work
+from services.scheduler.service_layer import no_shows
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import current_edition
 from services.scheduler.service_layer.participants import present_count
@@ -19,7 +26,9 @@ from services.scheduler.service_layer.sessions import (
     count_closed,
     still_open,
 )
+from shared.edition import EditionSettings
 from shared.events import ClosedSessionKind, SessionClosed
+from shared.french import local_time
 from shared.web import CurrentAdmin, confirm, redirect, render
 
 router = APIRouter(prefix="/admin/journee", tags=["back-office"])
@@ -32,13 +41,163 @@ def day_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HTM
         edition = current_edition(session, sched.edition_id)
         done = closed_ids(session, sched.edition_id)
         present = present_count(session, sched.edition_id)
+        awaited = no_shows.waiting(session, sched, sched.edition_id)
+    ids = {e.participant_id for e in awaited.expected} | {a.participant_id for a in awaited.absent}
+    ids |= {e.counterpart_id for e in awaited.expected}
+    contacts, directory_ok = _contacts(sched, ids)
     context = {
         "edition": edition,
         "sessions": closable_sessions(edition),
         "closed": done,
         "present": present,
+        "awaited": awaited,
+        "who": _namer(contacts),
+        "hm": _clock_of(edition),
+        "directory_ok": directory_ok,
     }
     return render(request, "day.html", context, section="sessions")
+
+
+# -- no-shows ---------------------------------------------------------------------------------
+ABSENTS = f"{DAY}/absents"
+PersonField = Annotated[str, Form(max_length=64)]
+ActionField = Annotated[str, Form(max_length=16)]
+
+
+def _contacts(sched: Scheduler, ids: set[str]) -> tuple[dict[str, Contact], bool]:
+    if not ids:
+        return {}, True
+    try:
+        return sched.directory.contacts(ids), True
+    except DirectoryUnavailable:
+        return {}, False
+
+
+def _namer(contacts: dict[str, Contact]) -> Any:
+    """« Camille Martin (Asso X) », or a short id when registration did not answer."""
+
+    def who(pid: str) -> str:
+        c = contacts.get(pid)
+        if c is None:
+            return f"#{pid[:8]}"
+        if c.name and c.organisation:
+            return f"{c.name} ({c.organisation})"
+        return c.name or c.organisation or f"#{pid[:8]}"
+
+    return who
+
+
+def _clock_of(edition: EditionSettings) -> Any:
+    """« 10:30 » in the edition's time zone (the database gives UTC)."""
+    return lambda at: local_time(at, edition.timezone).strftime("%H:%M")
+
+
+def _action(value: str) -> no_shows.Action | None:
+    try:
+        return no_shows.Action(value)
+    except ValueError:
+        return None
+
+
+@router.get("/absents/apercu", response_class=HTMLResponse)
+def no_show_preview_page(
+    request: Request,
+    sched: SchedulerDep,
+    _admin: CurrentAdmin,
+    action: Annotated[str, Query(max_length=16)] = "",
+    personne: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """What the release would do, computed by the use case itself in a rolled-back
+    transaction; « Confirmer » posts it with the preview's fingerprint."""
+    kind = _action(action)
+    if kind is None:
+        return redirect(request, DAY, error="Action inconnue : choisissez-la dans la liste.")
+    if kind is not no_shows.Action.ALL and not personne:
+        return redirect(request, DAY, error="Choisissez une personne dans la liste.")
+    try:
+        outcome = no_shows.preview(sched, sched.edition_id, kind, personne or None)
+    except SchedulingError as exc:
+        return redirect(request, DAY, error=str(exc))
+    return _preview(request, sched, outcome)
+
+
+def _preview(request: Request, sched: SchedulerDep, outcome: no_shows.Outcome) -> HTMLResponse:
+    with sched.kit.factory() as session:
+        edition = current_edition(session, sched.edition_id)
+    ids = set(outcome.absent) | set(outcome.emails)
+    contacts, directory_ok = _contacts(sched, ids)
+    if outcome.action is no_shows.Action.BACK:
+        title = "Annuler l'absence ?"
+    elif outcome.action is no_shows.Action.ABSENT:
+        title = "Marquer absent·e et libérer ?"
+    else:
+        title = "Libérer les rendez-vous de tous les absents ?"
+    context = {
+        "title": title,
+        "outcome": outcome,
+        "who": _namer(contacts),
+        "hm": _clock_of(edition),
+        "directory_ok": directory_ok,
+        "digest": outcome.digest(),
+    }
+    return render(request, "no_show_preview.html", context, section="sessions")
+
+
+class _Changed(Exception):
+    """The confirmed run differs from the preview: roll it back."""
+
+    def __init__(self, outcome: no_shows.Outcome) -> None:
+        self.outcome = outcome
+
+
+@router.post("/absents")
+def no_show_confirm(
+    request: Request,
+    sched: SchedulerDep,
+    _admin: CurrentAdmin,
+    action: ActionField = "",
+    personne: PersonField = "",
+    apercu: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    kind = _action(action)
+    if kind is None:
+        return redirect(request, DAY, error="Action inconnue : choisissez-la dans la liste.")
+    try:
+        with unit_of_work(sched) as session:
+            outcome = no_shows.run(session, sched, sched.edition_id, kind, personne or None)
+            if outcome.digest() != apercu:
+                raise _Changed(outcome)
+    except SchedulingError as exc:
+        return redirect(request, DAY, error=str(exc))
+    except IntegrityError:
+        return redirect(request, DAY, error="Une autre modification vient d'être enregistrée.")
+    except _Changed:
+        query = urlencode({"action": kind.value, "personne": personne})
+        return redirect(
+            request,
+            f"{ABSENTS}/apercu?{query}",
+            error="La journée a changé depuis l'aperçu (une arrivée, un créneau commencé) : "
+            "rien n'a été fait. Voici l'aperçu à jour.",
+        )
+    return redirect(request, DAY, ok=_done_message(outcome))
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n <= 1 else many}"
+
+
+def _done_message(outcome: no_shows.Outcome) -> str:
+    if outcome.action is no_shows.Action.BACK:
+        head = "Absence annulée : la personne est de nouveau planifiée"
+    else:
+        n = len(outcome.absent)
+        head = _plural(n, "personne marquée absente", "personnes marquées absentes")
+    return (
+        f"{head} ; {_plural(len(outcome.released), 'rendez-vous libéré', 'rendez-vous libérés')}, "
+        f"{_plural(len(outcome.moved), 'déplacé', 'déplacés')}, "
+        f"{_plural(len(outcome.added), 'créé', 'créés')} ; "
+        f"{_plural(len(outcome.emails), 'personne prévenue', 'personnes prévenues')} par email."
+    )
 
 
 @router.get("/{session_id}/cloture", response_class=HTMLResponse)
