@@ -132,10 +132,12 @@ def _preview(request: Request, sched: SchedulerDep, outcome: no_shows.Outcome) -
         title = "Marquer absent·e et libérer ?"
     else:
         title = "Libérer les rendez-vous de tous les absents ?"
+    who = _namer(contacts)
     context = {
         "title": title,
         "outcome": outcome,
-        "who": _namer(contacts),
+        "emails": sorted(outcome.emails, key=who),
+        "who": who,
         "hm": _clock_of(edition),
         "directory_ok": directory_ok,
         "digest": outcome.digest(),
@@ -196,7 +198,7 @@ def _done_message(outcome: no_shows.Outcome) -> str:
         f"{head} ; {_plural(len(outcome.released), 'rendez-vous libéré', 'rendez-vous libérés')}, "
         f"{_plural(len(outcome.moved), 'déplacé', 'déplacés')}, "
         f"{_plural(len(outcome.added), 'créé', 'créés')} ; "
-        f"{_plural(len(outcome.emails), 'personne prévenue', 'personnes prévenues')} par email."
+        f"{_plural(len(outcome.emails), 'personne recevra', 'personnes recevront')} un email."
     )
 
 
