@@ -42,8 +42,8 @@ def day_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HTM
         done = closed_ids(session, sched.edition_id)
         present = present_count(session, sched.edition_id)
         awaited = no_shows.waiting(session, sched, sched.edition_id)
-    ids = {e.participant_id for e in awaited.expected} | {a.participant_id for a in awaited.absent}
-    ids |= {e.counterpart_id for e in awaited.expected}
+    ids = {e.participant_id for e in awaited.expected + awaited.later}
+    ids |= {a.participant_id for a in awaited.absent} | {e.counterpart_id for e in awaited.expected}
     contacts, directory_ok = _contacts(sched, ids)
     context = {
         "edition": edition,
@@ -133,7 +133,16 @@ def _preview(request: Request, sched: SchedulerDep, outcome: no_shows.Outcome) -
     else:
         title = "Libérer les rendez-vous de tous les absents ?"
     who = _namer(contacts)
+    warning = ""
+    if outcome.action is no_shows.Action.ALL:
+        with sched.kit.factory() as session:
+            if present_count(session, sched.edition_id) == 0:
+                warning = (
+                    "Personne n'est encore pointé à l'accueil : confirmer marquerait absents "
+                    "tous ceux dont un rendez-vous a commencé."
+                )
     context = {
+        "warning": warning,
         "title": title,
         "outcome": outcome,
         "emails": sorted(outcome.emails, key=who),

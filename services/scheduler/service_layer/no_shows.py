@@ -49,9 +49,10 @@ class Absentee:
 
 @dataclass(frozen=True)
 class Waiting:
-    expected: list[Expected]
+    expected: list[Expected]  # at the running slot or the next one
     absent: list[Absentee]
     published: bool
+    later: list[Expected] = field(default_factory=list)  # not checked in, first meeting later
 
 
 def waiting(session: Session, app: Scheduler, edition_id: str) -> Waiting:
@@ -76,7 +77,7 @@ def waiting(session: Session, app: Scheduler, edition_id: str) -> Waiting:
     rows = [r for r in planning.active_rows(session, version.id) if r.end > now]
     upcoming = sorted({r.start for r in rows if r.start > now})
     soon = {r.start for r in rows if r.start <= now} | set(upcoming[:1])
-    people = {pid for r in rows if r.start in soon for pid in (r.holder_id, r.expert_id)}
+    people = {pid for r in rows for pid in (r.holder_id, r.expert_id)}
     if not people:
         return Waiting([], absent, published=True)
     state = {
@@ -101,7 +102,12 @@ def waiting(session: Session, app: Scheduler, edition_id: str) -> Waiting:
                 started=r.start <= now,
             )
     ordered = sorted(expected.values(), key=lambda e: (e.start, e.table, e.role))
-    return Waiting(ordered, absent, published=True)
+    return Waiting(
+        [e for e in ordered if e.start in soon],
+        absent,
+        published=True,
+        later=[e for e in ordered if e.start not in soon],
+    )
 
 
 # -- what a release would do -------------------------------------------------------------------

@@ -117,6 +117,22 @@ def test_awaited_list_names_people_and_their_next_meeting(harness, published, cl
     org = harness.registration.people[meeting[1]]["organisation"]
     assert "10:00, table T0" in mine and org in mine
     assert "Camille" in mine and "porteur" in mine
+    assert 'id="plus-tard"' not in html  # everyone else arrived
+
+    # Someone whose first meeting is later is offered in « a prévenu » instead.
+    rows = meetings(harness).values()
+    first_of: dict[str, Any] = {}
+    for v in rows:
+        first_of[v[0]] = min(first_of.get(v[0], v[2]), v[2])
+    later = next(pid for pid, start in sorted(first_of.items()) if start > at(10, 0))
+    harness.check_in(uuid.UUID(later), Role.HOLDER, present=False)
+    html = client.get(DAY_PAGE).text
+    offered = html[html.index('id="plus-tard"') :]
+    assert f'<option value="{later}">' in offered.split("</select>")[0]
+    assert f'<tr data-participant="{later}">' not in html
+    preview = client.get(f"/admin/journee/absents/apercu?action=absent&personne={later}")
+    assert counts(preview.text)["absents"] == 1
+
     # Once the holder checks in, they leave the list.
     harness.check_in(uuid.UUID(holder), Role.HOLDER)
     html = client.get(DAY_PAGE).text
@@ -272,3 +288,13 @@ def test_confirmation_needs_the_csrf_token(harness, published, client):
     answer = client.post("/admin/journee/absents", follow_redirects=False, data=fields)
     assert answer.status_code == 403
     assert meetings(harness) == before
+
+
+def test_collective_release_warns_when_nobody_checked_in(harness, published, client):
+    harness.clock.now = at(10, 5)
+    preview = html_module.unescape(client.get("/admin/journee/absents/apercu?action=tous").text)
+    assert "Personne n'est encore pointé à l'accueil" in preview
+    named = client.get(
+        f"/admin/journee/absents/apercu?action=absent&personne={published.holders[0]}"
+    )
+    assert "Personne n&#39;est encore pointé" not in named.text

@@ -27,7 +27,11 @@ def test_mark_a_named_person_absent_from_the_day_page(
     harness: Harness, published: Any, chromium_browser: Any, tmp_path: Path
 ):
     holder, expert, people = first_slot_people(harness)
-    arrive_all_but(harness, people, holder, expert)
+    first_of: dict[str, Any] = {}
+    for h, _e, start, _t in meetings(harness).values():
+        first_of[h] = min(first_of.get(h, start), start)
+    later = max(first_of, key=lambda pid: (first_of[pid], pid))  # their first meeting is late
+    arrive_all_but(harness, people, holder, expert, later)
     harness.clock.now = at(9, 50)
     name = harness.registration.people[holder]
     label = f"{name['first_name']} {name['last_name']} ({name['organisation']})"
@@ -44,6 +48,8 @@ def test_mark_a_named_person_absent_from_the_day_page(
         row = awaited.get_by_role("row").filter(has_text=label)
         assert re.search(r"10:00, table T\d\d", row.inner_text())
         assert awaited.get_by_role("row").count() == 1 + len({holder, expert})
+        assert first_of[later] > at(10, 0)
+        assert page.get_by_label("a prévenu").locator(f'option[value="{later}"]').count() == 1
         shoot(page, tmp_path, "journee")
 
         before = meetings(harness)
