@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import click
 from fastapi import FastAPI
@@ -34,6 +34,21 @@ class ServiceKit:
     outbox: Outbox
     consumer: EventConsumer
     runtime: BusRuntime = field(repr=False)
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseServiceSettings)
+
+
+@dataclass
+class ServiceApp(Generic[SettingsT]):
+    """What every service's bootstrap() returns: the kit and the service's own settings.
+
+    A service adds its own dependencies in a subclass (the scheduler's clock, the notifier's
+    dispatcher); its use cases and event handlers are given this object.
+    """
+
+    kit: ServiceKit
+    settings: SettingsT
 
 
 def make_kit(

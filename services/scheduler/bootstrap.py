@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.scheduler.adapters.db import metadata
 from services.scheduler.adapters.registration import Directory, RegistrationClient
-from services.scheduler.entrypoints.streams import subscribe
+from services.scheduler.entrypoints.streams import SUBSCRIPTIONS
 from services.scheduler.service_layer.context import Clock, Scheduler
 from services.scheduler.settings import SchedulerSettings
 from shared.events import utc_now
@@ -27,5 +27,5 @@ def bootstrap(
         ),
         clock=clock or utc_now,
     )
-    subscribe(app)
+    kit.consumer.subscribe(app, SUBSCRIPTIONS)
     return app

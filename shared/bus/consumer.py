@@ -13,10 +13,10 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from faststream import AckPolicy
@@ -41,6 +41,11 @@ from shared.metrics import (
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Any], None]
+
+App = TypeVar("App")
+# A service's subscriptions, declared once in its entrypoints/streams.py: each handler is
+# `handler(session, app, event)`, runs in the consumer's transaction and never commits.
+Subscriptions = Mapping[type[Event], Callable[[Session, App, Any], None]]
 
 
 class Outcome(StrEnum):
@@ -67,6 +72,13 @@ def _initialise_metrics(stream: str, group: str) -> None:
     BUS_DEAD_LETTERED.labels(stream, group)
     BUS_RECLAIMED.labels(stream, group)
     BUS_HANDLER_SECONDS.labels(stream, group)
+
+
+def _with_app(handler: Callable[[Session, App, Any], None], app: App) -> Handler:
+    def handle(session: Session, event: Any) -> None:
+        handler(session, app, event)
+
+    return handle
 
 
 class EventConsumer:
@@ -111,6 +123,11 @@ class EventConsumer:
             return handler
 
         return register
+
+    def subscribe(self, app: App, subscriptions: Subscriptions[App]) -> None:
+        """Register a service's table of handlers, each given the service's app object."""
+        for event_cls, handler in subscriptions.items():
+            self.on(event_cls)(_with_app(handler, app))
 
     # -- handling ---------------------------------------------------------------------------
     def process(self, stream: str, body: bytes | str) -> Outcome:

@@ -33,7 +33,7 @@ def build_app(service: str) -> FastAPI:
         from services.registration.entrypoints.http import create_app as registration_app
         from services.registration.settings import RegistrationSettings
 
-        return registration_app(registration(RegistrationSettings(database_url="sqlite://")))
+        return registration_app(registration(RegistrationSettings(database_url="sqlite://")).kit)
     if service == "scheduler":
         from services.scheduler.bootstrap import bootstrap as scheduler
         from services.scheduler.entrypoints.http import create_app as scheduler_app
@@ -53,7 +53,7 @@ def build_app(service: str) -> FastAPI:
     from services.surveys.settings import SurveysSettings
 
     settings = SurveysSettings.model_validate({"SURVEYS_DATABASE_URL": "sqlite://"})
-    return surveys_app(surveys(settings))
+    return surveys_app(surveys(settings).kit)
 
 
 @cache

@@ -1,17 +1,22 @@
 """From events to rows of the email log: which emails are owed, to whom, and when.
 
-Each function runs inside the consuming transaction and returns the ids of the rows to send
-at once; rows due later (change notices, reminders) wait for the beat.
+Each handler runs inside the consuming transaction and returns the ids of the rows to send at
+once; `dispatched` hands those to the workers once the transaction has committed. Rows due
+later (change notices, reminders) wait for the beat, and so do rows of a process that died
+between the commit and the hand-over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import email_log
@@ -43,6 +48,9 @@ from shared.events import (
     utc_now,
 )
 
+if TYPE_CHECKING:
+    from services.notifier.service_layer.context import Notifier
+
 
 @dataclass(frozen=True)
 class IntakeRules:
@@ -53,6 +61,42 @@ class IntakeRules:
 
 def _due_now(ids: list[int | None]) -> list[int]:
     return [i for i in ids if i is not None]
+
+
+_PENDING_KEY = "notifier_dispatch"
+E = TypeVar("E")
+
+
+def dispatch_after_commit(session: Session, ids: list[int], app: Notifier) -> None:
+    """Enqueue `ids` once `session` commits; nothing if it rolls back."""
+    if not ids:
+        return
+    pending: list[int] | None = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = []
+
+        def after_commit(committed: Session) -> None:
+            committed.info.pop(_PENDING_KEY, None)
+            app.dispatcher.dispatch(list(pending))
+
+        def after_rollback(rolled_back: Session) -> None:
+            rolled_back.info.pop(_PENDING_KEY, None)
+
+        sa_event.listen(session, "after_commit", after_commit, once=True)
+        sa_event.listen(session, "after_soft_rollback", after_rollback, once=True)
+    pending.extend(ids)
+
+
+def dispatched(
+    use_case: Callable[[Session, Notifier, E], list[int]],
+) -> Callable[[Session, Notifier, E], None]:
+    """The event handler of `use_case`: the rows it returns are sent once the event commits."""
+
+    @functools.wraps(use_case)
+    def handler(session: Session, app: Notifier, event: E) -> None:
+        dispatch_after_commit(session, use_case(session, app, event), app)
+
+    return handler
 
 
 # -- registration ---------------------------------------------------------------------------
@@ -99,7 +143,8 @@ def _what_was_received(event: ParticipantRegistered | ParticipantUpdated) -> dic
     }
 
 
-def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
+@dispatched
+def on_registered(session: Session, app: Notifier, event: ParticipantRegistered) -> list[int]:
     """Confirmation or waiting-list notice, for the newest status known.
 
     A registration read after a newer update (a promotion, say) confirms the current state
@@ -130,7 +175,8 @@ def on_registered(session: Session, event: ParticipantRegistered) -> list[int]:
     )
 
 
-def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
+@dispatched
+def on_updated(session: Session, app: Notifier, event: ParticipantUpdated) -> list[int]:
     previous, status = _remember(session, event)
     promoted = (
         previous == RegistrationStatus.WAITING_LIST and status == RegistrationStatus.REGISTERED
@@ -151,7 +197,8 @@ def on_updated(session: Session, event: ParticipantUpdated) -> list[int]:
     )
 
 
-def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
+@dispatched
+def on_cancelled(session: Session, app: Notifier, event: ParticipantCancelled) -> list[int]:
     session.execute(
         update(participants)
         .where(
@@ -180,7 +227,10 @@ def on_cancelled(session: Session, event: ParticipantCancelled) -> list[int]:
     )
 
 
-def on_link_requested(session: Session, event: ParticipantLinkRequested) -> list[int]:
+@dispatched
+def on_link_requested(
+    session: Session, app: Notifier, event: ParticipantLinkRequested
+) -> list[int]:
     """Someone sent the form again with a registered address: the person gets their link."""
     return _due_now(
         [
@@ -195,7 +245,8 @@ def on_link_requested(session: Session, event: ParticipantLinkRequested) -> list
     )
 
 
-def on_message_requested(session: Session, event: MessageRequested) -> list[int]:
+@dispatched
+def on_message_requested(session: Session, app: Notifier, event: MessageRequested) -> list[int]:
     """The team's message: one row per recipient, its words kept with the row until sent.
     Keyed by the message, not the event: a message sent twice (a double click) goes once."""
     about = {"subject": event.subject, "body": event.body}
@@ -214,7 +265,8 @@ def on_message_requested(session: Session, event: MessageRequested) -> list[int]
     )
 
 
-def on_erased(session: Session, event: ParticipantErased) -> list[int]:
+@dispatched
+def on_erased(session: Session, app: Notifier, event: ParticipantErased) -> list[int]:
     """Nothing more is sent to this person; the read models forget them.
 
     The log keeps its rows (template, status, dates) for the counts, under an anonymous
@@ -246,7 +298,8 @@ def on_erased(session: Session, event: ParticipantErased) -> list[int]:
 # -- the programme ---------------------------------------------------------------------------
 
 
-def on_edition_updated(session: Session, event: EditionUpdated) -> list[int]:
+@dispatched
+def on_edition_updated(session: Session, app: Notifier, event: EditionUpdated) -> list[int]:
     """Keep the newest programme: the date, venue and sessions the emails state."""
     settings = event.settings
     row = session.execute(
@@ -314,7 +367,8 @@ def _add_reminder(
         )
 
 
-def on_published(session: Session, event: SchedulePublished, rules: IntakeRules) -> list[int]:
+@dispatched
+def on_published(session: Session, app: Notifier, event: SchedulePublished) -> list[int]:
     """Everyone with a meeting gets their agenda now and a reminder the day before."""
     current = _publication(session, event.edition_id)
     values = {
@@ -352,7 +406,7 @@ def on_published(session: Session, event: SchedulePublished, rules: IntakeRules)
                 edition_id=event.edition_id,
             )
         )
-        _add_reminder(session, rules, event.event_id, pid, event.edition_id, first)
+        _add_reminder(session, app.rules, event.event_id, pid, event.edition_id, first)
     return _due_now(ids)
 
 
@@ -368,8 +422,9 @@ def _erased(session: Session, *participant_ids: str) -> bool:
     )
 
 
+@dispatched
 def on_slot_changed(
-    session: Session, event: SlotAssigned | SlotReleased, rules: IntakeRules
+    session: Session, app: Notifier, event: SlotAssigned | SlotReleased
 ) -> list[int]:
     """Keep the appointments; after publication, owe each person one change notice per burst."""
     released = isinstance(event, SlotReleased)
@@ -417,7 +472,7 @@ def on_slot_changed(
                     )
                 )
                 _add_reminder(
-                    session, rules, publication.event_id, pid, event.edition_id, event.start
+                    session, app.rules, publication.event_id, pid, event.edition_id, event.start
                 )
             continue
         if email_log.open_change_notice(session, pid, event.edition_id) is None:
@@ -427,17 +482,20 @@ def on_slot_changed(
                 template=Template.AGENDA_CHANGE,
                 participant_id=pid,
                 edition_id=event.edition_id,
-                due_at=change_due_at(utc_now(), rules.change_window_s),
+                due_at=change_due_at(utc_now(), app.rules.change_window_s),
             )
         if not released and not email_log.has_reminder(session, pid, event.edition_id):
-            _add_reminder(session, rules, event.event_id, pid, event.edition_id, event.start)
+            _add_reminder(session, app.rules, event.event_id, pid, event.edition_id, event.start)
     return _due_now(ids)
 
 
 # -- surveys --------------------------------------------------------------------------------
 
 
-def on_survey_invitation_requested(session: Session, event: SurveyInvitationRequested) -> list[int]:
+@dispatched
+def on_survey_invitation_requested(
+    session: Session, app: Notifier, event: SurveyInvitationRequested
+) -> list[int]:
     """An invitation or a reminder; the link is asked for at send time, never stored."""
     template = Template.SURVEY_REMINDER if event.reminder else Template.SURVEY_INVITATION
     context = {
@@ -459,7 +517,8 @@ def on_survey_invitation_requested(session: Session, event: SurveyInvitationRequ
     )
 
 
-def on_survey_answered(session: Session, event: SurveyAnswered) -> list[int]:
+@dispatched
+def on_survey_answered(session: Session, app: Notifier, event: SurveyAnswered) -> list[int]:
     """Who has answered gets no reminder still waiting for this survey."""
     rows = session.execute(
         select(email_log.emails.c.id, email_log.emails.c.context).where(

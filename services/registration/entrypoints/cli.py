@@ -35,7 +35,7 @@ def admin_create(email: str, password: str) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.admins import create_admin
 
-    kit = bootstrap()
+    kit = bootstrap().kit
     try:
         created = create_admin(kit, email, password)
     except ValueError as exc:
@@ -52,7 +52,7 @@ def admin_disable(email: str) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.admins import UnknownAccount, disable_admin
 
-    kit = bootstrap()
+    kit = bootstrap().kit
     try:
         ended = disable_admin(kit, email)
     except UnknownAccount as exc:
@@ -64,7 +64,7 @@ def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.retention import apply_retention
 
-    return apply_retention(bootstrap(), dry_run=dry_run)
+    return apply_retention(bootstrap().kit, dry_run=dry_run)
 
 
 cli.add_command(retention_command(_retention, lambda: RegistrationSettings().retention_months))
@@ -79,7 +79,7 @@ def purge(older_than_days: int) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.participants import purge as purge_participants
 
-    count = purge_participants(bootstrap(), older_than_days)
+    count = purge_participants(bootstrap().kit, older_than_days)
     click.echo(f"{count} personne(s) effacée(s)")
 
 
@@ -96,7 +96,7 @@ def erase(email: str | None, participant_id: str | None, yes: bool) -> None:
 
     if (email is None) == (participant_id is None):
         raise click.UsageError("indiquez --email ou --participant")
-    kit = bootstrap()
+    kit = bootstrap().kit
     if participant_id is not None:
         ids, what = [participant_id], f"l'inscription {participant_id}"
     else:
@@ -130,7 +130,7 @@ def import_command(path: Path, edition_id: str | None, dry_run: bool) -> None:
     from shared.edition import default_edition
 
     report = import_file(
-        bootstrap(),
+        bootstrap().kit,
         edition_id or default_edition().edition_id,
         path.read_bytes(),
         path.name,

@@ -25,7 +25,7 @@ from shared.web import create_app as create_base_app
 
 
 def create_app(kit: ServiceKit | None = None) -> FastAPI:
-    kit = kit or bootstrap()
+    kit = kit or bootstrap().kit
     # The privacy notice states the retention that the daily step applies.
     pages = Pages(
         kit.settings,

@@ -18,7 +18,7 @@ DOCUMENT = Path(__file__).resolve().parents[3] / "docs" / "openapi" / "registrat
 
 def openapi_json() -> str:
     # An in-memory database: building the app must not create files or need a server.
-    kit = bootstrap(RegistrationSettings(database_url="sqlite://"))
+    kit = bootstrap(RegistrationSettings(database_url="sqlite://")).kit
     schema = create_app(kit).openapi()
     kit.engine.dispose()
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

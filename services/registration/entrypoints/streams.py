@@ -1,17 +1,15 @@
-"""Events the registration service consumes, each handled in one transaction with its dedupe row."""
+"""Events the registration service consumes, each handled in one transaction with its dedupe row.
+
+The edition's settings (dates, capacity, vocabulary) come from the scheduler.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from services.registration.service_layer.editions import apply_edition_updated
+from services.registration.service_layer import editions
+from services.registration.service_layer.context import Registration
+from shared.bus.consumer import Subscriptions
 from shared.events import EditionUpdated
-from shared.service import ServiceKit
 
-
-def subscribe(kit: ServiceKit) -> None:
-    """The edition's settings (dates, capacity, vocabulary) come from the scheduler."""
-
-    @kit.consumer.on(EditionUpdated)
-    def edition_updated(session: Session, event: EditionUpdated) -> None:
-        apply_edition_updated(session, event)
+SUBSCRIPTIONS: Subscriptions[Registration] = {
+    EditionUpdated: editions.on_edition_updated,
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
@@ -14,6 +15,9 @@ from services.registration.domain.model import RegistrationError
 from shared.edition import TIMEZONE, EditionSettings, default_edition
 from shared.events import EditionUpdated, utc_now
 from shared.french import local_time
+
+if TYPE_CHECKING:
+    from services.registration.service_layer.context import Registration
 
 
 @functools.lru_cache(maxsize=16)
@@ -65,6 +69,11 @@ def known_editions(session: Session) -> list[str]:
     stored = list(session.execute(select(editions.c.edition_id)).scalars())
     default = default_edition().edition_id
     return sorted({*stored, default}, reverse=True)
+
+
+def on_edition_updated(session: Session, app: Registration, event: EditionUpdated) -> None:
+    """The handler of the scheduler's EditionUpdated (entrypoints/streams.py)."""
+    apply_edition_updated(session, event)
 
 
 def apply_edition_updated(session: Session, event: EditionUpdated) -> None:

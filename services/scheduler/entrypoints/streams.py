@@ -1,9 +1,13 @@
-"""Events the scheduler service consumes, each handled in one transaction with its dedupe row."""
+"""Events the scheduler service consumes, each handled in one transaction with its dedupe row.
+
+Registration's participant events feed the read model (and re-plan after publication).
+"""
 
 from __future__ import annotations
 
 from services.scheduler.service_layer import participants as readmodel
 from services.scheduler.service_layer.context import Scheduler
+from shared.bus.consumer import Subscriptions
 from shared.events import (
     ParticipantCancelled,
     ParticipantCheckedIn,
@@ -12,12 +16,10 @@ from shared.events import (
     ParticipantUpdated,
 )
 
-
-def subscribe(app: Scheduler) -> None:
-    """Registration's participant events feed the read model (and re-plan after publication)."""
-    on = app.kit.consumer.on
-    on(ParticipantRegistered)(lambda session, event: readmodel.on_profile(session, app, event))
-    on(ParticipantUpdated)(lambda session, event: readmodel.on_profile(session, app, event))
-    on(ParticipantCancelled)(lambda session, event: readmodel.on_cancelled(session, app, event))
-    on(ParticipantErased)(lambda session, event: readmodel.on_erased(session, app, event))
-    on(ParticipantCheckedIn)(lambda session, event: readmodel.on_checked_in(session, app, event))
+SUBSCRIPTIONS: Subscriptions[Scheduler] = {
+    ParticipantRegistered: readmodel.on_profile,
+    ParticipantUpdated: readmodel.on_profile,
+    ParticipantCancelled: readmodel.on_cancelled,
+    ParticipantErased: readmodel.on_erased,
+    ParticipantCheckedIn: readmodel.on_checked_in,
+}

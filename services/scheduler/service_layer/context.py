@@ -10,15 +10,13 @@ from services.scheduler.adapters.registration import Directory
 from services.scheduler.settings import SchedulerSettings
 from shared.bus.outbox import Outbox
 from shared.events import utc_now
-from shared.service import ServiceKit
+from shared.service import ServiceApp
 
 Clock = Callable[[], dt.datetime]
 
 
 @dataclass
-class Scheduler:
-    kit: ServiceKit
-    settings: SchedulerSettings
+class Scheduler(ServiceApp[SchedulerSettings]):
     directory: Directory
     clock: Clock = field(default=utc_now)
 

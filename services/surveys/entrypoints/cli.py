@@ -50,8 +50,8 @@ def run_due_command(now_text: str | None) -> None:
     from services.surveys.service_layer.surveys import run_due
 
     now = parse_now(now_text) if now_text else None
-    kit = bootstrap()
-    done = run_due(kit.factory, kit.outbox, kit.settings, now=now)  # type: ignore[arg-type]
+    app = bootstrap()
+    done = run_due(app.kit.factory, app.kit.outbox, app.settings, now=now)
     click.echo(f"surveys: {done} tâche(s) échue(s) faite(s)")
 
 
@@ -59,7 +59,7 @@ def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
     from services.surveys.bootstrap import bootstrap
     from services.surveys.service_layer.retention import apply_retention
 
-    return apply_retention(bootstrap(), dry_run=dry_run)
+    return apply_retention(bootstrap().kit, dry_run=dry_run)
 
 
 cli.add_command(retention_command(_retention, lambda: SurveysSettings().retention_months))

@@ -42,7 +42,7 @@ async def run_due_forever(kit: ServiceKit, interval_s: float) -> None:
 
 
 def create_app(kit: ServiceKit | None = None) -> FastAPI:
-    kit = kit or bootstrap()
+    kit = kit or bootstrap().kit
     pages = Pages(
         kit.settings,
         TEMPLATES,

@@ -1,9 +1,14 @@
-"""Events the surveys service consumes, each handled in one transaction with its dedupe row."""
+"""Events the surveys service consumes, each handled in one transaction with its dedupe row.
+
+Sessions and the day closing open surveys; registration's and the scheduler's events keep the
+copy of participants and meetings that the surveys and the report read.
+"""
 
 from __future__ import annotations
 
-from services.surveys.service_layer.handlers import Handlers
-from services.surveys.settings import SurveysSettings
+from services.surveys.service_layer import handlers
+from services.surveys.service_layer.context import Surveys
+from shared.bus.consumer import Subscriptions
 from shared.events import (
     EditionUpdated,
     ParticipantCancelled,
@@ -15,21 +20,15 @@ from shared.events import (
     SlotAssigned,
     SlotReleased,
 )
-from shared.service import ServiceKit
 
-
-def subscribe(kit: ServiceKit) -> Handlers:
-    """Register the service's handlers on its consumer group."""
-    assert isinstance(kit.settings, SurveysSettings)
-    handlers = Handlers(kit.outbox, kit.settings)
-    on = kit.consumer.on
-    on(EditionUpdated)(handlers.edition_updated)
-    on(SessionClosed)(handlers.session_closed)
-    on(ParticipantRegistered)(handlers.participant_profile)
-    on(ParticipantUpdated)(handlers.participant_profile)
-    on(ParticipantCancelled)(handlers.participant_cancelled)
-    on(ParticipantCheckedIn)(handlers.participant_checked_in)
-    on(ParticipantErased)(handlers.participant_erased)
-    on(SlotAssigned)(handlers.slot_assigned)
-    on(SlotReleased)(handlers.slot_released)
-    return handlers
+SUBSCRIPTIONS: Subscriptions[Surveys] = {
+    EditionUpdated: handlers.edition_updated,
+    SessionClosed: handlers.session_closed,
+    ParticipantRegistered: handlers.participant_profile,
+    ParticipantUpdated: handlers.participant_profile,
+    ParticipantCancelled: handlers.participant_cancelled,
+    ParticipantCheckedIn: handlers.participant_checked_in,
+    ParticipantErased: handlers.participant_erased,
+    SlotAssigned: handlers.slot_assigned,
+    SlotReleased: handlers.slot_released,
+}

@@ -39,7 +39,7 @@ def served(database_url: str, redis_url: str, bus_prefix: str) -> Iterator[tuple
             secret_key="secret-key-for-browser-tests-0123456789",
             form_min_fill_seconds=0,
         )
-    )
+    ).kit
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(kit), host="127.0.0.1", port=port, log_level="warning")

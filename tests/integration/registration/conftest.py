@@ -42,7 +42,7 @@ def make_kit(database_url: str, redis_url: str, bus_prefix: str):
             "registration_public_url": "https://inscriptions.example",
         }
         values.update(overrides)
-        kit = bootstrap(RegistrationSettings(**values))
+        kit = bootstrap(RegistrationSettings(**values)).kit
         made.append(kit)
         return kit
 

@@ -47,7 +47,7 @@ def settings(database_url: str, redis_url: str, bus_prefix: str) -> SurveysSetti
 @pytest.fixture
 def kit(settings: SurveysSettings) -> Iterator[ServiceKit]:
     upgrade(PACKAGE, settings.database_url)
-    kit = bootstrap(settings)
+    kit = bootstrap(settings).kit
     yield kit
     kit.engine.dispose()
 

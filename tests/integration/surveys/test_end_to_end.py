@@ -133,7 +133,7 @@ def service(database_url, redis_url, bus_prefix) -> Iterator[tuple[SurveysSettin
         environment="test",
     )
     upgrade(PACKAGE, database_url)
-    kit = bootstrap(settings)
+    kit = bootstrap(settings).kit
     server = uvicorn.Server(
         uvicorn.Config(create_app(kit), host="127.0.0.1", port=port, log_level="warning")
     )

@@ -28,7 +28,7 @@ def clock() -> Clock:
 def venue_app(settings, clock, **overrides):
     settings = settings.model_copy(update=overrides)
     upgrade(PACKAGE, settings.database_url)
-    kit = bootstrap(settings)
+    kit = bootstrap(settings).kit
     app = create_app(kit)
     app.state.clock = clock
     admin = with_csrf(TestClient(app), settings)
