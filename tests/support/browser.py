@@ -45,3 +45,38 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def download_exports(
+    browser: Any,
+    url: str,
+    cookie: str,
+    labels: tuple[str, ...],
+    screenshot: Any,
+) -> tuple[str, dict[str, bytes]]:
+    """Open a back-office page as the operator (session cookie `cookie`), screenshot it, click
+    each link of its `#exports` block by label; returns the block's text and the files by the
+    name the browser was given."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from shared.web.auth import ADMIN_COOKIE
+
+    parts = urlsplit(url)
+    context = browser.new_context(locale="fr-FR", accept_downloads=True)
+    context.add_cookies(
+        [{"name": ADMIN_COOKIE, "value": cookie, "url": f"{parts.scheme}://{parts.netloc}"}]
+    )
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(url)
+    exports = page.locator("#exports")
+    text = exports.inner_text()
+    page.screenshot(path=str(screenshot), full_page=True)
+    files = {}
+    for label in labels:
+        with page.expect_download() as download:
+            exports.get_by_role("link", name=label).click()
+        files[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
+    context.close()
+    return text, files

@@ -63,6 +63,27 @@ def _due_now(ids: list[int | None]) -> list[int]:
     return [i for i in ids if i is not None]
 
 
+def _email_now(
+    session: Session,
+    event: Any,
+    template: Template,
+    context: dict[str, Any] | None = None,
+) -> list[int]:
+    """One email to the event's participant, due at once (none if it was already written)."""
+    return _due_now(
+        [
+            email_log.add_email(
+                session,
+                cause_id=event.event_id,
+                template=template,
+                participant_id=event.participant_id,
+                edition_id=event.edition_id,
+                context=context,
+            )
+        ]
+    )
+
+
 _PENDING_KEY = "notifier_dispatch"
 E = TypeVar("E")
 
@@ -161,18 +182,7 @@ def on_registered(session: Session, app: Notifier, event: ParticipantRegistered)
         )
     else:
         return []
-    return _due_now(
-        [
-            email_log.add_email(
-                session,
-                cause_id=event.event_id,
-                template=template,
-                participant_id=event.participant_id,
-                edition_id=event.edition_id,
-                context=_what_was_received(event),
-            )
-        ]
-    )
+    return _email_now(session, event, template, _what_was_received(event))
 
 
 @dispatched
@@ -183,18 +193,7 @@ def on_updated(session: Session, app: Notifier, event: ParticipantUpdated) -> li
     )
     if not promoted:
         return []
-    return _due_now(
-        [
-            email_log.add_email(
-                session,
-                cause_id=event.event_id,
-                template=Template.PROMOTION,
-                participant_id=event.participant_id,
-                edition_id=event.edition_id,
-                context=_what_was_received(event),
-            )
-        ]
-    )
+    return _email_now(session, event, Template.PROMOTION, _what_was_received(event))
 
 
 @dispatched
@@ -214,17 +213,7 @@ def on_cancelled(session: Session, app: Notifier, event: ParticipantCancelled) -
         edition_id=event.edition_id,
         reason="inscription annulée",
     )
-    return _due_now(
-        [
-            email_log.add_email(
-                session,
-                cause_id=event.event_id,
-                template=Template.CANCELLATION,
-                participant_id=event.participant_id,
-                edition_id=event.edition_id,
-            )
-        ]
-    )
+    return _email_now(session, event, Template.CANCELLATION)
 
 
 @dispatched
@@ -232,17 +221,7 @@ def on_link_requested(
     session: Session, app: Notifier, event: ParticipantLinkRequested
 ) -> list[int]:
     """Someone sent the form again with a registered address: the person gets their link."""
-    return _due_now(
-        [
-            email_log.add_email(
-                session,
-                cause_id=event.event_id,
-                template=Template.ALREADY_REGISTERED,
-                participant_id=event.participant_id,
-                edition_id=event.edition_id,
-            )
-        ]
-    )
+    return _email_now(session, event, Template.ALREADY_REGISTERED)
 
 
 @dispatched
@@ -503,18 +482,7 @@ def on_survey_invitation_requested(
         "invitation_id": str(event.invitation_id),
         "kind": str(event.kind),
     }
-    return _due_now(
-        [
-            email_log.add_email(
-                session,
-                cause_id=event.event_id,
-                template=template,
-                participant_id=event.participant_id,
-                edition_id=event.edition_id,
-                context=context,
-            )
-        ]
-    )
+    return _email_now(session, event, template, context)
 
 
 @dispatched

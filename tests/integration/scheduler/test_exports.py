@@ -18,8 +18,8 @@ from services.scheduler.adapters.registration import RegistrationClient
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer.exports import PEOPLE_HEADER
 from shared.formats.schedule import HEADER
-from shared.web.auth import ADMIN_COOKIE
 from tests.integration.scheduler.conftest import TOKEN, Harness, SmallDay, small_day
+from tests.support.browser import download_exports
 from tests.support.notifier import HttpServer
 from tests.support.servers import free_port
 from tests.support.spreadsheets import (
@@ -206,30 +206,16 @@ def test_operator_downloads_both_files_from_the_planning_page(
     server = HttpServer(create_app(harness.app))
     server.start()
     try:
-        context = chromium_browser.new_context(locale="fr-FR", accept_downloads=True)
-        context.add_cookies(
-            [
-                {
-                    "name": ADMIN_COOKIE,
-                    "value": admin_cookie(harness.app.kit.settings),
-                    "url": server.url,
-                }
-            ]
+        text, files = download_exports(
+            chromium_browser,
+            f"{server.url}/admin/planning",
+            admin_cookie(harness.app.kit.settings),
+            ("Planning (Excel)", "Planning (CSV pour tableur)"),
+            tmp_path / "planning-exports.png",
         )
-        page = context.new_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(f"{server.url}/admin/planning")
-        exports = page.locator("#exports")
-        assert "Exporter le planning publié" in exports.inner_text()
-        page.screenshot(path=str(tmp_path / "planning-exports.png"), full_page=True)
-        files = {}
-        for label in ("Planning (Excel)", "Planning (CSV pour tableur)"):
-            with page.expect_download() as download:
-                exports.get_by_role("link", name=label).click()
-            files[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
-        context.close()
     finally:
         server.stop()
+    assert "Exporter le planning publié" in text
     assert set(files) == {"planning-2030.xlsx", "planning-2030-tableur.csv"}
     sheet = xlsx_cells(files["planning-2030.xlsx"])["Planning"]
     assert sheet[0] == PEOPLE_HEADER and len(sheet) > 1

@@ -28,6 +28,7 @@ from tests.integration.surveys.conftest import (
     published,
     register,
 )
+from tests.support.browser import download_exports
 from tests.support.notifier import HttpServer
 from tests.support.spreadsheets import (
     FRENCH_CSV_FILTER,
@@ -218,23 +219,16 @@ def test_operator_downloads_both_files_from_the_questionnaire_page(
     server = HttpServer(client.app)
     server.start()
     try:
-        context = chromium_browser.new_context(locale="fr-FR", accept_downloads=True)
-        cookie = {"name": ADMIN_COOKIE, "value": admin_cookie(kit.settings), "url": server.url}
-        context.add_cookies([cookie])
-        page = context.new_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(f"{server.url}/admin/surveys/{survey.survey_id}")
-        exports = page.locator("#exports")
-        assert "une ligne par réponse" in exports.inner_text()
-        page.screenshot(path=str(tmp_path / "questionnaire-exports.png"), full_page=True)
-        files = {}
-        for label in ("Réponses (Excel)", "Réponses (CSV pour tableur)"):
-            with page.expect_download() as download:
-                exports.get_by_role("link", name=label).click()
-            files[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
-        context.close()
+        text, files = download_exports(
+            chromium_browser,
+            f"{server.url}/admin/surveys/{survey.survey_id}",
+            admin_cookie(kit.settings),
+            ("Réponses (Excel)", "Réponses (CSV pour tableur)"),
+            tmp_path / "questionnaire-exports.png",
+        )
     finally:
         server.stop()
+    assert "une ligne par réponse" in text
     assert set(files) == {"reponses-2026-journee.xlsx", "reponses-2026-journee-tableur.csv"}
     assert xlsx_cells(files["reponses-2026-journee.xlsx"])["Réponses"][0] == HEADER
     assert files["reponses-2026-journee-tableur.csv"].decode("utf-8-sig").count("Porteur") == 1
