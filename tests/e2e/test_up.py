@@ -101,7 +101,7 @@ def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
     assert "Rencontres démarre" in output
     # Redis stops last, once the services no longer need it.
     stops = re.findall(r"\| (\w+) arrêté \(", output)
-    names = ["registration", "scheduler", "notifier", "surveys", "worker", "beat", "redis"]
+    names = ["registration", "scheduler", "notifier", "surveys", "worker", "redis"]
     assert sorted(stops) == sorted(names)
     assert stops[-1] == "redis"
     assert not any(_healthy(f"http://127.0.0.1:{port}/healthz") for port in ports.values())
