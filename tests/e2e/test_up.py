@@ -46,8 +46,7 @@ def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
             "SCHEDULER_PORT",
             "NOTIFIER_PORT",
             "SURVEYS_PORT",
-            "NOTIFIER_WORKER_METRICS_PORT",
-            "NOTIFIER_BEAT_METRICS_PORT",
+            "NOTIFIER_WORKER_METRICS_PORT",  # the worker runs the beat: no port of its own
         )
     }
     env = {
