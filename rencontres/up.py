@@ -1,8 +1,8 @@
 """`rencontres up`: every process of the platform on this machine, with prefixed logs.
 
 Makes sure Redis answers (starting a `redis-server` under var/ when none does), applies the
-migrations, starts the services, the Celery worker and beat, prints the URLs, restarts a process
-that dies (rencontres/supervisor.py) and stops them all on Ctrl-C.
+migrations, starts the services and the Celery worker with its beat, prints the URLs, restarts
+a process that dies (rencontres/supervisor.py) and stops them all on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -45,8 +45,12 @@ def processes() -> list[tuple[str, str, str]]:
         ),
         ("notifier", "notifier serve", f"http://{host}:{notifier.port}/admin/emails"),
         ("surveys", "surveys serve", f"http://{host}:{SurveysSettings().port}/admin"),
-        ("worker", "notifier worker", f"http://{host}:{notifier.worker_metrics_port}/healthz"),
-        ("beat", "notifier beat", f"http://{host}:{notifier.beat_metrics_port}/healthz"),
+        # One process sends and schedules (the beat as a thread): compose runs them apart.
+        (
+            "worker",
+            "notifier worker --beat",
+            f"http://{host}:{notifier.worker_metrics_port}/healthz",
+        ),
     ]
 
 

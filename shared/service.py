@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 from collections.abc import Callable
@@ -161,52 +162,53 @@ def proxy_options(settings: BaseServiceSettings) -> dict[str, Any]:
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
-def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[[], Any]) -> None:
-    """`<service> worker` and `<service> beat`: Celery in a child, metrics served by the parent.
+def _beat_schedule(settings: BaseServiceSettings, service: str) -> str:
+    return str(Path(settings.var_dir) / f"{service}-beat")
 
-    Prefork children write their metrics to a directory (Prometheus multiprocess mode); the
-    parent aggregates them on /metrics and answers /healthz while the child is alive.
+
+def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[[], Any]) -> None:
+    """`<service> worker` and `<service> beat`: Celery in this process, /metrics beside it.
+
+    One process each: the worker's sends are threads (shared/tasks.py), so the default
+    Prometheus registry holds every metric and a thread serves it with /healthz.
     """
 
     def run(kind: str, port: int, extra: list[str]) -> None:
-        import os
-        import shutil
-        import signal
-        import subprocess
-        import sys
+        from celery.signals import beat_init, worker_ready, worker_shutting_down
 
         from shared.metrics import serve_metrics
 
-        directory = Path(settings().var_dir) / "metrics" / f"{group.name}-{kind}-{os.getpid()}"
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir(parents=True)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                celery_app,
-                kind,
-                f"--loglevel={settings().log_level.upper()}",
-                *extra,
-            ]
-        )
-        serve_metrics(port, healthy=lambda: child.poll() is None, host=settings().http_host)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
-        code = child.wait()
-        shutil.rmtree(directory, ignore_errors=True)
-        raise SystemExit(code)
+        module, name = celery_app.split(":")
+        app = getattr(importlib.import_module(module), name)
+        state = {"up": False}
+        ready = beat_init if kind == "beat" else worker_ready
+
+        @ready.connect(weak=False)
+        def _ready(**_kwargs: Any) -> None:
+            state["up"] = True
+
+        @worker_shutting_down.connect(weak=False)
+        def _stopping(**_kwargs: Any) -> None:
+            state["up"] = False
+
+        serve_metrics(port, healthy=lambda: state["up"], host=settings().http_host)
+        app.start([kind, f"--loglevel={settings().log_level.upper()}", *extra])
 
     @group.command(help="Lance le worker Celery (envois).")
     @click.option(
-        "--concurrency", type=int, help="Processus d'envoi ; par défaut WORKER_CONCURRENCY (4)."
+        "--concurrency", type=int, help="Envois en parallèle ; par défaut WORKER_CONCURRENCY (4)."
     )
-    def worker(concurrency: int | None) -> None:
-        processes = concurrency or settings().worker_concurrency
-        extra = [f"--concurrency={processes}", "--without-gossip", "--without-mingle"]
+    @click.option(
+        "--beat",
+        "embedded_beat",
+        is_flag=True,
+        help="Le planificateur beat dans ce processus (une seule fois sur la plateforme).",
+    )
+    def worker(concurrency: int | None, embedded_beat: bool) -> None:
+        threads = concurrency or settings().worker_concurrency
+        extra = [f"--concurrency={threads}", "--without-gossip", "--without-mingle"]
+        if embedded_beat:
+            extra += ["--embedded-beat", "--schedule", _beat_schedule(settings(), str(group.name))]
         run("worker", settings().worker_metrics_port, extra)
 
     @group.command(help="Lance le planificateur Celery beat (tâches périodiques).")
@@ -214,5 +216,5 @@ def add_celery_commands(group: click.Group, celery_app: str, settings: Callable[
         run(
             "beat",
             settings().beat_metrics_port,
-            ["--schedule", str(Path(settings().var_dir) / f"{group.name}-beat")],
+            ["--schedule", _beat_schedule(settings(), str(group.name))],
         )

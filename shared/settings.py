@@ -40,8 +40,8 @@ class BaseServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     # HTTP worker processes of a service: each runs the whole service (pages, relay, consumers).
     http_workers: int = Field(default=1, ge=1, le=16)
-    # Celery worker processes (`<service> worker`). Sending mostly waits on SMTP and on the
-    # other services' internal APIs, so more processes than cores keep the cores busy.
+    # Tasks a Celery worker (`<service> worker`) runs at a time, one thread each: sending
+    # mostly waits on SMTP and on the other services' internal APIs.
     worker_concurrency: int = Field(default=4, ge=1, le=32)
     # Addresses whose X-Forwarded-For is trusted (the reverse proxy), comma-separated. Empty:
     # no proxy, the peer's own address counts (`make up`); never `*`, which would let anyone

@@ -1,8 +1,9 @@
 """Celery, configured once for every service that runs background tasks.
 
-Reliability settings from the design: late acks, re-queue when a worker dies, one message at a
-time per process. Nothing is scheduled far ahead with an ETA: due dates are database rows and a
-beat task enqueues what is due.
+Reliability settings from the design: late acks, one message at a time per sending thread.
+Nothing is scheduled far ahead with an ETA: due dates are database rows and a beat task enqueues
+what is due. A worker is one process: its sending threads (the `threads` pool; a send waits on
+SMTP and HTTP, not on the CPU) and, with `--embedded-beat`, the beat as a thread of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from celery import Celery, Task
+import click
+from celery import Celery, Task, bootsteps
 from celery.signals import after_setup_logger, worker_init
 from prometheus_client import Counter, Histogram
 
@@ -57,8 +59,28 @@ def initialise_task_metrics(app: Celery) -> None:
             TASK_SECONDS.labels(task)
 
 
+class EmbeddedBeat(bootsteps.StartStopStep):  # type: ignore[misc]
+    """`--embedded-beat`: the beat as a thread of the worker, where `-B` would fork a process."""
+
+    label = "EmbeddedBeat"
+    conditional = True
+
+    def __init__(self, w: Any, embedded_beat: bool = False, **kwargs: Any) -> None:
+        self.enabled = embedded_beat
+        super().__init__(w, **kwargs)
+
+    def create(self, w: Any) -> Any:
+        from celery.beat import EmbeddedService
+
+        return EmbeddedService(w.app, thread=True, schedule_filename=w.schedule_filename)
+
+
 def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
     app = Celery(name, broker=settings.redis_url, task_cls=MeasuredTask)
+    app.user_options["worker"].add(
+        click.Option(["--embedded-beat"], is_flag=True, help="Run the beat as a worker thread.")
+    )
+    app.steps["worker"].add(EmbeddedBeat)
 
     @worker_init.connect(weak=False)
     def _on_worker_init(sender: Any = None, **_kwargs: Any) -> None:
@@ -74,6 +96,7 @@ def make_celery(name: str, settings: BaseServiceSettings) -> Celery:
         task_default_queue=queue,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        worker_pool="threads",
         worker_prefetch_multiplier=1,
         worker_enable_soft_shutdown_on_idle=True,
         worker_soft_shutdown_timeout=10.0,

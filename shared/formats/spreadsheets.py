@@ -10,11 +10,6 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from shared.formats.cells import spreadsheet_row, write_rows
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -51,12 +46,19 @@ def french_csv(rows: Table) -> bytes:
 
 def _xlsx_cell(value: object) -> object:
     # Control characters other than tab and line breaks cannot be stored in XLSX at all.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def xlsx(rows: Table, title: str, widths: Sequence[int] = ()) -> bytes:
     """One sheet named `title`, its header in bold and frozen; times shown as `HH:MM`, dates
     as `JJ/MM/AAAA`, numbers left numbers so they can be reworked."""
+    # openpyxl (35 MB in a process) when a spreadsheet is asked for, not in every service.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

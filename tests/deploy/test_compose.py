@@ -66,7 +66,6 @@ SERVICES = [
     "notifier",
     "surveys",
     "worker",
-    "beat",
     "proxy",
     "prometheus",
     "mailpit",
@@ -441,7 +440,6 @@ def test_prometheus_scrapes_every_process_of_the_stack(platform: Platform):
         "notifier:8003",
         "surveys:8004",
         "worker:9101",
-        "beat:9102",
     }
 
 

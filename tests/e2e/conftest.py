@@ -35,7 +35,6 @@ PORTS = {
     "notifier": "NOTIFIER_PORT",
     "surveys": "SURVEYS_PORT",
     "worker": "NOTIFIER_WORKER_METRICS_PORT",
-    "beat": "NOTIFIER_BEAT_METRICS_PORT",
 }
 
 

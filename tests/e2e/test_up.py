@@ -46,8 +46,7 @@ def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
             "SCHEDULER_PORT",
             "NOTIFIER_PORT",
             "SURVEYS_PORT",
-            "NOTIFIER_WORKER_METRICS_PORT",
-            "NOTIFIER_BEAT_METRICS_PORT",
+            "NOTIFIER_WORKER_METRICS_PORT",  # the worker runs the beat: no port of its own
         )
     }
     env = {
@@ -101,7 +100,7 @@ def test_up_starts_every_process_and_stops_them_all(tmp_path: Path):
     assert "Rencontres démarre" in output
     # Redis stops last, once the services no longer need it.
     stops = re.findall(r"\| (\w+) arrêté \(", output)
-    names = ["registration", "scheduler", "notifier", "surveys", "worker", "beat", "redis"]
+    names = ["registration", "scheduler", "notifier", "surveys", "worker", "redis"]
     assert sorted(stops) == sorted(names)
     assert stops[-1] == "redis"
     assert not any(_healthy(f"http://127.0.0.1:{port}/healthz") for port in ports.values())

@@ -236,7 +236,7 @@ class Workers:
             f"--hostname=w{n}-{uuid.uuid4().hex[:6]}@test",
         ]
         if beat:
-            args += ["-B", "--schedule", str(self.tmp_path / f"beat-{n}")]
+            args += ["--embedded-beat", "--schedule", str(self.tmp_path / f"beat-{n}")]
         log = open(self.tmp_path / f"worker-{n}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
             args,

@@ -2,7 +2,8 @@
 
 `open()` does everything that may fail harmlessly (connect, TLS, login, MAIL FROM, RCPT TO);
 `deliver()` sends DATA, the only step after which the server may hold the message. The
-connection is kept for the next message of the same worker process.
+connection is kept for the next message of the same sending thread (one per thread: smtplib's
+client is not shared).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _from_response(exc: smtplib.SMTPResponseException) -> SendError:
 
 
 class SmtpConnection:
-    """The worker's connection to the SMTP server, kept between messages (TLS and login once).
+    """A sending thread's connection to the SMTP server, kept between messages (TLS and login once).
 
     Each message is `open()` (MAIL FROM, RCPT TO), then `deliver()` (DATA) or `abandon()`.
     A kept connection found closed by the server when a message starts is reopened once; one

@@ -6,6 +6,7 @@ Tasks get an email row id, never an object; the row's state makes a repeated tas
 from __future__ import annotations
 
 import functools
+import threading
 
 from celery.schedules import crontab
 
@@ -38,10 +39,18 @@ celery_app.conf.beat_schedule = {
 }
 
 
+_building = threading.Lock()
+
+
 @functools.cache
-def notifier() -> Notifier:
-    """Built once per worker process, on first use (after the fork)."""
+def _notifier() -> Notifier:
     return bootstrap(_settings)
+
+
+def notifier() -> Notifier:
+    """Built once per worker process, on first use, shared by its sending threads."""
+    with _building:  # two threads starting at once build one
+        return _notifier()
 
 
 def make_sender(app: Notifier) -> Sender:
@@ -100,9 +109,15 @@ def make_sender(app: Notifier) -> Sender:
     )
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def sender() -> Sender:
-    return make_sender(notifier())
+    """One per sending thread: each keeps its own SMTP connection between messages."""
+    if not hasattr(_per_thread, "sender"):
+        _per_thread.sender = make_sender(notifier())
+    found: Sender = _per_thread.sender
+    return found
 
 
 @celery_app.task(name=SEND_TASK)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.scheduler.adapters.documents import agenda_ics, agenda_pdf
 from services.scheduler.entrypoints.web import SchedulerDep
 from services.scheduler.service_layer.agenda import (
     Agenda,
@@ -34,6 +33,8 @@ def _agenda(sched: Scheduler, token: str) -> Agenda:
 
 @router.get("/{token}.ics")
 def agenda_calendar(token: str, sched: SchedulerDep) -> Response:
+    from services.scheduler.adapters.documents import agenda_ics  # fpdf, segno: when asked
+
     return Response(
         agenda_ics(_agenda(sched, token), sched.clock()),
         media_type="text/calendar; charset=utf-8",
@@ -43,6 +44,8 @@ def agenda_calendar(token: str, sched: SchedulerDep) -> Response:
 
 @router.get("/{token}.pdf")
 def agenda_document(token: str, sched: SchedulerDep) -> Response:
+    from services.scheduler.adapters.documents import agenda_pdf  # fpdf, segno: when asked
+
     agenda = _agenda(sched, token)
     url = agenda_url(sched, agenda.participant_id, agenda.edition.edition_id)
     return Response(

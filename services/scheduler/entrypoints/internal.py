@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from sqlalchemy import or_, select
 
 from services.scheduler.adapters.db import appointments, participants, schedule_versions
-from services.scheduler.adapters.documents import agenda_ics
 from services.scheduler.entrypoints.web import SchedulerDep
 from services.scheduler.service_layer.agenda import agenda_for, agenda_url, meeting_topics
 from services.scheduler.service_layer.unplaced import unplaced
@@ -45,6 +44,8 @@ class InternalAgenda(BaseModel):
 def internal_agenda(
     participant_id: str, sched: SchedulerDep, _caller: ServiceCaller
 ) -> InternalAgenda:
+    from services.scheduler.adapters.documents import agenda_ics  # fpdf, segno: when asked
+
     with sched.kit.factory() as session:
         agenda = agenda_for(session, sched, participant_id)
         topics = meeting_topics(session, agenda) if agenda is not None else {}

@@ -39,7 +39,6 @@ from services.scheduler.domain.live import (
     swapped,
 )
 from services.scheduler.domain.model import Appointment, Expert, Holder, Problem, RequiredPair
-from services.scheduler.domain.solver import plan, replan
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import allow_moves, ensure_edition
 from shared.edition import Availability, EditionSettings
@@ -295,6 +294,8 @@ def plan_draft(
     publication the draft starts from the published meetings (and keeps the locked ones).
     `required`: meetings the organiser arranged (participant ids); `RequiredPairError` when
     one cannot be planned."""
+    from services.scheduler.domain.solver import plan, replan  # OR-Tools: when planning
+
     now = app.clock()
     edition = ensure_edition(session, app.outbox, edition_id, now)
     day = load_day(session, edition)
@@ -827,6 +828,8 @@ def live_replan(
     operator allows it, never the locked ones), and free capacity goes to those lacking
     meetings. Nothing happens before a publication (the operator plans and reviews instead).
     `dry_run`: the caller rolls back (a preview), so nothing is counted or logged."""
+    from services.scheduler.domain.solver import replan  # OR-Tools: when planning
+
     started = time.perf_counter()
     version = published_version(session, edition_id)
     if version is None:

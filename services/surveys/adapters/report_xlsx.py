@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # imported where a spreadsheet is made: 35 MB the service may never need
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 from services.surveys.domain.report import (
     EXPERT,
@@ -23,6 +24,18 @@ from shared.formats.cells import spreadsheet_row
 from shared.french import french_date
 
 
+def _workbook() -> Workbook:
+    from openpyxl import Workbook
+
+    return Workbook()
+
+
+def _bold() -> object:
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
+
+
 def _sheet(
     wb: Workbook, title: str, rows: Sequence[Sequence[object]], widths: Sequence[int]
 ) -> Worksheet:
@@ -31,7 +44,7 @@ def _sheet(
         ws.append(spreadsheet_row(row))
     if rows:
         for cell in ws[1]:
-            cell.font = Font(bold=True)
+            cell.font = _bold()
     for i, width in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = width
     return ws
@@ -50,7 +63,7 @@ def _per_group(s: SurveyFigures, values: Mapping[str, object]) -> list[object]:
 
 def report_xlsx(r: EditionReport) -> bytes:
     """Numbers stay numbers (percentages as 0-100, amounts in euros) so they can be reworked."""
-    wb = Workbook()
+    wb = _workbook()
     wb.remove(wb.active)
     head = r.masthead
     _sheet(
@@ -190,7 +203,7 @@ def report_xlsx(r: EditionReport) -> bytes:
 
 
 def comparison_xlsx(rows: Sequence[ComparisonRow]) -> bytes:
-    wb = Workbook()
+    wb = _workbook()
     wb.remove(wb.active)
     _sheet(
         wb,

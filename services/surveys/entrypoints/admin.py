@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import segno
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.surveys.adapters.db import invitations, participants, responses, surveys
-from services.surveys.adapters.report_pdf import report_pdf
 from services.surveys.adapters.report_xlsx import comparison_xlsx, report_xlsx
 from services.surveys.domain.aggregate import answers_table, rate, results
 from services.surveys.domain.budget import LINES, parse_euros
@@ -435,6 +433,8 @@ def venue_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> Respo
             "de la journée.",
         )
     url = venue_url(kit, survey.public_code)
+    import segno  # when a QR code is drawn
+
     qr = segno.make(url, error="m").svg_inline(scale=10, title="QR code du questionnaire")
     context = {"title": "Votre avis sur la journée", "url": url, "qr": qr}
     return render(request, "admin_venue.html", context, section="questionnaires")
@@ -450,6 +450,8 @@ def report_page(request: Request, edition_id: str, _admin: CurrentAdmin) -> HTML
 
 @router.get("/editions/{edition_id}/report.pdf")
 def report_pdf_file(request: Request, edition_id: str, _admin: CurrentAdmin) -> Response:
+    from services.surveys.adapters.report_pdf import report_pdf  # fpdf2: when a PDF is asked
+
     report = _report(request, edition_id)
     return Response(
         report_pdf(report),

@@ -8,7 +8,6 @@ import io
 import secrets
 from typing import Any
 
-import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -274,6 +273,8 @@ def venue_qr(request: Request, code: str) -> Response:
     if survey is None or survey.public_code is None:
         return Response(status_code=404)
     buffer = io.BytesIO()
+    import segno  # when a QR code is drawn
+
     segno.make(venue_url(kit, survey.public_code), error="m").save(buffer, kind="svg", scale=8)
     return Response(buffer.getvalue(), media_type="image/svg+xml")
 
