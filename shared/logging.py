@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 # Loggers that write a line per HTTP call between the services, per task received and per
-# task done: thousands of lines on the day, burying what matters. Their failures still show
+# task done, and the beat's line each time it enqueues its round (every 10 s): thousands of
+# lines on the day, burying what matters. Their failures still show
 # (HTTP errors reach our code, which logs them; a failed task is logged at ERROR), and
 # LOG_LEVEL=DEBUG shows every line.
-CHATTY = ("httpx", "httpcore", "celery.worker.strategy", "celery.app.trace")
+CHATTY = ("httpx", "httpcore", "celery.worker.strategy", "celery.app.trace", "celery.beat")
 
 
 def configure_logging(level: str = "INFO") -> None:
