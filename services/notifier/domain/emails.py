@@ -30,6 +30,20 @@ class Template(StrEnum):
 # Emails about the day itself: they need the person's agenda, and stop when they cancel.
 AGENDA_TEMPLATES = frozenset({Template.AGENDA, Template.AGENDA_CHANGE, Template.REMINDER})
 
+# Emails that say what their row keeps (what was received, the team's words, the survey
+# invitation): once retention or an erasure has emptied the row, they cannot be sent again.
+WORDS_KEPT_WITH_THE_ROW = frozenset(
+    {
+        Template.REGISTRATION_HOLDER,
+        Template.REGISTRATION_EXPERT,
+        Template.WAITING_LIST,
+        Template.PROMOTION,
+        Template.MESSAGE,
+        Template.SURVEY_INVITATION,
+        Template.SURVEY_REMINDER,
+    }
+)
+
 
 class EmailStatus(StrEnum):
     PENDING = "pending"  # waiting for its due time, or for a worker

@@ -91,6 +91,12 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
                 participant = session.execute(
                     select(emails.c.participant_id).where(emails.c.id == new_id)
                 ).scalar_one()
+        except resend_use_case.ContentsErased as exc:
+            raise HTTPException(
+                409,
+                "rien à renvoyer : le contenu de cet email a été effacé "
+                "(durée de conservation ou effacement de la personne)",
+            ) from exc
         except resend_use_case.NothingToResend as exc:
             raise HTTPException(409, "rien à renvoyer : email inconnu ou pas encore tenté") from exc
         notifier.dispatcher.dispatch([new_id])

@@ -10,11 +10,16 @@ from sqlalchemy.orm import Session
 
 from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
-from services.notifier.domain.emails import EmailStatus, Template
+from services.notifier.domain.emails import WORDS_KEPT_WITH_THE_ROW, EmailStatus, Template
 
 
 class NothingToResend(Exception):
     """The email does not exist, or is still waiting to be sent (nothing to resend yet)."""
+
+
+class ContentsErased(NothingToResend):
+    """What the email said is gone (retention or an erasure): sending it again would send
+    an empty message, or one saying what the person never said."""
 
 
 def resend(session: Session, email_id: int) -> int:
@@ -25,13 +30,16 @@ def resend(session: Session, email_id: int) -> int:
     row = session.execute(select(emails).where(emails.c.id == email_id)).first()
     if row is None or row.status in (EmailStatus.PENDING, EmailStatus.SENDING):
         raise NothingToResend
+    context = json.loads(row.context or "{}")
+    if not context and Template(row.template) in WORDS_KEPT_WITH_THE_ROW:
+        raise ContentsErased
     new_id = email_log.add_email(
         session,
         cause_id=uuid.uuid4(),
         template=Template(row.template),
         participant_id=row.participant_id,
         edition_id=row.edition_id,
-        context=json.loads(row.context),
+        context=context,
     )
     assert new_id is not None, "a fresh key cannot collide"
     return new_id

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from services.notifier.entrypoints.http import create_app
+from services.notifier.service_layer.retention import apply_retention
 from services.notifier.service_layer.sending import Outcome
 from shared.web.auth import ADMIN_COOKIE
 from tests.integration.notifier.conftest import deliver, registered, rows
@@ -56,3 +59,21 @@ def test_failure_shown_with_its_reason_then_resent(client, notifier, sender, smt
     page = client.get("/admin/emails", params={"participant_id": pid}, headers=AUTH)
     assert "envoyé" in page.text
     assert client.post("/admin/emails/999/resend", headers=AUTH).status_code == 409
+
+
+def test_an_email_emptied_by_retention_is_not_sent_again(client, notifier, sender, directory):
+    """Its row no longer says what the person registered with: a resend would send a
+    confirmation listing nothing, so the operator is told why it cannot be done."""
+    pid = directory.person()
+    deliver(notifier, registered(pid, tags=["financement-participatif"]))
+    [row] = rows(notifier)
+    assert sender.send(row.id) is Outcome.SENT
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(
+        days=31 * (notifier.settings.retention_months + 1)
+    )
+    _, counts = apply_retention(notifier.kit, now=later)
+    assert counts.email_contents == 1
+    response = client.post(f"/admin/emails/{row.id}/resend", headers=AUTH)
+    assert response.status_code == 409
+    assert "contenu de cet email a été effacé" in response.text
+    assert len(rows(notifier)) == 1  # nothing queued
