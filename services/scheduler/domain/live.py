@@ -361,3 +361,34 @@ def remaining_day(problem: Problem, past: Iterable[Appointment], first_slot: int
         ),
         first_slot=first_slot,
     )
+
+
+Pair = tuple[str, str]  # (holder id, expert id): a pair meets at most once a day
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What a new plan of the rest of the day does to the meetings already published."""
+
+    kept: tuple[Appointment, ...]  # same slot, same table
+    moved: tuple[tuple[Appointment, Appointment], ...]  # (published, planned): other slot or table
+    released: tuple[Appointment, ...]  # published, no longer in the plan
+    created: tuple[Appointment, ...]  # planned, not published
+
+
+def reconcile(published: Iterable[Appointment], planned: Iterable[Appointment]) -> Reconciliation:
+    """Compare by pair, not by slot: a pair that keeps its meeting keeps its appointment (its
+    id, its emails) even when the meeting moves."""
+    plan: dict[Pair, Appointment] = {(a.holder_id, a.expert_id): a for a in planned}
+    kept: list[Appointment] = []
+    moves: list[tuple[Appointment, Appointment]] = []
+    released: list[Appointment] = []
+    for old in published:
+        new = plan.pop((old.holder_id, old.expert_id), None)
+        if new is None:
+            released.append(old)
+        elif (new.slot, new.table) == (old.slot, old.table):
+            kept.append(old)
+        else:
+            moves.append((old, new))
+    return Reconciliation(tuple(kept), tuple(moves), tuple(released), tuple(plan.values()))

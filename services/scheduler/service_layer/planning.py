@@ -35,6 +35,7 @@ from services.scheduler.domain.live import (
     drop_verdicts,
     meeting_reason,
     moved,
+    reconcile,
     remaining_day,
     swapped,
 )
@@ -861,32 +862,25 @@ def live_replan(
         future[(row.holder_id, row.expert_id)] = row
 
     rest = remaining_day(day.problem, past, first)
-    previous: list[Appointment] = []
-    locked: list[Appointment] = []
-    for row in future.values():
-        a = _domain(day, row)
-        if a is None:
-            continue
-        a = rest.to_remaining(a)
-        previous.append(a)
-        if row.locked:
-            locked.append(a)
+    published = {pair: a for pair, row in future.items() if (a := _domain(day, row)) is not None}
     result = replan(
-        rest.problem, previous, locked=locked, allow_moves=allow_moves(session, edition_id)
+        rest.problem,
+        [rest.to_remaining(a) for a in published.values()],
+        locked=[rest.to_remaining(a) for pair, a in published.items() if future[pair].locked],
+        allow_moves=allow_moves(session, edition_id),
     )
-    planned = {(a.holder_id, a.expert_id): rest.to_full(a) for a in result.appointments}
+    change = reconcile(published.values(), map(rest.to_full, result.appointments))
 
-    for pair, row in future.items():
-        a = planned.pop(pair, None)
-        if a is None:
-            _release(session, row, ReleaseReason.MOVED, now)
-            events.append(released(row, version.number, ReleaseReason.MOVED))
-            report.released += 1
-            continue
+    # A meeting on a slot the programme no longer has cannot be kept either.
+    lost = [row for pair, row in future.items() if pair not in published]
+    for row in lost + [future[(a.holder_id, a.expert_id)] for a in change.released]:
+        _release(session, row, ReleaseReason.MOVED, now)
+        events.append(released(row, version.number, ReleaseReason.MOVED))
+        report.released += 1
+    report.kept = len(change.kept)
+    for old, a in change.moved:
+        row = future[(old.holder_id, old.expert_id)]
         values = {"start": day.starts[a.slot], "end": day.ends[a.slot], "table_number": a.table}
-        if (row.start, row.table_number) == (values["start"], values["table_number"]):
-            report.kept += 1
-            continue
         session.execute(
             appointments.update()
             .where(appointments.c.id == row.id)
@@ -896,7 +890,7 @@ def live_replan(
         events.append(_slot_event(SlotAssigned, row, values, version.number))
         report.moved += 1
     new_rows = []
-    for a in planned.values():
+    for a in change.created:
         values = {
             "appointment_id": str(uuid.uuid4()),
             "edition_id": edition_id,
@@ -915,8 +909,8 @@ def live_replan(
     if dry_run:
         return report
     REPLAN_SECONDS.observe(report.seconds)
-    for change in ("released", "moved", "added"):
-        MEETINGS_CHANGED.labels(change).inc(getattr(report, change))
+    for kind in ("released", "moved", "added"):
+        MEETINGS_CHANGED.labels(kind).inc(getattr(report, kind))
     if events:
         log.info(
             "re-planification : %d libéré(s), %d déplacé(s), %d ajouté(s), %d gardé(s) en %.3f s",

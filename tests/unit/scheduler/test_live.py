@@ -10,6 +10,7 @@ from services.scheduler.domain.live import (
     check_schedule,
     meeting_reason,
     moved,
+    reconcile,
     remaining_day,
     swapped,
 )
@@ -85,3 +86,30 @@ def test_remaining_day_counts_held_meetings_and_forbids_meeting_twice():
     full = [rest.to_full(a) for a in plan.appointments]
     assert all(a.slot >= 3 for a in full)
     assert ("h1", "e1") not in {(a.holder_id, a.expert_id) for a in full}
+
+
+def test_reconcile_compares_by_pair_kept_moved_released_created():
+    def meet(slot: int, table: int, holder: str, expert: str) -> Appointment:
+        return Appointment(slot=slot, table=table, expert_id=expert, holder_id=holder)
+
+    published = [meet(1, 1, "h1", "e1"), meet(2, 1, "h2", "e1"), meet(3, 2, "h3", "e2")]
+    planned = [
+        meet(1, 1, "h1", "e1"),  # same place: kept
+        meet(4, 1, "h2", "e1"),  # same pair, another slot: moved (its appointment stays)
+        meet(3, 2, "h1", "e2"),  # h3's place given to another pair: h3-e2 released, h1-e2 new
+    ]
+    change = reconcile(published, planned)
+    assert change.kept == (published[0],)
+    assert change.moved == ((published[1], planned[1]),)
+    assert change.released == (published[2],)
+    assert change.created == (planned[2],)
+
+
+def test_reconcile_a_table_change_is_a_move_and_nothing_is_lost():
+    old = Appointment(slot=1, table=1, expert_id="e1", holder_id="h1")
+    new = Appointment(slot=1, table=3, expert_id="e1", holder_id="h1")
+    assert reconcile([old], [new]).moved == ((old, new),)
+    assert reconcile([], [new]).created == (new,)
+    assert reconcile([old], []).released == (old,)
+    empty = reconcile([], [])
+    assert not (empty.kept or empty.moved or empty.released or empty.created)
