@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from shared.edition import EditionSettings, normalise_key
 from shared.events import Availability, RegistrationStatus, Role
@@ -117,6 +118,33 @@ def status_for_new(
     if capacity is not None and registered_of_role >= capacity:
         return RegistrationStatus.WAITING_LIST
     return RegistrationStatus.REGISTERED
+
+
+class StatusChange(StrEnum):
+    CANCEL = "cancel"  # by the person or the team
+    PROMOTE = "promote"  # the team takes someone off the waiting list
+    COME_BACK = "come_back"  # a cancelled person registers again
+
+
+def next_status(
+    current: RegistrationStatus, change: StatusChange, *, place_free: bool = True
+) -> RegistrationStatus:
+    """The status a change leads to, or RegistrationError when it cannot start from `current`.
+
+    Promotion is the team's decision: it does not look at the places left. Coming back does:
+    a place if one is free (`place_free`), else the waiting list."""
+    S = RegistrationStatus
+    if change is StatusChange.CANCEL:
+        if current not in (S.REGISTERED, S.WAITING_LIST):
+            raise RegistrationError("cannot_annule")
+        return S.CANCELLED
+    if change is StatusChange.PROMOTE:
+        if current is not S.WAITING_LIST:
+            raise RegistrationError("cannot_inscrit")
+        return S.REGISTERED
+    if current is not S.CANCELLED:
+        raise RegistrationError("not_cancelled")
+    return S.REGISTERED if place_free else S.WAITING_LIST
 
 
 def resolve_references(

@@ -22,6 +22,8 @@ from services.registration.domain.model import (
     Candidate,
     Profile,
     RegistrationError,
+    StatusChange,
+    next_status,
     references_match,
     resolve_references,
     status_for_new,
@@ -372,11 +374,12 @@ def _update_existing(
 ) -> Registration:
     status = RegistrationStatus(existing.status)
     if reactivate and status is RegistrationStatus.CANCELLED:
-        # Coming back after a cancellation: a place if one is free, else the waiting list.
-        status = status_for_new(
-            Role(existing.role),
-            _registered_count(session, existing.edition_id, Role(existing.role)),
-            edition,
+        role = Role(existing.role)
+        would_be = status_for_new(
+            role, _registered_count(session, existing.edition_id, role), edition
+        )
+        status = next_status(
+            status, StatusChange.COME_BACK, place_free=would_be is RegistrationStatus.REGISTERED
         )
     changed = _differs(existing, values) or status.value != existing.status
     if changed:
@@ -421,14 +424,11 @@ def update_profile(kit: ServiceKit, participant_id: str, profile: Profile) -> bo
         ).changed
 
 
-def _set_status(
-    kit: ServiceKit, participant_id: str, status: RegistrationStatus, allowed_from: set[str]
-) -> Row[Any]:
+def _set_status(kit: ServiceKit, participant_id: str, change: StatusChange) -> Row[Any]:
     now = utc_now()
     with transaction(kit.factory) as session:
         row = _require(session, participant_id)
-        if row.status not in allowed_from:
-            raise RegistrationError(f"cannot_{status.value}")
+        status = next_status(RegistrationStatus(row.status), change)
         session.execute(
             participants.update()
             .where(participants.c.participant_id == participant_id)
@@ -454,12 +454,7 @@ def _set_status(
 
 
 def cancel(kit: ServiceKit, participant_id: str) -> Row[Any]:
-    return _set_status(
-        kit,
-        participant_id,
-        RegistrationStatus.CANCELLED,
-        {RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING_LIST.value},
-    )
+    return _set_status(kit, participant_id, StatusChange.CANCEL)
 
 
 def come_back(kit: ServiceKit, participant_id: str) -> Row[Any]:
@@ -467,8 +462,7 @@ def come_back(kit: ServiceKit, participant_id: str) -> Row[Any]:
     now = utc_now()
     with transaction(kit.factory) as session:
         existing = _require(session, participant_id)
-        if existing.status != RegistrationStatus.CANCELLED.value:
-            raise RegistrationError("not_cancelled")
+        next_status(RegistrationStatus(existing.status), StatusChange.COME_BACK)  # or refused
         edition = get_edition(session, existing.edition_id, lock=True)
         if registration_state(edition, now) != "open":
             raise RegistrationError(f"registration_{registration_state(edition, now)}")
@@ -481,9 +475,7 @@ def come_back(kit: ServiceKit, participant_id: str) -> Row[Any]:
 
 def promote(kit: ServiceKit, participant_id: str) -> Row[Any]:
     """From the waiting list to registered: the team's decision, so capacity is not checked."""
-    return _set_status(
-        kit, participant_id, RegistrationStatus.REGISTERED, {RegistrationStatus.WAITING_LIST.value}
-    )
+    return _set_status(kit, participant_id, StatusChange.PROMOTE)
 
 
 def check_in(kit: ServiceKit, participant_id: str, present: bool = True) -> Row[Any]:

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from services.registration.domain.model import (
     Candidate,
     InvalidProfile,
+    RegistrationError,
+    StatusChange,
+    next_status,
     normalise_email,
     parse_profile,
     resolve_references,
@@ -109,3 +112,37 @@ def test_any_authorization_header_is_a_refusal_never_an_error():
     assert service_token_ok(f"bearer {token} ", token)
     for header in (None, "", "Bearer", f"Basic {token}", "Bearer é" + token[1:], "Bearer \udcff"):
         assert not service_token_ok(header, token)
+
+
+@pytest.mark.parametrize(
+    ("current", "change", "place_free", "expected"),
+    [
+        (RegistrationStatus.REGISTERED, StatusChange.CANCEL, True, RegistrationStatus.CANCELLED),
+        (RegistrationStatus.WAITING_LIST, StatusChange.CANCEL, True, RegistrationStatus.CANCELLED),
+        (RegistrationStatus.CANCELLED, StatusChange.CANCEL, True, "cannot_annule"),
+        (
+            RegistrationStatus.WAITING_LIST,
+            StatusChange.PROMOTE,
+            False,
+            RegistrationStatus.REGISTERED,
+        ),
+        (RegistrationStatus.REGISTERED, StatusChange.PROMOTE, True, "cannot_inscrit"),
+        (RegistrationStatus.CANCELLED, StatusChange.PROMOTE, True, "cannot_inscrit"),
+        (RegistrationStatus.CANCELLED, StatusChange.COME_BACK, True, RegistrationStatus.REGISTERED),
+        (
+            RegistrationStatus.CANCELLED,
+            StatusChange.COME_BACK,
+            False,
+            RegistrationStatus.WAITING_LIST,
+        ),
+        (RegistrationStatus.REGISTERED, StatusChange.COME_BACK, True, "not_cancelled"),
+        (RegistrationStatus.WAITING_LIST, StatusChange.COME_BACK, True, "not_cancelled"),
+    ],
+)
+def test_status_changes_start_only_where_they_may(current, change, place_free, expected):
+    if isinstance(expected, RegistrationStatus):
+        assert next_status(current, change, place_free=place_free) is expected
+    else:
+        with pytest.raises(RegistrationError) as refused:
+            next_status(current, change, place_free=place_free)
+        assert refused.value.code == expected
