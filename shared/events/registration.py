@@ -84,6 +84,7 @@ class Audience(StrEnum):
     EXPERTS = "experts"
     PRESENT = "presents"
     ABSENT = "absents"
+    NON_RESPONDENTS = "sans-reponse"  # invited to one questionnaire (survey_id), not answered
 
 
 class MessageRequested(Event):
@@ -99,3 +100,6 @@ class MessageRequested(Event):
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=10_000)
     participant_ids: list[uuid.UUID] = Field(min_length=1)
+    survey_id: uuid.UUID | None = Field(
+        default=None, description="The questionnaire, for the audience « sans-reponse »"
+    )

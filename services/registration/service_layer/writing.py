@@ -4,6 +4,7 @@ them (the notifier sends, once per person, with its usual guarantees)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ AUDIENCES = {
     Audience.PRESENT: "Les personnes venues le jour J",
     Audience.ABSENT: "Les inscrits qui ne sont pas venus",
 }
+NON_RESPONDENTS_LABEL = "Sans réponse au questionnaire « {title} »"
 
 
 class MessageError(ValueError):
@@ -41,6 +43,16 @@ class Message:
     audience: Audience
     subject: str
     body: str
+    survey_id: uuid.UUID | None = None  # for Audience.NON_RESPONDENTS
+
+    @property
+    def audience_key(self) -> str:
+        """The value of the form's choice: `sans-reponse:<survey id>` names the questionnaire."""
+        return audience_key(self.audience, self.survey_id)
+
+
+def audience_key(audience: Audience, survey_id: object | None = None) -> str:
+    return f"{audience.value}:{survey_id}" if survey_id is not None else audience.value
 
 
 @dataclass(frozen=True)
@@ -53,8 +65,14 @@ class Recipient:
 def check(message_id: str, audience: str, subject: str, body: str) -> Message:
     """The message as it will go, or every problem at once."""
     errors: dict[str, str] = {}
+    survey_id: uuid.UUID | None = None
+    group, _, survey = audience.partition(":")
     try:
-        chosen = Audience(audience)
+        chosen = Audience(group)
+        if chosen is Audience.NON_RESPONDENTS:
+            survey_id = uuid.UUID(survey)
+        elif survey:
+            raise ValueError(survey)
     except ValueError:
         errors["audience"] = "Choisissez à qui écrire."
         chosen = Audience.ALL
@@ -74,11 +92,14 @@ def check(message_id: str, audience: str, subject: str, body: str) -> Message:
         parsed_id = uuid.uuid4()
     if errors:
         raise MessageError(errors)
-    return Message(parsed_id, chosen, subject, body)
+    return Message(parsed_id, chosen, subject, body, survey_id)
 
 
-def recipients(session: Session, edition_id: str, audience: Audience) -> list[Recipient]:
-    """Registered people of the group (not the waiting list, not cancelled, not erased)."""
+def recipients(
+    session: Session, edition_id: str, audience: Audience, among: Collection[str] = ()
+) -> list[Recipient]:
+    """Registered people of the group (not the waiting list, not cancelled, not erased).
+    `among`: for the non-respondents of a questionnaire, the ids the surveys service gave."""
     query = select(
         participants.c.participant_id,
         participants.c.first_name,
@@ -97,6 +118,8 @@ def recipients(session: Session, edition_id: str, audience: Audience) -> list[Re
         query = query.where(participants.c.checked_in_at.is_not(None))
     elif audience is Audience.ABSENT:
         query = query.where(participants.c.checked_in_at.is_(None))
+    elif audience is Audience.NON_RESPONDENTS:
+        query = query.where(participants.c.participant_id.in_(sorted(among)))
     rows = session.execute(
         query.order_by(participants.c.last_name, participants.c.first_name)
     ).all()
@@ -110,11 +133,11 @@ def recipients(session: Session, edition_id: str, audience: Audience) -> list[Re
     ]
 
 
-def send(kit: ServiceKit, edition_id: str, message: Message) -> int:
+def send(kit: ServiceKit, edition_id: str, message: Message, among: Collection[str] = ()) -> int:
     """Ask the notifier to email the group; returns how many people it goes to. The same
     message sent again (a double click) is recognised by its id and goes once."""
     with transaction(kit.factory) as session:
-        people = recipients(session, edition_id, message.audience)
+        people = recipients(session, edition_id, message.audience, among)
         if not people:
             raise MessageError({"audience": "Personne dans ce groupe : aucun message envoyé."})
         kit.outbox.add(
@@ -126,6 +149,7 @@ def send(kit: ServiceKit, edition_id: str, message: Message) -> int:
                 subject=message.subject,
                 body=message.body,
                 participant_ids=[uuid.UUID(p.participant_id) for p in people],
+                survey_id=message.survey_id,
             ),
         )
     return len(people)

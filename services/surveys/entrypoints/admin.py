@@ -562,6 +562,17 @@ def surveys_json(request: Request, edition_id: str, _caller: ServiceCaller) -> d
     return {"edition_id": edition_id, "surveys": rows}
 
 
+@api.get("/surveys/{survey_id}/non-respondents")
+def non_respondents_json(
+    request: Request, survey_id: str, _caller: ServiceCaller
+) -> dict[str, Any]:
+    """Who was invited and has not answered yet: ids only, for the team's message to them."""
+    with kit_of(request).factory() as session:
+        survey = _survey_or_404(session, survey_id)
+        ids = uc.non_respondents(session, survey_id)
+    return {"survey_id": survey_id, "edition_id": survey.edition_id, "participant_ids": ids}
+
+
 @api.get("/participants/{participant_id}/data")
 def participant_data(
     request: Request, participant_id: str, _caller: ServiceCaller

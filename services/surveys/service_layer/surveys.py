@@ -831,6 +831,25 @@ def response_counts(session: Session, survey_id: str) -> tuple[int, int, int]:
     return invited, answered, anonymous
 
 
+def non_respondents(session: Session, survey_id: str) -> list[str]:
+    """Ids of the people invited to a questionnaire who have not answered it (by their
+    personal link), for a message from the team; erased people are not among them."""
+    answered = select(responses.c.invitation_id).where(
+        responses.c.survey_id == survey_id, responses.c.invitation_id.is_not(None)
+    )
+    return list(
+        session.execute(
+            select(invitations.c.participant_id)
+            .where(
+                invitations.c.survey_id == survey_id,
+                invitations.c.participant_id.is_not(None),
+                invitations.c.invitation_id.not_in(answered),
+            )
+            .order_by(invitations.c.participant_id)
+        ).scalars()
+    )
+
+
 def answers_of(session: Session, survey_id: str) -> list[dict[str, Any]]:
     return [
         dict(a)

@@ -136,9 +136,8 @@ ADMIN_EMAIL = "equipe@pes21.example"
 ADMIN_PASSWORD = "un mot de passe solide"
 
 
-@pytest.fixture
-def admin_client(kit: ServiceKit, client: TestClient) -> TestClient:
-    """The client, logged in to the back-office."""
+def log_in(client: TestClient, kit: ServiceKit) -> TestClient:
+    """The client, logged in to the back-office as a team member created for the test."""
     from services.registration.service_layer.admins import create_admin
 
     create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -154,3 +153,9 @@ def admin_client(kit: ServiceKit, client: TestClient) -> TestClient:
     )
     assert answer.status_code == 303, answer.text
     return client
+
+
+@pytest.fixture
+def admin_client(kit: ServiceKit, client: TestClient) -> TestClient:
+    """The client, logged in to the back-office."""
+    return log_in(client, kit)

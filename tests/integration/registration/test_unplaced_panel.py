@@ -24,13 +24,11 @@ from shared.events import EVENTS_BY_TYPE
 from shared.migrations import upgrade
 from tests.conftest import TEST_DATABASE
 from tests.integration.registration.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
     EDITION,
     SERVICE_TOKEN,
-    csrf_token,
     expert_form,
     holder_form,
+    log_in,
     participant_rows,
     submit,
 )
@@ -73,16 +71,6 @@ def scheduler(tmp_path: Path, redis_url: str, bus_prefix: str) -> Iterator[tuple
     drop()
 
 
-def _log_in(client: TestClient, kit: Any) -> TestClient:
-    from services.registration.service_layer.admins import create_admin
-
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
-    login = client.get("/admin/login")
-    form = {"csrf_token": csrf_token(login.text), "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-    assert client.post("/admin/login", data=form, follow_redirects=False).status_code == 303
-    return client
-
-
 def _relay(kit: Any, scheduler: Scheduler) -> None:
     """Registration's events, as its relay and the scheduler's consumer would carry them."""
     with kit.engine.connect() as conn:
@@ -97,7 +85,7 @@ def _relay(kit: Any, scheduler: Scheduler) -> None:
 def test_participant_page_shows_the_schedulers_reasons(make_kit, scheduler):
     app, url = scheduler
     kit = make_kit(scheduler_internal_url=url, status_timeout_s=5)
-    client = _log_in(TestClient(registration_app(kit), base_url="https://testserver"), kit)
+    client = log_in(TestClient(registration_app(kit), base_url="https://testserver"), kit)
     # The expert comes in the morning only, the holder in the afternoon; the holder's second
     # need is offered by nobody.
     assert "Merci" in submit(client, "expert", expert_form(disponibilite="matin")).text
@@ -144,7 +132,7 @@ def test_participant_page_shows_the_schedulers_reasons(make_kit, scheduler):
 def test_participant_page_without_a_scheduler_says_the_panel_is_unavailable(make_kit):
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     kit = make_kit(scheduler_internal_url=closed, status_timeout_s=0.5)
-    client = _log_in(TestClient(registration_app(kit), base_url="https://testserver"), kit)
+    client = log_in(TestClient(registration_app(kit), base_url="https://testserver"), kit)
     assert "Merci" in submit(client, "porteur", holder_form()).text
     (row,) = participant_rows(kit)
     page = client.get(f"/admin/participants/{row.participant_id}")

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.registration.entrypoints.http import create_app
+from services.registration.service_layer.participants import check_in
+from services.surveys.bootstrap import bootstrap as surveys_bootstrap
+from services.surveys.entrypoints.http import create_app as surveys_app
+from services.surveys.settings import SurveysSettings
+from shared.events import EVENTS_BY_TYPE, ClosedSessionKind, SessionClosed, utc_now
+from shared.migrations import upgrade
+from tests.conftest import TEST_DATABASE
 from tests.integration.registration.conftest import (
     EDITION,
+    SERVICE_TOKEN,
     csrf_token,
     expert_form,
     holder_form,
+    log_in,
     outbox_events,
+    participant_rows,
     submit,
 )
+from tests.integration.surveys.conftest import published as surveys_published
+from tests.support.servers import create_test_database, free_port, serve
+
+SURVEYS_PACKAGE = Path(__file__).resolve().parents[3] / "services" / "surveys"
 
 
 def _post(client, token: str, **fields: str):
@@ -65,3 +87,98 @@ def test_a_group_with_nobody_sends_nothing(admin_client, kit):
     refused = _post(admin_client, token, **draft, action="envoyer")
     assert refused.status_code == 422 and "aucun message envoyé" in refused.text
     assert not [e for e in outbox_events(kit) if e["event_type"] == "MessageRequested"]
+
+
+@pytest.fixture
+def surveys_service(tmp_path: Path, redis_url: str, bus_prefix: str):
+    """The surveys service on its own database, served for real on a free port."""
+    (tmp_path / "surveys").mkdir()
+    database_url, drop = create_test_database(TEST_DATABASE, tmp_path / "surveys")
+    upgrade(SURVEYS_PACKAGE, database_url)
+    settings = SurveysSettings(
+        database_url=database_url,
+        redis_url=redis_url,
+        bus_prefix=bus_prefix,
+        surveys_public_url="http://surveys.test",
+        service_token=SERVICE_TOKEN,
+        due_interval_s=0,
+        environment="test",
+    )
+    surveys_kit = surveys_bootstrap(settings).kit
+    with serve(surveys_app(surveys_kit)) as url:
+        yield surveys_kit, url
+    surveys_kit.engine.dispose()
+    drop()
+
+
+def test_writing_to_the_non_respondents_of_a_questionnaire(make_kit, surveys_service):
+    """The group comes from the surveys service (its internal API over HTTP): the people
+    invited to the day's evaluation who have not answered it, and only them."""
+    surveys_kit, surveys_url = surveys_service
+    kit = make_kit(surveys_internal_url=surveys_url, status_timeout_s=5)
+    client = TestClient(create_app(kit), base_url="https://testserver")
+    log_in(client, kit)
+    submit(client, "porteur", holder_form())
+    submit(client, "porteur", holder_form(prenom="Inès", nom="Roy", email="ines@asso.fr"))
+    people = {r.first_name: r.participant_id for r in participant_rows(kit)}
+    for pid in people.values():  # both came, so both are invited to the day's evaluation
+        check_in(kit, pid)
+    for event in outbox_events(kit):  # as the relay and the surveys' consumer carry them
+        stream = EVENTS_BY_TYPE[event["event_type"]].stream(kit.settings.bus_prefix)
+        if stream in surveys_kit.consumer.subscriptions:
+            surveys_kit.consumer.process(stream, json.dumps(event))
+    closed = SessionClosed(
+        edition_id=EDITION, session_id="journee", kind=ClosedSessionKind.DAY, closed_at=utc_now()
+    )
+    surveys_kit.consumer.process(closed.stream(kit.settings.bus_prefix), closed.model_dump_json())
+    service = TestClient(
+        surveys_app(surveys_kit), headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    )
+    [invitation] = [
+        e["invitation_id"]
+        for e in surveys_published(surveys_kit, "SurveyInvitationRequested")
+        if e["participant_id"] == people["Camille"]
+    ]
+    link = service.post(f"/internal/invitations/{invitation}/link").json()["link"]
+    answer = {"organisation": "5", "qualite_rdv": "4", "reviendrait": "oui", "recommandation": "9"}
+    assert service.post(link.replace("http://surveys.test", ""), data=answer).status_code == 200
+
+    page = client.get(f"/admin/messages?edition={EDITION}")
+    text = " ".join(page.text.split())
+    assert "Sans réponse au questionnaire « " in text and "(1 sur 2 invités)" in text
+    key = page.text.split('value="sans-reponse:')[1].split('"')[0]
+    token = csrf_token(page.text)
+    message_id = page.text.split('name="message_id" value="')[1].split('"')[0]
+    draft = {
+        "message_id": message_id,
+        "audience": f"sans-reponse:{key}",
+        "objet": "Votre avis",
+        "texte": "Il vous reste une semaine pour répondre.",
+    }
+    preview = _post(client, token, **draft, action="apercu")
+    assert "Aperçu : 1 destinataire" in preview.text and "Inès Roy" in preview.text
+    assert "Camille" not in preview.text  # she answered
+    sent = _post(client, token, **draft, action="envoyer")
+    assert "envoyé à 1 personne(s)" in sent.text
+    [event] = outbox_events(kit, "MessageRequested")
+    assert event["audience"] == "sans-reponse" and event["survey_id"] == key
+    assert event["participant_ids"] == [people["Inès"]]
+
+
+def test_non_respondents_without_the_surveys_service_is_a_french_error(make_kit):
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    kit = make_kit(surveys_internal_url=closed, status_timeout_s=0.5)
+    client = TestClient(create_app(kit), base_url="https://testserver")
+    log_in(client, kit)
+    page = client.get(f"/admin/messages?edition={EDITION}")
+    assert page.status_code == 200 and "sans-reponse:" not in page.text  # no questionnaire offered
+    draft = {
+        "message_id": str(uuid.uuid4()),
+        "audience": f"sans-reponse:{uuid.uuid4()}",
+        "objet": "Votre avis",
+        "texte": "Merci",
+    }
+    refused = _post(client, csrf_token(page.text), **draft, action="apercu")
+    assert refused.status_code == 422
+    assert "Le service des questionnaires ne répond pas" in refused.text
+    assert not outbox_events(kit, "MessageRequested")

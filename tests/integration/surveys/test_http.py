@@ -468,3 +468,31 @@ def test_the_follow_up_sent_now_once_from_the_back_office(admin, kit):
     assert (
         len([e for e in published(kit, "SurveyInvitationRequested") if e["kind"] == "ex-post"]) == 1
     )
+
+
+def test_non_respondents_api_gives_who_has_not_answered(client, kit):
+    answering, silent = register(kit), register(kit)
+    close_day(kit)
+    invitations = {
+        e["participant_id"]: e["invitation_id"] for e in published(kit, "SurveyInvitationRequested")
+    }
+    link = client.post(
+        f"/internal/invitations/{invitations[str(answering)]}/link", headers=SERVICE
+    ).json()["link"]
+    assert client.post(link.replace("http://testserver", ""), data=DAY_FORM).status_code == 200
+    [day] = [
+        s
+        for s in client.get(f"/internal/editions/{EDITION}/surveys", headers=SERVICE).json()[
+            "surveys"
+        ]
+        if s["invited"]
+    ]
+    path = f"/internal/surveys/{day['survey_id']}/non-respondents"
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers=SERVICE).json() == {
+        "survey_id": day["survey_id"],
+        "edition_id": EDITION,
+        "participant_ids": [str(silent)],
+    }
+    unknown = client.get("/internal/surveys/inconnu/non-respondents", headers=SERVICE)
+    assert unknown.status_code == 404
