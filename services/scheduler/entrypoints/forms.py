@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,11 +11,20 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from services.scheduler.adapters.registration import DirectoryUnavailable
+from services.scheduler.domain.programme import (
+    ROW_KINDS,
+    WINDOW,
+    new_session_id,
+    span,
+    window_overlaps,
+)
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.planning import Day, ReplanReport
+from services.scheduler.service_layer.sessions import DAY_SESSION
 from shared.edition import (
     TIMEZONE,
     EditionSettings,
+    HalfDay,
     Session,
     SessionKind,
     Tag,
@@ -22,129 +32,150 @@ from shared.edition import (
     half_day_of,
 )
 from shared.formats.schedule import table_label
-from shared.french import french_date, french_datetime, local_time
+from shared.french import french_number, local_time
+from shared.text import clean
 from shared.web.forms import whole_number
-
-KIND_LABELS = {
-    SessionKind.CONFERENCE: "conference",
-    SessionKind.LUNCH: "repas",
-    SessionKind.CLOSING: "cloture",
-    SessionKind.WINDOW: "fenetre",
-    SessionKind.DAY: "journee",
-}
-KINDS_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
-
 
 # Far above any day of the action sheet (12 tables, 4 meetings), low enough that a typo never
 # asks the planner for a billion tables.
 MAX_TABLES = 500
 MAX_MEETINGS = 100
+MAX_PLACES = 10_000
+MAX_ROWS = 60  # rows of the day on the programme page
+BLANK_ROWS = 2  # empty rows under the day's, to add a session without a script
+ROW_FIELDS = ("kind", "title", "start", "end", "theme", "id", "remove")
+_TIME = re.compile(r"(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?")
 
 
 class FormError(ValueError):
     """A field the operator must correct; the message says which and how."""
 
 
-def _time_range(text: str) -> tuple[dt.time, dt.time]:
-    try:
-        start, end = (dt.time.fromisoformat(p.strip()) for p in text.split("-", 1))
-    except ValueError as exc:
-        raise FormError(f"« {text} » : écrivez une plage horaire comme 10:00-12:30.") from exc
-    return start, end
+class FormErrors(ValueError):
+    """Every field of the programme to correct, by field name, in French."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def error_summary(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """The errors at the top of the page, each with its field's id; a row's says which row."""
+    summary = []
+    for name, message in errors.items():
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "row" and parts[1].isdigit():
+            message = f"Ligne {int(parts[1]) + 1} : {message[0].lower()}{message[1:]}"
+        summary.append((f"f-{name}", message))
+    return summary
+
+
+def blank_row() -> dict[str, str]:
+    return {"kind": SessionKind.CONFERENCE.value, **dict.fromkeys(ROW_FIELDS[1:], "")}
+
+
+def edition_rows(edition: EditionSettings) -> list[dict[str, str]]:
+    """The day as the page shows it: meeting windows and sessions, one row each, by time."""
+    rows = [
+        (w.start, {"kind": WINDOW, "title": "", "theme": "", "id": "", "start": f"{w.start:%H:%M}",
+                   "end": f"{w.end:%H:%M}", "remove": ""})
+        for w in edition.windows
+    ]  # fmt: skip
+    rows += [
+        (s.start, {"kind": s.kind.value, "title": s.title, "theme": s.theme, "id": s.session_id,
+                   "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}", "remove": ""})
+        for s in edition.sessions
+    ]  # fmt: skip
+    return [row for _start, row in sorted(rows, key=lambda r: r[0])]
 
 
 def edition_fields(edition: EditionSettings) -> dict[str, str]:
+    def places(n: int | None) -> str:
+        return "" if n is None else str(n)
+
     return {
         "title": edition.title,
         "date": edition.date.isoformat(),
         "venue": edition.venue,
         "slot_minutes": str(edition.slot_minutes),
-        "tables": "" if edition.tables is None else str(edition.tables),
+        "tables": places(edition.tables),
         "holder_max_meetings": str(edition.holder_max_meetings),
-        "windows": "\n".join(f"{w.start:%H:%M}-{w.end:%H:%M}" for w in edition.windows),
-        "sessions": "\n".join(
-            f"{s.session_id} | {KIND_LABELS[s.kind]} | {s.title} | "
-            f"{s.start:%H:%M}-{s.end:%H:%M} | {s.theme}"
-            for s in edition.sessions
-        ),
+        "capacity_holders": places(edition.capacity_holders),
+        "capacity_experts": places(edition.capacity_experts),
         "tags": "\n".join(f"{t.code} | {t.label}" for t in edition.tags),
         "registration_opens": _local_input(edition.registration_opens),
         "registration_closes": _local_input(edition.registration_closes),
     }
 
 
-def edition_warnings(edition: EditionSettings, now: dt.datetime) -> list[str]:
-    """What the programme page points out: dates that make the public forms refuse people."""
-    today = local_time(now, edition.timezone).date()
-    day = french_date(edition.date, weekday=True)
-    if edition.date < today:
-        return [
-            f"La date de la journée ({day}) est passée : les formulaires d'inscription "
-            "n'inscrivent plus personne. Pour l'édition suivante, changez la date."
-        ]
-    warnings = []
-    closes = edition.registration_closes
-    if closes is not None and closes.tzinfo is None:
-        closes = closes.replace(tzinfo=ZoneInfo(TIMEZONE))
-    if closes is not None and closes <= now:
-        warnings.append(
-            f"La clôture des inscriptions ({french_datetime(closes)}) est passée : "
-            "les formulaires l'annoncent et n'inscrivent plus personne."
-        )
-    elif closes is not None and local_time(closes, edition.timezone).date() > edition.date:
-        warnings.append(
-            f"La clôture des inscriptions ({french_datetime(closes)}) suit la journée : "
-            "les formulaires fermeront de toute façon le lendemain de la journée."
-        )
-    return warnings
+def posted_rows(form: dict[str, str]) -> list[dict[str, str]]:
+    """The rows of the day as posted (`row-<n>-<field>`), in their order on the page."""
+    numbers = set()
+    for name in form:
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "row" and parts[1].isdigit() and parts[2] in ROW_FIELDS:
+            numbers.add(int(parts[1]))
+    return [{f: form.get(f"row-{n}-{f}", "").strip() for f in ROW_FIELDS} for n in sorted(numbers)]
 
 
-def _local_input(moment: dt.datetime | None) -> str:
-    """A moment as a `datetime-local` field shows it, in the edition's zone."""
-    return "" if moment is None else local_time(moment).strftime("%Y-%m-%dT%H:%M")
+def is_empty(row: dict[str, str]) -> bool:
+    return not any(row[f] for f in ("title", "start", "end", "theme"))
 
 
-def _moment(form: dict[str, str], name: str, label: str) -> dt.datetime | None:
-    text = form.get(name, "").strip()
-    if not text:
+def _clock(text: str) -> dt.time | None:
+    """« 11:00 » as a time field sends it, or « 11h », « 11 h 30 », « 11.30 » as typed."""
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
         return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise FormError(f"{label} : indiquez une date et une heure (AAAA-MM-JJ HH:MM).") from exc
-    return moment.replace(tzinfo=ZoneInfo(TIMEZONE)) if moment.tzinfo is None else moment
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return dt.time(hour, minute)
 
 
-def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> EditionSettings:
-    def lines(name: str) -> list[str]:
-        return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
-
-    windows = []
-    for line in lines("windows"):
-        start, end = _time_range(line)
-        try:
+def _parse_rows(
+    current: EditionSettings, rows: list[dict[str, str]], errors: dict[str, str]
+) -> tuple[list[TimeRange], list[Session]]:
+    if len(rows) > MAX_ROWS:
+        errors["rows"] = f"Le programme compte au plus {MAX_ROWS} lignes."
+        return [], []
+    known = {s.session_id for s in current.sessions}
+    kept = [r for r in rows if not r["remove"] and not is_empty(r)]
+    # Existing sessions keep their ids (registrations and surveys refer to them).
+    taken = {r["id"] for r in kept if r["id"] in known}
+    # The ids the closing of the day gives the meeting windows and the day itself.
+    reserved = {f"rendez-vous-{h.value}" for h in HalfDay} | {DAY_SESSION}
+    taken |= reserved - known
+    windows: list[TimeRange] = []
+    sessions: list[Session] = []
+    for n, row in enumerate(rows):
+        if row["remove"] or is_empty(row):
+            continue
+        key = f"row-{n}"
+        kind = row["kind"]
+        if kind not in ROW_KINDS:
+            errors[f"{key}-kind"] = "Choisissez le type dans la liste."
+            continue
+        start, end = _clock(row["start"]), _clock(row["end"])
+        if start is None:
+            errors[f"{key}-start"] = "Indiquez l'heure de début, par exemple 11:00."
+        if end is None:
+            errors[f"{key}-end"] = "Indiquez l'heure de fin, par exemple 12:00."
+        elif start is not None and end <= start:
+            errors[f"{key}-end"] = f"La fin ({row['end']}) doit suivre le début ({row['start']})."
+        title = " ".join(clean(row["title"]).split())
+        if kind != WINDOW and not title:
+            errors[f"{key}-title"] = "Donnez un titre à cette session."
+        if start is None or end is None or end <= start or (kind != WINDOW and not title):
+            continue
+        if kind == WINDOW:
             windows.append(TimeRange(start=start, end=end))
-        except ValidationError as exc:
-            raise FormError(f"Fenêtre « {line} » : la fin doit suivre le début.") from exc
-    if not windows:
-        raise FormError("Indiquez au moins une fenêtre de rendez-vous.")
-    sessions = []
-    for line in lines("sessions"):
-        parts = [p.strip() for p in line.split("|")]
-        if len(parts) < 4:
-            raise FormError(
-                f"Session « {line} » : identifiant | type | titre | 11:00-12:00 | thème."
-            )
-        session_id, kind, title, times = parts[:4]
-        theme = parts[4] if len(parts) > 4 else ""
-        if kind not in KINDS_BY_LABEL:
-            raise FormError(
-                f"Session « {session_id} » : type « {kind} » inconnu (conference, repas, cloture)."
-            )
-        start, end = _time_range(times)
-        if end <= start:
-            raise FormError(f"Session « {session_id} » : la fin doit suivre le début.")
-        session_kind = KINDS_BY_LABEL[kind]
+            continue
+        session_kind = SessionKind(kind)
+        session_id = row["id"] if row["id"] in known and row["id"] in taken else ""
+        if not session_id or any(s.session_id == session_id for s in sessions):
+            session_id = new_session_id(kind, title, taken)
+        taken.add(session_id)
         sessions.append(
             Session(
                 session_id=session_id,
@@ -152,41 +183,101 @@ def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> Editio
                 title=title,
                 start=start,
                 end=end,
-                theme=theme,
+                theme=" ".join(clean(row["theme"]).split()),
                 half_day=half_day_of(start) if session_kind is SessionKind.CONFERENCE else None,
             )
         )
-    if len({s.session_id for s in sessions}) != len(sessions):
-        raise FormError("Deux sessions ont le même identifiant.")
-    opens = _moment(form, "registration_opens", "Ouverture des inscriptions")
-    closes = _moment(form, "registration_closes", "Clôture des inscriptions")
-    if opens and closes and closes <= opens:
-        raise FormError("La clôture des inscriptions doit suivre leur ouverture.")
-    try:
-        slot_minutes = whole_number(form.get("slot_minutes", "30"), 10, 120, "Durée des créneaux")
-        tables_text = form.get("tables", "").strip()
-        tables = whole_number(tables_text, 1, MAX_TABLES, "Tables") if tables_text else None
-        holder_max = whole_number(
-            form.get("holder_max_meetings", "4"), 1, MAX_MEETINGS, "Rendez-vous par porteur"
+    if not windows and not any(k.startswith("row-") for k in errors):
+        errors["rows"] = "Indiquez au moins une fenêtre de rendez-vous."
+    for a, b in window_overlaps(tuple(windows)):
+        errors.setdefault(
+            "rows",
+            f"Les fenêtres de rendez-vous {span(a.start, a.end)} et {span(b.start, b.end)} "
+            "se chevauchent : réunissez-les en une seule ligne ou décalez-en une.",
         )
-    except ValueError as exc:
-        raise FormError(f"{exc}.") from exc
+    return sorted(windows, key=lambda w: w.start), sessions
+
+
+def _local_input(moment: dt.datetime | None) -> str:
+    """A moment as a `datetime-local` field shows it, in the edition's zone."""
+    return "" if moment is None else local_time(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def _moment(form: dict[str, str], name: str, errors: dict[str, str]) -> dt.datetime | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        errors[name] = "Indiquez une date et une heure, par exemple 2026-10-01 09:00."
+        return None
+    return moment.replace(tzinfo=ZoneInfo(TIMEZONE)) if moment.tzinfo is None else moment
+
+
+def _number(
+    form: dict[str, str],
+    name: str,
+    low: int,
+    high: int,
+    errors: dict[str, str],
+    default: str = "",
+) -> int | None:
+    text = form.get(name, default).strip()
+    if not text:
+        return None
+    try:
+        return whole_number(text, low, high, "Valeur")
+    except ValueError:
+        errors[name] = f"Indiquez un nombre entier de {low} à {french_number(high)}."
+        return None
+
+
+def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> EditionSettings:
+    """The programme as posted, or `FormErrors` naming every field to correct."""
+    errors: dict[str, str] = {}
+    try:
+        date = dt.date.fromisoformat(form.get("date", "").strip())
+    except ValueError:
+        errors["date"] = "Indiquez la date de la journée, par exemple 2026-11-19."
+        date = current.date
+    windows, sessions = _parse_rows(current, posted_rows(form), errors)
+    opens = _moment(form, "registration_opens", errors)
+    closes = _moment(form, "registration_closes", errors)
+    if opens and closes and closes <= opens:
+        errors["registration_closes"] = "La clôture des inscriptions doit suivre leur ouverture."
+    slot_minutes = _number(form, "slot_minutes", 10, 120, errors, "30")
+    if slot_minutes is None and "slot_minutes" not in errors:
+        errors["slot_minutes"] = "Indiquez la durée d'un créneau, de 10 à 120 minutes."
+    tables = _number(form, "tables", 1, MAX_TABLES, errors)
+    holder_max = _number(form, "holder_max_meetings", 1, MAX_MEETINGS, errors, "4")
+    if holder_max is None and "holder_max_meetings" not in errors:
+        errors["holder_max_meetings"] = "Indiquez un nombre de rendez-vous, de 1 à 100."
+    capacity_holders = _number(form, "capacity_holders", 1, MAX_PLACES, errors)
+    capacity_experts = _number(form, "capacity_experts", 1, MAX_PLACES, errors)
     tags = []
-    for line in lines("tags"):
+    for line in form.get("tags", "").splitlines():
+        if not line.strip():
+            continue
         code, _, label = (p.strip() for p in line.partition("|"))
         if not code or not label:
-            raise FormError(f"Thématique « {line} » : écrivez code | libellé.")
+            errors["tags"] = f"Ligne « {line.strip()} » : écrivez code | libellé."
+            break
         tags.append(Tag(code=code, label=label))
+    if errors:
+        raise FormErrors(errors)
     try:
         return EditionSettings.model_validate(
             {
                 **current.model_dump(),
                 "title": form.get("title", current.title).strip() or current.title,
-                "date": dt.date.fromisoformat(form.get("date", "").strip()),
+                "date": date,
                 "venue": form.get("venue", current.venue).strip(),
                 "slot_minutes": slot_minutes,
                 "tables": tables,
                 "holder_max_meetings": holder_max,
+                "capacity_holders": capacity_holders,
+                "capacity_experts": capacity_experts,
                 "windows": windows,
                 "sessions": sessions,
                 "tags": tags or current.tags,
@@ -194,10 +285,9 @@ def parse_edition_form(current: EditionSettings, form: dict[str, str]) -> Editio
                 "registration_closes": closes,
             }
         )
-    except (ValueError, ValidationError) as exc:
-        raise FormError(
-            "Vérifiez la date (AAAA-MM-JJ), la durée des créneaux (10 à 120 minutes), "
-            "le nombre de tables et le nombre maximal de rendez-vous."
+    except (ValueError, ValidationError) as exc:  # the checks above leave nothing for this
+        raise FormErrors(
+            {"rows": "Le programme n'a pas pu être lu : vérifiez les lignes."}
         ) from exc
 
 
