@@ -40,6 +40,7 @@ from shared.edition import EditionSettings
 from shared.events import Role, utc_now
 from shared.formats.participants import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROWS
 from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
+from shared.french import french_datetime
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
 from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
 from shared.web.forms import read_form
@@ -297,6 +298,23 @@ def _edit_page(
             "statuses": STATUSES,
             "form_action": f"/admin/participants/{row.participant_id}",
             "submit_label": "Enregistrer les modifications",
+            # The team's words on the shared form, and the consents as they are recorded.
+            "operator": True,
+            "consents": [
+                (
+                    "consentement_partage",
+                    "Partage du profil : son nom, sa structure et ses besoins transmis aux "
+                    "experts et financeurs rencontrés",
+                    row.consent_share_profile,
+                    french_datetime(row.consent_share_profile_at),
+                ),
+                (
+                    "consentement_contact",
+                    "Recontact par PES 21 pour les prochaines éditions",
+                    row.consent_contact,
+                    french_datetime(row.consent_contact_at),
+                ),
+            ],
         }
     )
     return render(request, "admin/participant.html", context, status_code, section="participants")

@@ -195,7 +195,8 @@ def _parse_rows(
             f"Les fenêtres de rendez-vous {span(a.start, a.end)} et {span(b.start, b.end)} "
             "se chevauchent : réunissez-les en une seule ligne ou décalez-en une.",
         )
-    return sorted(windows, key=lambda w: w.start), sessions
+    # In time order, as the forms and agendas list them, wherever the row was typed.
+    return sorted(windows, key=lambda w: w.start), sorted(sessions, key=lambda s: (s.start, s.end))
 
 
 def _local_input(moment: dt.datetime | None) -> str:

@@ -29,11 +29,12 @@ def _page(
     rows: list[dict[str, str]],
     errors: dict[str, str] | None = None,
     notice: str = "",
+    blank: int = forms.BLANK_ROWS,
 ) -> HTMLResponse:
     errors = errors or {}
     while rows and forms.is_empty(rows[-1]):  # the page adds its own empty rows
         rows = rows[:-1]
-    rows = [*rows, *(forms.blank_row() for _ in range(forms.BLANK_ROWS))]
+    rows = [*rows, *(forms.blank_row() for _ in range(blank))]
     context = {
         "edition": edition,
         "fields": fields,
@@ -62,12 +63,12 @@ async def edition_save(request: Request, sched: SchedulerDep, _admin: CurrentAdm
     with unit_of_work(sched) as session:
         current = current_edition(session, sched.edition_id)
         if form.get("action") == "ajouter":
-            added = [forms.blank_row() for _ in range(ADDED_ROWS)]
             notice = (
                 f"{ADDED_ROWS} lignes ajoutées en bas du tableau. Rien n'est enregistré avant "
                 "« Enregistrer et diffuser »."
             )
-            return _page(request, current, form, rows + added, notice=notice)
+            blank = forms.BLANK_ROWS + ADDED_ROWS
+            return _page(request, current, form, rows, notice=notice, blank=blank)
         try:
             settings = forms.parse_edition_form(current, form)
             update_edition(session, sched.outbox, settings, sched.clock())

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.registration.adapters.exports import COLUMNS
 from services.registration.entrypoints.http import create_app
+from shared.french import french_datetime
 from shared.web.auth import ADMIN_COOKIE, AdminSessions
 from tests.integration.registration.conftest import (
     ADMIN_EMAIL,
@@ -307,3 +308,36 @@ def test_erase_command_asks_unless_yes(admin_client, kit, database_url, monkeypa
     assert unknown.exit_code == 1 and "aucune inscription" in unknown.output
     invalid = runner.invoke(main, ["registration", "erase", "--email", "pas une adresse"])
     assert invalid.exit_code == 1 and "adresse invalide" in invalid.output
+
+
+def test_the_edit_page_speaks_to_the_team_and_shows_the_recorded_consents(admin_client, kit):
+    submit(admin_client, "porteur", holder_form())
+    [row] = participant_rows(kit)
+    assert row.consent_share_profile and row.consent_share_profile_at is not None
+    page = admin_client.get(f"/admin/participants/{row.participant_id}")
+    text = " ".join(page.text.replace("&#39;", "'").split())
+    # The team's words, not the public form's.
+    assert "Le participant recevra son planning" in text
+    assert "Vous recevrez" not in text and "J'accepte" not in text
+    assert "Vos données personnelles" not in text  # the notice the person read, not the team
+    assert "Ses accords, tels qu'enregistrés" in text
+    given = french_datetime(row.consent_share_profile_at)
+    assert f"Enregistré : accordé le {given}." in text
+    assert "Enregistré : non accordé." in text  # the contact for next editions
+
+    # The team withdraws one at the person's request and records the other.
+    form = {
+        **holder_form(),
+        "consentement_partage": "",
+        "consentement_contact": "oui",
+        "csrf_token": csrf_token(page.text),
+    }
+    answer = admin_client.post(f"/admin/participants/{row.participant_id}", data=form)
+    assert answer.status_code == 200 and "Modifications enregistrées." in answer.text
+    [row] = participant_rows(kit)
+    assert (row.consent_share_profile, row.consent_share_profile_at) == (False, None)
+    assert row.consent_contact and row.consent_contact_at is not None
+
+    # The public form keeps its own words.
+    public = admin_client.get(f"/inscription/{EDITION}/porteur").text.replace("&#39;", "'")
+    assert "J'accepte que mon nom" in public and "Vous recevrez votre planning" in public
