@@ -240,3 +240,22 @@ def test_the_programme_page_warns_of_dates_that_close_the_forms(harness: Harness
     client.post("/admin/edition", data={**fields, "registration_closes": "2030-11-25T12:00"})
     page = client.get("/admin/edition").text
     assert "suit la journée : les formulaires fermeront de toute façon le lendemain" in page
+
+
+def test_odd_posts_get_a_french_answer_never_a_server_error(harness: Harness):
+    client = client_for(harness)
+    base = {"date": "2030-11-21", **rows(*DAY)}
+    many = {f"row-{n}-title": f"Session {n}" for n in range(61)}
+    for extra, status, message in (
+        (many, 422, "Le programme compte au plus 60 lignes."),
+        ({"row-1-start": "25:00"}, 422, "Indiquez l&#39;heure de début"),
+        ({"row-1-end": "12:75"}, 422, "Indiquez l&#39;heure de fin"),
+        ({"row-1-start": "1" * 5000}, 422, "Indiquez l&#39;heure de début"),
+        ({"row-abc-kind": "conference", "row-9-x": "?"}, 303, ""),  # not rows: ignored
+        ({"row-1-id": "rendez-vous-matin"}, 303, ""),  # a forged id: a fresh one instead
+        ({"row-1-start": "11h", "row-1-end": "12 h 00"}, 303, ""),  # typed without a picker
+    ):
+        answer = client.post("/admin/edition", data={**base, **extra}, follow_redirects=False)
+        assert answer.status_code == status and message in answer.text, extra
+    ids = [s["session_id"] for s in client.get("/api/edition").json()["sessions"]]
+    assert "rendez-vous-matin" not in ids and "conference-du-matin" in ids
