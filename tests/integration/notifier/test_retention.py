@@ -96,6 +96,7 @@ def test_command_line_and_beat(notifier, sender, directory, env, monkeypatch):
     assert dry.output.splitlines()[1:] == [
         "  contenus d'emails du journal (la ligne reste : rien n'est renvoyé) : 1",
         "  traces d'événements déjà traités : 1",
+        "  copies d'emails gardées par le serveur d'emails d'essai de rencontres up : 0",
     ]
     done = CliRunner().invoke(main, ["notifier", "retention"])
     assert done.exit_code == 0 and done.output.splitlines()[1:] == dry.output.splitlines()[1:]
