@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -130,7 +131,7 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
             "row": row,
             "message": message,
             "message_id": mid,
-            "srcdoc": '<base target="_blank">' + message.html if message else "",
+            "srcdoc": _links_in_new_tab(message.html) if message else "",
             "context_items": _context_items(row.context),
             "labels": STATUS_LABELS,
             "local": _local,
@@ -183,6 +184,19 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
             }
 
     return app
+
+
+_HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
+
+
+def _links_in_new_tab(html: str) -> str:
+    """The message's HTML with a `<base target="_blank">` in its head (after its doctype, which
+    keeps the frame out of quirks mode)."""
+    base = '<base target="_blank">'
+    found = _HEAD.search(html)
+    if found is None:
+        return base + html
+    return html[: found.end()] + base + html[found.end() :]
 
 
 def _context_items(raw: str | None) -> list[tuple[str, str]]:

@@ -201,3 +201,31 @@ def test_the_catcher_keeps_what_it_receives_in_time_order(catcher, mails):
     # The port is held: a second catcher there is refused, the first goes on.
     with pytest.raises(OSError):
         caught.start_catcher("127.0.0.1", catcher, mails)
+
+
+def test_up_catches_only_a_local_plain_address_where_nothing_listens(tmp_path, capsys):
+    from rencontres.up import ensure_mail_catcher
+    from services.notifier.settings import NotifierSettings
+
+    port = free_port()
+    settings = NotifierSettings(smtp_host="127.0.0.1", smtp_port=port)
+    for other in (
+        {"smtp_starttls": True},
+        {"smtp_user": "relais"},
+        {"smtp_host": "smtp.exemple.org"},
+        {"environment": "production", "secret_key": "x" * 40, "service_token": "y" * 40},
+    ):
+        assert ensure_mail_catcher(settings.model_copy(update=other), tmp_path) is None
+    assert capsys.readouterr().out == ""
+
+    controller = ensure_mail_catcher(settings, tmp_path)
+    assert controller is not None
+    try:
+        line = capsys.readouterr().out
+        assert f"Serveur SMTP local démarré sur 127.0.0.1:{port}" in line
+        assert f"gardé dans {tmp_path / 'mails'}" in line
+        # Something answers there now (Mailpit, another run's catcher): it is used as it is.
+        assert ensure_mail_catcher(settings, tmp_path / "autre") is None
+        assert not (tmp_path / "autre").exists()
+    finally:
+        controller.stop()
