@@ -44,9 +44,17 @@ def _redis_pid(client: redis.Redis) -> int | None:
 def _register_holder(registration: str) -> str:
     """A holder through the public form, as a person fills it; their address."""
     with httpx.Client(base_url=registration, timeout=30, follow_redirects=True) as client:
-        forms = client.get("/")  # the site's root leads to the edition's forms
-        path = f"{forms.url.path.rstrip('/')}/porteur"
-        page = client.get(path)
+
+        def form() -> tuple[str, httpx.Response] | None:
+            forms = client.get("/")  # the site's root leads to the edition's forms
+            path = f"{forms.url.path.rstrip('/')}/porteur"
+            page = client.get(path)
+            # Open once registration has the edition the scheduler publishes at its start.
+            return (
+                (path, page) if page.status_code == 200 and 'name="prenom"' in page.text else None
+            )
+
+        path, page = wait_until(form, timeout=60, interval=0.5, what="the holder form")
         email = "camille.martin@asso-exemple.fr"
         answer = client.post(
             path,
