@@ -1,23 +1,29 @@
 """`rencontres up`: every process of the platform on this machine, with prefixed logs.
 
-Makes sure Redis answers (starting a `redis-server` under var/ when none does), applies the
-migrations, starts the services and the Celery worker with its beat, prints the URLs, restarts
-a process that dies (rencontres/supervisor.py) and stops them all on Ctrl-C.
+Makes sure Redis answers (starting a `redis-server` under var/ when none does), catches the
+emails when nothing listens at a local SMTP address (an aiosmtpd server in this process,
+keeping each message under var/mails), applies the migrations, starts the services and the
+Celery worker with its beat, prints the URLs, restarts a process that dies
+(rencontres/supervisor.py) and stops them all on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 import click
 import redis
+
+if TYPE_CHECKING:
+    from aiosmtpd.controller import Controller
 
 from rencontres.supervisor import Supervisor
 from services.notifier.settings import NotifierSettings
@@ -105,6 +111,46 @@ def ensure_redis(url: str, var: Path) -> subprocess.Popen[bytes] | None:
     raise click.ClickException("redis-server n'a pas démarré / redis-server did not start")
 
 
+def _listens(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_mail_catcher(settings: NotifierSettings, var: Path) -> Controller | None:
+    """Keep the emails under var/mails when they would otherwise be lost: a local SMTP
+    address without TLS nor login (the defaults, or a port of one's own) where nothing
+    listens. An SMTP server that answers there (Mailpit, a relay) is used as it is."""
+    local = settings.smtp_host in ("127.0.0.1", "localhost")
+    plain = not (settings.smtp_ssl or settings.smtp_starttls or settings.smtp_user)
+    if settings.environment == "production" or not local or not plain:
+        return None
+    if _listens(settings.smtp_host, settings.smtp_port):
+        return None
+    address = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        from services.notifier.adapters import caught
+
+        directory = caught.folder(var)
+        controller = caught.start_catcher(settings.smtp_host, settings.smtp_port, directory)
+    except ImportError:
+        click.echo(
+            f"Rien n'écoute sur {address} et aiosmtpd manque (make install) : "
+            "les emails ne seront pas gardés"
+        )
+        return None
+    except (OSError, TimeoutError) as error:
+        click.echo(f"Serveur SMTP local impossible sur {address} ({type(error).__name__})")
+        return None
+    click.echo(
+        f"Serveur SMTP local démarré sur {address} : chaque email envoyé est gardé dans "
+        f"{directory} (« Voir le message » dans le journal des emails)"
+    )
+    return controller
+
+
 @click.command(
     help="Lance toute la plateforme sur cette machine, relance un processus qui s'arrête "
     "(Ctrl-C pour tout arrêter)."
@@ -114,7 +160,9 @@ def up() -> None:
     var = Path(settings.var_dir)
     var.mkdir(exist_ok=True)
     redis_process = ensure_redis(settings.redis_url, var)
+    catcher = None
     try:
+        catcher = ensure_mail_catcher(NotifierSettings(), var)
         subprocess.run([sys.executable, "-m", "rencontres.cli", "migrate"], check=True)
         supervisor = Supervisor({**os.environ, "PYTHONUNBUFFERED": "1"}, sys.stdout)
         listed = processes()
@@ -132,6 +180,8 @@ def up() -> None:
         )
         code = supervisor.run()
     finally:
+        if catcher is not None:
+            catcher.stop()
         if redis_process is not None:  # when `up` failed before its supervisor took Redis
             redis_process.terminate()
             redis_process.wait()

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "answer_texts": "réponses libres aux questionnaires (remplacées par « [effacé] »)",
     "email_contents": "contenus d'emails du journal (la ligne reste : rien n'est renvoyé)",
     "processed_events": "traces d'événements déjà traités",
+    "caught_messages": "copies d'emails gardées par le serveur d'emails d'essai de rencontres up",
 }
 
 # The first run waits an hour after the process starts (a restart, a test, a demonstration

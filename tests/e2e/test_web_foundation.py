@@ -108,6 +108,7 @@ def _values(scenario: Scenario) -> dict[str, str]:
         "appointment_id": first("scheduler", "select appointment_id from appointments"),
         "session_id": "journee",
         "email_id": first("notifier", "select id from emails"),
+        "index": "0",  # an attachment of a caught email
         "survey_id": first("surveys", "select survey_id from surveys"),
         "code": first("surveys", "select public_code from surveys where public_code != ''"),
         "invitation_id": first("surveys", "select invitation_id from invitations"),

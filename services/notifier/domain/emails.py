@@ -69,6 +69,11 @@ def message_id(key: str, domain: str) -> str:
     return f"<{uuid.uuid5(uuid.NAMESPACE_URL, 'rencontres-email:' + key)}@{domain}>"
 
 
+def message_id_of(cause_id: object, template: str, participant_id: object, domain: str) -> str:
+    """The Message-ID an email of the log is sent with (its row: cause, template, recipient)."""
+    return message_id(idempotency_key(str(cause_id), template, participant_id), domain)
+
+
 def retry_delay_s(
     attempt: int, base_s: float, max_s: float, rng: random.Random | None = None
 ) -> float:

@@ -19,13 +19,20 @@ from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from services.notifier.adapters import email_log
-from services.notifier.adapters.db import appointments, editions, participants, publications
+from services.notifier.adapters import caught, email_log
+from services.notifier.adapters.db import (
+    appointments,
+    editions,
+    emails,
+    participants,
+    publications,
+)
 from services.notifier.domain.emails import (
     AGENDA_TEMPLATES,
     EmailStatus,
     Template,
     change_due_at,
+    message_id_of,
     reminder_due_at,
 )
 from shared.db import truncate_wal_after_commit
@@ -253,6 +260,7 @@ def on_erased(session: Session, app: Notifier, event: ParticipantErased) -> list
     """
     pid = str(event.participant_id)
     truncate_wal_after_commit(session)
+    _erase_caught_after_commit(session, app, pid)
     email_log.cancel_pending(session, pid, reason=email_log.ERASED_REASON)
     email_log.forget_participant(session, pid)
     # A tombstone (no event may replace it): nothing is ever written for this id again.
@@ -387,6 +395,19 @@ def on_published(session: Session, app: Notifier, event: SchedulePublished) -> l
         )
         _add_reminder(session, app.rules, event.event_id, pid, event.edition_id, first)
     return _due_now(ids)
+
+
+def _erase_caught_after_commit(session: Session, app: Notifier, pid: str) -> None:
+    """The messages `rencontres up` caught for this person go with the erasure: their
+    Message-IDs are known from the rows, before the rows forget whose they were."""
+    domain = app.settings.message_id_domain()
+    sent = session.execute(
+        select(emails.c.cause_id, emails.c.template).where(emails.c.participant_id == pid)
+    ).all()
+    ids = [message_id_of(row.cause_id, row.template, pid, domain) for row in sent]
+    directory = caught.folder(app.settings.var_dir)
+    if ids and directory.is_dir():
+        sa_event.listen(session, "after_commit", lambda _s: caught.erase(directory, ids), once=True)
 
 
 def _erased(session: Session, *participant_ids: str) -> bool:

@@ -2,7 +2,8 @@
 
 An email's row stays (its idempotency key: cause event, template, recipient), so a late
 redelivery of its cause still finds it and nothing is sent twice; only its contents go: the
-template's context (what the email repeated back) and the SMTP server's answer."""
+template's context (what the email repeated back) and the SMTP server's answer. The messages
+`rencontres up` caught under var/mails go too, once as old."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 
+from services.notifier.adapters import caught
 from services.notifier.adapters.db import emails, processed_table
 from services.notifier.domain.emails import EmailStatus
 from shared.db import transaction, truncate_wal_after_commit
@@ -27,6 +29,7 @@ DONE = (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.SKIPPED, EmailStatus.C
 class NotifierRetention(RetentionCounts):
     email_contents: int
     processed_events: int
+    caught_messages: int
 
 
 def apply_retention(
@@ -51,6 +54,9 @@ def apply_retention(
         counts = NotifierRetention(
             email_contents=int(contents),
             processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+            caught_messages=caught.erase_before(
+                caught.folder(kit.settings.var_dir), cutoff, dry_run=dry_run
+            ),
         )
     if not dry_run:
         record("notifier", counts)

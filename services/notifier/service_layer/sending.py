@@ -43,8 +43,7 @@ from services.notifier.domain.emails import (
     EmailStatus,
     SendError,
     Template,
-    idempotency_key,
-    message_id,
+    message_id_of,
     retry_delay_s,
 )
 from services.notifier.metrics import EMAIL_SEND_SECONDS, EMAILS
@@ -158,13 +157,14 @@ class Sender:
                 "kind": json.loads(row.context).get("kind", ""),
             }
         rendered = self.renderer.render(template, context)
-        key = idempotency_key(row.cause_id, template, row.participant_id)
         message = build_message(
             sender=self.mail_from,
             to_name=_full_name(contact),
             to_email=contact.email,
             rendered=rendered,
-            message_id=message_id(key, self.message_id_domain),
+            message_id=message_id_of(
+                row.cause_id, template, row.participant_id, self.message_id_domain
+            ),
             attachments=attachments,
         )
         self.smtp.open(message.sender, message.recipient)

@@ -62,7 +62,7 @@ def test_dry_run_then_apply_keeps_the_rows_so_nothing_is_sent_twice(
     before, processed_before = contents(notifier), processed(notifier)
 
     counts = apply_retention(notifier.kit, dry_run=True)[1]
-    assert counts == NotifierRetention(email_contents=1, processed_events=1)
+    assert counts == NotifierRetention(email_contents=1, processed_events=1, caught_messages=0)
     assert contents(notifier) == before and processed(notifier) == processed_before
 
     assert apply_retention(notifier.kit)[1] == counts
@@ -96,6 +96,7 @@ def test_command_line_and_beat(notifier, sender, directory, env, monkeypatch):
     assert dry.output.splitlines()[1:] == [
         "  contenus d'emails du journal (la ligne reste : rien n'est renvoyé) : 1",
         "  traces d'événements déjà traités : 1",
+        "  copies d'emails gardées par le serveur d'emails d'essai de rencontres up : 0",
     ]
     done = CliRunner().invoke(main, ["notifier", "retention"])
     assert done.exit_code == 0 and done.output.splitlines()[1:] == dry.output.splitlines()[1:]
