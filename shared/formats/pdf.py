@@ -66,14 +66,22 @@ class Document(FPDF):
         while True:
             self.set_font(self.family_name, style, current)
             line = current * 0.3528 * 1.18  # points to mm, and the leading
-            lines = self.multi_cell(w, line, safe, dry_run=True, output="LINES")
-            assert isinstance(lines, list)
-            if len(lines) * line <= h + 0.01 or current <= smallest:
+            if "\n" not in safe and self.get_string_width(safe) <= w - 2 * self.c_margin:
+                count = 1  # one line: no need to break it into lines (the slow part)
+            else:
+                lines = self.multi_cell(w, line, safe, dry_run=True, output="LINES")
+                assert isinstance(lines, list)
+                count = len(lines)
+            if count * line <= h + 0.01 or current <= smallest:
                 break
-            current = max(smallest, current - 0.5)
+            # Big steps while far from fitting, then half points.
+            current = max(smallest, current - (2 if count * line > 2 * h else 0.5))
         self.set_xy(x, y)
-        self.multi_cell(w, line, safe, align=align, new_x="LEFT", new_y="NEXT")
-        return len(lines) * line
+        if count == 1:
+            self.cell(w, line, safe, align=align)
+        else:
+            self.multi_cell(w, line, safe, align=align)
+        return count * line
 
     def qr(self, payload: str, x: float, y: float, size: float) -> None:
         """A QR code (error correction M, quiet zone of 2 modules included in `size`),

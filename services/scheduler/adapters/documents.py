@@ -4,6 +4,7 @@ the experts' table sheets (PDF, on shared/formats/pdf.py)."""
 from __future__ import annotations
 
 import datetime as dt
+
 import icalendar
 from fpdf.fonts import FontFace
 
