@@ -21,7 +21,7 @@ from services.registration.domain.vocabulary import (
 )
 from services.registration.entrypoints.messages import FIELD_LABELS, error_message
 from services.registration.entrypoints.web import edition_of, kit_of
-from services.registration.service_layer import participants, queries
+from services.registration.service_layer import badges, participants, queries
 from shared.edition import EditionSettings
 from shared.events import Role
 from shared.web import CurrentAdmin, flat, form_lists, redirect, render
@@ -30,8 +30,13 @@ router = APIRouter(prefix="/admin/accueil", include_in_schema=False)
 
 
 def _context(request: Request, edition: EditionSettings, q: str) -> dict[str, Any]:
-    with kit_of(request).factory() as session:
+    kit = kit_of(request)
+    with kit.factory() as session:
         rows = queries.listing(session, edition.edition_id, queries.Filters(q=q))
+        # A badge's QR code (its address or its code, as a scanner types it): that person.
+        code = badges.code_in(q) if not rows and q else None
+        badge = badges.holder_of(session, kit, code, edition.edition_id) if code else None
+        rows = [badge] if badge is not None else rows
         counts = queries.presence_counts(session, edition.edition_id)
     return {
         "title": "Accueil",

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.registration.bootstrap import bootstrap
 from services.registration.entrypoints import (
     admin,
+    badges,
     checkin,
     internal,
     public,
@@ -52,6 +53,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
     app.include_router(internal.router)
     app.include_router(admin.router)
     app.include_router(checkin.router)
+    app.include_router(badges.router)
     app.include_router(selfservice.router)
     app.include_router(writing.router)
     return app

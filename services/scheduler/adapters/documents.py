@@ -1,20 +1,20 @@
-"""Agenda documents: the calendar file (RFC 5545) and the printable one-page PDF."""
+"""The scheduler's documents: the calendar file (RFC 5545), the printable one-page agenda and
+the experts' table sheets (PDF, on shared/formats/pdf.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from pathlib import Path
 
 import icalendar
-import segno
-from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from services.scheduler.service_layer.agenda import Agenda
+from services.scheduler.service_layer.table_sheets import TableSheet
+from shared.edition import EditionSettings
+from shared.formats.pdf import Document
 from shared.french import french_date
 
 PRODID = "-//PES 21//Rencontres du financement de l'ESS//FR"
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
 def agenda_ics(agenda: Agenda, now: dt.datetime) -> str:
@@ -60,28 +60,13 @@ def agenda_ics(agenda: Agenda, now: dt.datetime) -> str:
     return cal.to_ical().decode("utf-8")
 
 
-class _Pdf(FPDF):
-    def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.unicode = False
-        for folder in FONT_DIRS:
-            regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-            if regular.exists() and bold.exists():
-                self.add_font("DejaVu", "", str(regular))
-                self.add_font("DejaVu", "B", str(bold))
-                self.unicode = True
-                break
-        self.family_name = "DejaVu" if self.unicode else "helvetica"
-
+class _Pdf(Document):
     def text_safe(self, text: str) -> str:
-        if self.unicode:
-            return text
-        text = text.replace("–", "-").replace("’", "'").replace("…", "...")
-        return text.encode("latin-1", "replace").decode("latin-1")
+        return self.t(text)
 
     def write_line(self, text: str, size: float = 11, bold: bool = False, height: float = 6):
         self.set_font(self.family_name, "B" if bold else "", size)
-        self.multi_cell(0, height, self.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, height, self.t(text), new_x="LMARGIN", new_y="NEXT")
 
 
 def agenda_pdf(agenda: Agenda, url: str) -> bytes:
@@ -91,10 +76,7 @@ def agenda_pdf(agenda: Agenda, url: str) -> bytes:
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     pdf.set_margins(15, 15, 15)
-    qr = io.BytesIO()
-    segno.make(url, error="m").save(qr, kind="png", scale=4, border=2)
-    qr.seek(0)
-    pdf.image(qr, x=160, y=12, w=35, h=35)
+    pdf.qr(url, x=160, y=12, size=35)
     pdf.set_xy(15, 15)
     pdf.set_right_margin(55)
     pdf.write_line(edition.title, size=15, bold=True, height=7)
@@ -136,3 +118,72 @@ def _fit(pdf: _Pdf, text: str, width: float) -> str:
     while safe and pdf.get_string_width(safe) > width:
         safe = safe[:-2] + "…" if pdf.unicode else safe[:-4] + "..."
     return safe
+
+
+SHEET_ACCENT = (0, 90, 112)
+SHEET_COLUMNS = (("Heure", 27), ("Porteur de projet", 40), ("Structure", 45),
+                 ("Thématiques", 40), ("Raison", 28))  # fmt: skip
+
+
+def table_sheets_pdf(edition: EditionSettings, sheets: list[TableSheet]) -> bytes:
+    """One A4 page per expert (more if their meetings need it): the table in large type,
+    the expert, then the day's meetings; every cell wraps, nothing is cut."""
+    pdf = Document()
+    pdf.set_title(f"Fiches de table – {edition.title}")
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=15)
+    day = f"{french_date(edition.date, weekday=True).capitalize()} – {edition.venue}"
+    for sheet in sheets:
+        pdf.add_page()
+        tables = ", ".join(sheet.tables)
+        pdf.set_fill_color(*SHEET_ACCENT)
+        pdf.rect(140, 12, 55, 24, style="F")
+        pdf.set_text_color(255, 255, 255)
+        pdf.set_font(pdf.family_name, "", 9)
+        pdf.set_xy(140, 13.5)
+        pdf.cell(55, 5, "TABLE" if len(sheet.tables) == 1 else "TABLES", align="C")
+        pdf.fit(tables, 142, 19, 51, 15, size=30, smallest=10, bold=True, align="C")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(pdf.family_name, "", 9)
+        pdf.set_xy(15, 12)
+        pdf.multi_cell(120, 4.5, pdf.t(f"{edition.title}\n{day}"), new_x="LMARGIN", new_y="NEXT")
+        y = pdf.get_y() + 3
+        y += pdf.fit(sheet.organisation or "Expert", 15, y, 120, 16, 18, 11, bold=True)
+        if sheet.name:
+            y += pdf.fit(sheet.name, 15, y, 120, 10, 13, 9)
+        pdf.set_y(max(y, 38) + 5)
+        pdf.set_font(pdf.family_name, "B", 11)
+        pdf.set_text_color(*SHEET_ACCENT)
+        count = len(sheet.meetings)
+        pdf.cell(0, 6, f"{count} rendez-vous", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(1)
+        pdf.set_font(pdf.family_name, "", 10)
+        pdf.set_draw_color(160, 160, 160)
+        pdf.set_fill_color(255, 255, 255)
+        with pdf.table(
+            col_widths=[w for _, w in SHEET_COLUMNS],
+            width=sum(w for _, w in SHEET_COLUMNS),
+            align="LEFT",
+            text_align="LEFT",
+            first_row_as_headings=True,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(232, 240, 242)),
+            cell_fill_mode="NONE",
+            borders_layout="HORIZONTAL_LINES",
+            line_height=5,
+            padding=(1.5, 1),
+        ) as table:
+            table.row([label for label, _ in SHEET_COLUMNS])
+            for m in sheet.meetings:
+                table.row(
+                    [
+                        # Another table than the sheet's (a meeting moved): said beside it.
+                        pdf.t(f"{m.start:%H:%M}–{m.end:%H:%M}")
+                        + (f"\n{m.table}" if len(sheet.tables) > 1 else ""),
+                        pdf.t(m.holder_name or "—"),
+                        pdf.t(m.holder_organisation or "—"),
+                        pdf.t(", ".join(m.topics)),
+                        pdf.t(m.reason),
+                    ]
+                )
+    return pdf.pdf_bytes()

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.scheduler.bootstrap import bootstrap
-from services.scheduler.entrypoints import agendas, api, day, grid, internal, programme
+from services.scheduler.entrypoints import agendas, api, day, grid, internal, programme, sheets
 from services.scheduler.entrypoints.web import TEMPLATES
 from services.scheduler.service_layer.clock_tasks import tick
 from services.scheduler.service_layer.context import Scheduler
@@ -39,7 +39,7 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
     )
     app.state.scheduler = sched
     app.state.kit = sched.kit
-    for router in (programme, grid, day, agendas, api, internal):
+    for router in (programme, sheets, grid, day, agendas, api, internal):
         app.include_router(router.router)
     _add_lifespan(app, sched)
     return app

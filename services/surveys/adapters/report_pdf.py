@@ -19,29 +19,20 @@ from services.surveys.adapters.report_text import (
     satisfaction_rows,
 )
 from services.surveys.domain.report import HOLDER, Counts, EditionReport, SurveyFigures
+from shared.formats.pdf import unicode_font
 from shared.french import french_date
 
 log = logging.getLogger(__name__)
 
-# A Unicode font when the system has one (Debian: fonts-dejavu-core); else the PDF core font.
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 ACCENT = (0, 90, 112)
 LINE = 4.6  # mm, the height of a line of 9-point text
-
-
-def _unicode_font() -> tuple[Path, Path] | None:
-    for d in FONT_DIRS:
-        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            return regular, bold
-    return None
 
 
 class ReportPDF(FPDF):
     def __init__(self, title: str, author: str) -> None:
         super().__init__(format="A4")
         self.report_title = title
-        font = _unicode_font()
+        font = unicode_font()  # else the PDF core font
         if font:
             self.add_font("Body", "", str(font[0]))
             self.add_font("Body", "B", str(font[1]))

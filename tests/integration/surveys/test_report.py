@@ -508,7 +508,7 @@ def test_budget_form_and_year_by_year_comparison(edition):
 def test_pdf_without_a_unicode_font_still_renders(edition, monkeypatch):
     from services.surveys.adapters import report_pdf
 
-    monkeypatch.setattr(report_pdf, "_unicode_font", lambda: None)
+    monkeypatch.setattr(report_pdf, "unicode_font", lambda: None)
     with edition.factory() as session:
         content = report_pdf.report_pdf(reports.build_report(session, EDITION))
     doc = pdfium.PdfDocument(content)
