@@ -495,6 +495,8 @@ def test_budget_form_and_year_by_year_comparison(edition):
     client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-74": "4 000,00"})
     page = client.get("/admin/editions/2025/budget").text
     assert 'value="2\u202f300"' in page
+    report = client.get(f"/admin/editions/{EDITION}/report").text
+    assert '<a href="/admin/reports/compare">Comparer les éditions</a>' in report
     compare = client.get("/admin/reports/compare").text
     assert compare.index(">2025<") < compare.index(">2026<")
     rows = load_workbook(io.BytesIO(client.get("/admin/reports/compare.xlsx").content))["Éditions"]
