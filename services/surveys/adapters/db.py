@@ -137,6 +137,22 @@ responses = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+# The free-text answers the operator chose to quote in the report (« Paroles de participants »),
+# shown without any name; deleted with the answer's text (erasure, retention).
+quotes = Table(
+    "quotes",
+    metadata,
+    Column(
+        "response_id",
+        String(36),
+        ForeignKey("responses.response_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("question_id", String(100), primary_key=True),
+    Column("survey_id", String(36), ForeignKey("surveys.survey_id"), nullable=False, index=True),
+    Column("selected_at", UTCDateTime(), nullable=False),
+)
+
 # Work due at a date (ex-post opening, reminders): claimed by the UPDATE that marks it done,
 # in the transaction that does the work, so two runners never do it twice.
 due_jobs = Table(
