@@ -38,7 +38,8 @@ participants = Table(
     Column("status", String(20), nullable=False, default="inscrit"),
     Column("legal_form", String(100), nullable=False, default=""),
     Column("stage", String(50), nullable=True),
-    Column("commune", String(100), nullable=True),
+    # INSEE code, `autre` for a commune outside shared/data/communes.csv (shared/communes.py).
+    Column("commune_code", String(5), nullable=True),
     Column("revision", Integer, nullable=False, default=0),
     Column("checked_in", Boolean, nullable=False, default=False),
     # Set on ParticipantErased: the categories stay for anonymous counts.

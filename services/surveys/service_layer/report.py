@@ -28,6 +28,7 @@ from services.surveys.domain.report import (
 )
 from services.surveys.service_layer import surveys as uc
 from services.surveys.service_layer.quotes import edition_quotes
+from shared.communes import label as commune_label
 from shared.events import SurveyKind, utc_now
 
 LABELS = {SurveyKind.DAY: "Journée (évaluation à chaud)", SurveyKind.EX_POST: "Suivi (ex-post)"}
@@ -72,7 +73,9 @@ def build_report(
     session: Session, edition_id: str, masthead: Masthead | None = None
 ) -> EditionReport:
     people = [
-        ParticipantFacts(r.role, r.status, r.legal_form, r.stage, r.commune, r.checked_in)
+        ParticipantFacts(
+            r.role, r.status, r.legal_form, r.stage, commune_label(r.commune_code), r.checked_in
+        )
         for r in session.execute(
             select(participants).where(participants.c.edition_id == edition_id)
         )

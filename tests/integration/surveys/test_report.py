@@ -523,7 +523,8 @@ def test_pdf_without_a_unicode_font_still_renders(edition, monkeypatch):
 
 
 def test_report_files_run_no_formula_a_spreadsheet_would(kit):
-    """Towns, legal forms, a question and its answers, an edition: as typed, never run."""
+    """Legal forms, a question and its answers, an edition: as typed, never run (a town typed
+    so reaches the report as « Autre commune »)."""
     holders = [register(kit, legal_form=v, commune=v) for v in FORMULAS]
     register(kit, role=Role.EXPERT, legal_form=FORMULAS[0], commune=FORMULAS[1])
     close_day(kit)
