@@ -3,8 +3,15 @@ never the text, and an erasure keeps only the code."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import MetaData, Table, text
+
 from services.registration.service_layer import participants as uc
 from services.registration.service_layer.importing import import_file
+from shared.db import make_engine
+from shared.migrations import upgrade
 from tests.integration.registration.conftest import (
     EDITION,
     holder_form,
@@ -13,6 +20,8 @@ from tests.integration.registration.conftest import (
     submit,
 )
 from tests.unit.formats.spreadsheets import FRENCH_HEADER, realistic_rows, to_csv
+
+PACKAGE = Path(__file__).resolve().parents[3] / "services" / "registration"
 
 
 def test_the_form_stores_the_official_name_and_publishes_only_the_code(client, kit):
@@ -71,3 +80,42 @@ def test_the_commune_field_in_a_browser(client, chromium_browser, tmp_path):
     field.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "commune.png"), full_page=False)
     page.close()
+
+
+def test_the_migration_codes_the_communes_stored_and_forgets_the_erased_ones_text(database_url):
+    upgrade(PACKAGE, database_url, "3f1b2c7d9e4a")  # the revision before the codes
+    engine = make_engine(database_url)
+    try:
+        table = Table("participants", MetaData(), autoload_with=engine)
+        now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        base = {
+            "edition_id": EDITION, "role": "porteur", "status": "inscrit",
+            "legal_form": "association", "tags": [], "wants": [], "refuses": [], "sessions": [],
+            "availability": "journee", "lunch": False, "consent_share_profile": False,
+            "consent_contact": False, "source": "formulaire", "revision": 1,
+            "created_at": now, "updated_at": now,
+        }  # fmt: skip
+        typed = {
+            "p1": ("dijon", None),
+            "p2": ("Lyon", None),
+            "p3": ("Chenôve", now),
+            "p4": (None, None),
+        }
+        with engine.begin() as conn:
+            for pid, (commune, erased_at) in typed.items():
+                values = {"participant_id": pid, "commune": commune, "erased_at": erased_at}
+                conn.execute(table.insert().values(**base, **values, token_nonce=pid))
+        upgrade(PACKAGE, database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT participant_id, commune, commune_code FROM participants")
+            )
+            stored = {pid: (commune, code) for pid, commune, code in rows}
+    finally:
+        engine.dispose()
+    assert stored == {
+        "p1": ("dijon", "21231"),
+        "p2": ("Lyon", "autre"),
+        "p3": (None, "21166"),  # erased: the code only
+        "p4": (None, None),
+    }
