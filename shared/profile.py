@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from shared.communes import official
 from shared.edition import Availability, EditionSettings, HalfDay
 from shared.text import clean
 from shared.vocabulary import (
@@ -246,7 +247,7 @@ def check_participant(
         organisation=single["structure"],
         legal_form=legal_form,
         stage=stage,
-        commune=single["commune"],
+        commune=official(single["commune"]),
         tags=tuple(tags),
         wants=tuple(items("souhaits")),
         refuses=tuple(items("refus")),

@@ -27,6 +27,8 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     producer: ClassVar[str]
+    # What each schema version after the first changed, for docs/events.md.
+    schema_changes: ClassVar[tuple[str, ...]] = ()
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4, description="Unique; the dedupe key")
     event_type: str = Field(default="", description="The event's class name")
     schema_version: int = Field(default=1, description="Increased on a breaking change")

@@ -24,7 +24,8 @@ INTRO = f"""# Événements publiés / Published events
 
 Rencontres publishes every change other applications may care about on Redis Streams, one
 stream per event type, named `rencontres.<producer>.<event-kebab>`. This is a public contract:
-changes are additive, and a breaking change is a new `schema_version` published beside the old.
+changes are additive, and a breaking change is a new `schema_version` published beside the old,
+except a field that could carry personal data: it goes at once (each event says its versions).
 
 ## Reading the streams
 - Every field below is always present in the JSON (`null` where the type allows it).
@@ -42,7 +43,7 @@ changes are additive, and a breaking change is a new `schema_version` published 
   a free text (a survey's free answers stay in the surveys service). Contact details are given
   by the registration service's authenticated internal API, to the services entitled to them.
 - **Retention, what each stream may hold.** Participant streams: a participant's opaque id,
-  role and planning categories (legal form, stage, commune, needs, wishes as ids); scheduler
+  role and planning categories (legal form, stage, commune code, needs, wishes as ids); scheduler
   streams: appointment ids, the two participants' ids, times and tables; notifier streams:
   the participant's id and the template, never the address or an SMTP server's text; surveys
   streams: participant ids, invitation counts and ratings keyed by question. Every stream
@@ -115,6 +116,11 @@ def events_markdown() -> str:
             f"Stream `{cls.stream()}`. {(cls.__doc__ or '').strip()}".rstrip(),
             "",
         ]
+        version = cls.model_fields["schema_version"].default
+        if version != 1:
+            out += [f"`schema_version`: {version}.", ""]
+        for change in cls.schema_changes:
+            out += [f"Version {change}", ""]
         out += _fields_table(cls, envelope)
     return "\n".join(out) + "\n"
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.communes import CODE_PATTERN
 from shared.edition import Availability
 from shared.events.base import Event
 from shared.vocabulary import Role
@@ -26,14 +27,29 @@ class _ParticipantEvent(Event):
 
 
 class _ParticipantProfile(_ParticipantEvent):
-    """The categories a consumer needs to plan and to count; never a name or a contact."""
+    """The categories a consumer needs to plan and to count; never a name or a contact.
 
+    Schema version 2: the commune is its INSEE code (`commune_code`), no longer the text the
+    participant typed (`commune`, version 1), which could hold anything they wrote.
+    """
+
+    schema_version: int = Field(default=2, description="Increased on a breaking change")
+    schema_changes: ClassVar[tuple[str, ...]] = (
+        "2: `commune_code` (the INSEE code) replaces `commune`, the text the participant typed,"
+        " which could hold anything; no version 1 is published beside it. A version-1 entry"
+        " still on the stream reads as version 2 without a commune.",
+    )
     # Increases with every change: a consumer keeps the highest one it has seen.
     revision: int = Field(ge=1)
     status: RegistrationStatus
     legal_form: str = Field(description="Holder: legal form; expert: organisation type")
     stage: str | None = Field(default=None, description="Holder only: creation or developpement")
-    commune: str | None = None
+    commune_code: str | None = Field(
+        default=None,
+        pattern=CODE_PATTERN,
+        description="INSEE code of the commune (code officiel géographique); `autre`: a commune"
+        " outside Rencontres' list (Côte-d'Or and the departments around it); null: none given",
+    )
     tags: list[str] = Field(default_factory=list, description="Needs by priority, or expertise")
     wants: list[uuid.UUID] = Field(default_factory=list, description="Participants to meet")
     refuses: list[uuid.UUID] = Field(default_factory=list, description="Never to be met")

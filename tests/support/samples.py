@@ -45,7 +45,7 @@ PROFILE = {
     "status": RegistrationStatus.REGISTERED,
     "legal_form": "association",
     "stage": "creation",
-    "commune": "Dijon",
+    "commune_code": "21231",
     "tags": ["mecenat", "budget-previsionnel"],
     "wants": [EXPERT],
     "sessions": ["conference-matin"],
@@ -67,7 +67,7 @@ def sample_events() -> list[Event]:
     survey = uuid.uuid4()
     return [
         ParticipantRegistered(**PROFILE),
-        ParticipantUpdated(**{**PROFILE, "revision": 2, "commune": "Chenôve"}),
+        ParticipantUpdated(**{**PROFILE, "revision": 2, "commune_code": "21166"}),
         ParticipantCancelled(edition_id=EDITION, participant_id=HOLDER, role=Role.HOLDER),
         ParticipantCheckedIn(
             edition_id=EDITION, participant_id=HOLDER, role=Role.HOLDER, legal_form="SCOP"

@@ -45,6 +45,8 @@ participants = Table(
     Column("legal_form", String(40), nullable=False),
     Column("stage", String(20), nullable=True),
     Column("commune", String(100), nullable=True),
+    # INSEE code of the commune, `autre` outside shared/data/communes.csv (shared/communes.py).
+    Column("commune_code", String(5), nullable=True),
     Column("tags", JSON, nullable=False),
     # As the person wrote them (emails or organisation names); resolved to ids when published.
     Column("wants", JSON, nullable=False),

@@ -17,6 +17,7 @@ from services.registration.entrypoints import (
 )
 from services.registration.entrypoints.web import TEMPLATES
 from services.registration.service_layer.retention import apply_retention
+from shared.communes import home_department
 from shared.edition import default_edition
 from shared.ratelimit import RateLimiter
 from shared.retention import french_duration
@@ -31,7 +32,10 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
     pages = Pages(
         kit.settings,
         TEMPLATES,
-        globals_={"retention": french_duration(kit.settings.retention_months)},
+        globals_={
+            "retention": french_duration(kit.settings.retention_months),
+            "commune_names": home_department(),
+        },
     )
     app = create_base_app(
         service="registration",

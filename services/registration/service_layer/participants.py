@@ -30,6 +30,7 @@ from services.registration.domain.model import (
 )
 from services.registration.metrics import CHECK_INS, REGISTRATIONS
 from services.registration.service_layer.editions import get_edition, registration_state
+from shared.communes import code_for
 from shared.db import transaction, truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
@@ -174,7 +175,7 @@ def profile_event(
         status=RegistrationStatus(row.status),
         legal_form=row.legal_form,
         stage=row.stage,
-        commune=row.commune or None,
+        commune_code=row.commune_code,
         tags=list(row.tags),
         wants=candidates.resolve(row.wants, role),
         refuses=candidates.resolve(row.refuses, role),
@@ -206,6 +207,8 @@ def _profile_values(
         "legal_form": profile.legal_form,
         "stage": profile.stage,
         "commune": profile.commune or None,
+        # The category that events carry and that outlives an erasure; the text is personal.
+        "commune_code": code_for(profile.commune),
         "tags": list(profile.tags),
         "wants": list(profile.wants),
         "refuses": list(profile.refuses),
@@ -511,6 +514,7 @@ PERSONAL_COLUMNS: dict[str, Any] = {
     "last_name": None,
     "phone": None,
     "organisation": None,
+    "commune": None,  # as typed; its code stays for the counts
     "accessibility": None,
     "wants": [],
     "refuses": [],

@@ -43,7 +43,6 @@ participants = Table(
     Column("status", String(20), nullable=False),
     Column("legal_form", String(100), nullable=False, default=""),
     Column("stage", String(40), nullable=True),
-    Column("commune", String(100), nullable=True),
     Column("tags", JSON, nullable=False),
     Column("wants", JSON, nullable=False),
     Column("refuses", JSON, nullable=False),

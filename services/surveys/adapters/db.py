@@ -38,7 +38,8 @@ participants = Table(
     Column("status", String(20), nullable=False, default="inscrit"),
     Column("legal_form", String(100), nullable=False, default=""),
     Column("stage", String(50), nullable=True),
-    Column("commune", String(100), nullable=True),
+    # INSEE code, `autre` for a commune outside shared/data/communes.csv (shared/communes.py).
+    Column("commune_code", String(5), nullable=True),
     Column("revision", Integer, nullable=False, default=0),
     Column("checked_in", Boolean, nullable=False, default=False),
     # Set on ParticipantErased: the categories stay for anonymous counts.
@@ -135,6 +136,22 @@ responses = Table(
     Column("answers", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The free-text answers the operator chose to quote in the report (« Paroles de participants »),
+# shown without any name; deleted with the answer's text (erasure, retention).
+quotes = Table(
+    "quotes",
+    metadata,
+    Column(
+        "response_id",
+        String(36),
+        ForeignKey("responses.response_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("question_id", String(100), primary_key=True),
+    Column("survey_id", String(36), ForeignKey("surveys.survey_id"), nullable=False, index=True),
+    Column("selected_at", UTCDateTime(), nullable=False),
 )
 
 # Work due at a date (ex-post opening, reminders): claimed by the UPDATE that marks it done,

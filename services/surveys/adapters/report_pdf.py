@@ -73,6 +73,22 @@ class ReportPDF(FPDF):
         self.set_font(self.family, "", 10)
         self.multi_cell(0, 5, self.t(text), new_x="LMARGIN", new_y="NEXT")
 
+    def quote(self, text: str, source: str) -> None:
+        """A participant's words, indented (the Unicode font may have no italics), then where
+        they come from in small grey letters."""
+        if self.get_y() > 255:
+            self.add_page()
+        self.set_x(self.l_margin + 6)
+        self.set_font(self.family, "", 10)
+        self.multi_cell(0, 5, self.t(f"« {text} »"), new_x="LMARGIN", new_y="NEXT")
+        self.set_x(self.l_margin + 6)
+        self.set_font(self.family, "", 8)
+        self.set_text_color(90, 90, 90)
+        self.multi_cell(0, 4, self.t(source), new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_font(self.family, "", 10)
+        self.ln(2)
+
     def rows(
         self,
         rows: list[list[str]],
@@ -198,6 +214,11 @@ def report_pdf(report: EditionReport) -> bytes:
     for s in report.sessions:
         pdf.heading(s.label, 11)
         _survey(pdf, s, (70, 36))
+
+    if report.quotes:
+        pdf.heading("Paroles de participants", 11)
+        for q in report.quotes:
+            pdf.quote(q.text, f"— {q.role}, {q.source}")
 
     pdf.heading("Suites de la journée (questionnaire de suivi)")
     if report.ex_post:

@@ -154,6 +154,10 @@ def report_xlsx(r: EditionReport) -> bytes:
             if res.total is not None:
                 rows.append([res.question.text, "Total", res.total])
     _sheet(wb, "Suivi", rows, [60, 30, 10])
+    if r.quotes:  # the sheet only when the operator chose comments to quote
+        said = [[q.source, q.role, q.text] for q in r.quotes]
+        header = ["Questionnaire", "Rôle", "Parole de participant"]
+        _sheet(wb, "Paroles", [header, *said], [40, 22, 90])
     keys = (HOLDER, EXPERT, VENUE, "")
     by_role: list[list[object]] = [
         ["Questionnaire", "Question", "Détail", *(GROUP_LABELS[k] for k in keys)]

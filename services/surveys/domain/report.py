@@ -253,6 +253,25 @@ class Masthead:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A free-text answer the operator chose to quote: no name, only where it comes from."""
+
+    source: str  # the questionnaire's short name: the conference's title, « Journée »...
+    role: str  # « porteur de projet », « expert ou financeur », « réponse sur place »
+    text: str
+
+
+SURVEY_ORDER = {SurveyKind.CONFERENCE: 0, SurveyKind.DAY: 1, SurveyKind.EX_POST: 2}
+
+
+def survey_order(
+    kind: SurveyKind, starts: dt.time | None, session_key: str
+) -> tuple[int, dt.time, str]:
+    """The report's order of questionnaires: conferences by time, the day, the follow-up."""
+    return (SURVEY_ORDER[kind], starts or dt.time.max, session_key)
+
+
+@dataclass(frozen=True)
 class EditionReport:
     edition_id: str
     title: str
@@ -267,6 +286,7 @@ class EditionReport:
     attendance: dict[str, int] = field(default_factory=dict)  # session id -> present
     venue: str = ""
     masthead: Masthead = field(default_factory=Masthead)
+    quotes: list[Quote] = field(default_factory=list)  # « Paroles de participants »
 
 
 def edition_report(
@@ -281,13 +301,11 @@ def edition_report(
     budget: Budget,
     venue: str = "",
     masthead: Masthead | None = None,
+    quotes: Sequence[Quote] = (),
 ) -> EditionReport:
-    order = {SurveyKind.CONFERENCE: 0, SurveyKind.DAY: 1, SurveyKind.EX_POST: 2}
     figures = [
         survey_figures(s)
-        for s in sorted(
-            surveys, key=lambda s: (order[s.kind], s.starts or dt.time.max, s.session_key)
-        )
+        for s in sorted(surveys, key=lambda s: survey_order(s.kind, s.starts, s.session_key))
     ]
     sessions = [f for f in figures if f.kind is not SurveyKind.EX_POST]
     ex_post = next((f for f in figures if f.kind is SurveyKind.EX_POST), None)
@@ -313,6 +331,7 @@ def edition_report(
         attendance={c.session_id: c.attendees for c in closed if c.kind == "conference"},
         venue=venue,
         masthead=masthead or Masthead(),
+        quotes=list(quotes),
     )
 
 

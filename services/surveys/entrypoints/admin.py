@@ -30,6 +30,7 @@ from services.surveys.entrypoints.public import venue_url
 from services.surveys.entrypoints.web import kit_of, settings_of
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
+from services.surveys.service_layer.quotes import free_texts, save_quotes
 from services.surveys.settings import SurveysSettings
 from shared.db import plain_row, transaction
 from shared.events import SurveyKind, utc_now
@@ -135,6 +136,7 @@ def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTML
         survey = _survey_or_404(session, survey_id)
         invited, answered, anonymous = uc.response_counts(session, survey_id)
         answers = uc.answers_of(session, survey_id)
+        texts = free_texts(session, survey_id, survey.questions)
         ex_post = (
             uc.ex_post_date(session, survey.edition_id)
             if survey.kind is SurveyKind.EX_POST
@@ -145,6 +147,7 @@ def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTML
         "survey": survey,
         "ex_post": ex_post,
         "results": results(survey.questions, answers),
+        "texts": texts,
         "invited": invited,
         "answered": answered,
         "anonymous": anonymous,
@@ -153,6 +156,16 @@ def results_page(request: Request, survey_id: str, _admin: CurrentAdmin) -> HTML
         "now": utc_now(),
     }
     return render(request, "admin_results.html", context, section="questionnaires")
+
+
+@router.post("/surveys/{survey_id}/quotes")
+async def choose_quotes(request: Request, survey_id: str, _admin: CurrentAdmin) -> RedirectResponse:
+    form = await form_lists(request)
+    with transaction(kit_of(request).factory) as session:
+        survey = _survey_or_404(session, survey_id)
+        count = save_quotes(session, survey_id, survey.questions, form.get("citer", []))
+    said = "Aucune réponse citée" if count == 0 else f"{count} réponse(s) citée(s)"
+    return redirect(request, f"/admin/surveys/{survey_id}#citations", ok=f"{said} dans le rapport.")
 
 
 def _answers_file(request: Request, survey_id: str) -> tuple[str, list[list[object]]]:

@@ -129,7 +129,7 @@ def participant_profile(
         "status": event.status.value,
         "legal_form": event.legal_form,
         "stage": event.stage,
-        "commune": event.commune,
+        "commune_code": event.commune_code,
         "revision": event.revision,
     }
     session.execute(

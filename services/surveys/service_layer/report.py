@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -22,8 +24,11 @@ from services.surveys.domain.report import (
     ParticipantFacts,
     SurveyFacts,
     edition_report,
+    survey_order,
 )
 from services.surveys.service_layer import surveys as uc
+from services.surveys.service_layer.quotes import edition_quotes
+from shared.communes import label as commune_label
 from shared.events import SurveyKind, utc_now
 
 LABELS = {SurveyKind.DAY: "Journée (évaluation à chaud)", SurveyKind.EX_POST: "Suivi (ex-post)"}
@@ -68,7 +73,9 @@ def build_report(
     session: Session, edition_id: str, masthead: Masthead | None = None
 ) -> EditionReport:
     people = [
-        ParticipantFacts(r.role, r.status, r.legal_form, r.stage, r.commune, r.checked_in)
+        ParticipantFacts(
+            r.role, r.status, r.legal_form, r.stage, commune_label(r.commune_code), r.checked_in
+        )
         for r in session.execute(
             select(participants).where(participants.c.edition_id == edition_id)
         )
@@ -86,6 +93,8 @@ def build_report(
     settings = uc.edition_settings(session, edition_id)
     starts = {s.session_id: s.start for s in settings.sessions}
     facts = []
+    # (the report's order, survey id, its name in the report)
+    labels: list[tuple[tuple[int, dt.time, str], str, str]] = []
     for survey in uc.list_surveys(session, edition_id):
         invited, answered, anonymous = uc.response_counts(session, survey.survey_id)
         given = uc.answers_with_roles(session, survey.survey_id)
@@ -105,6 +114,10 @@ def build_report(
                 or uc.session_title(session, edition_id, survey.session_key),
             )
         )
+        fact = facts[-1]
+        order = survey_order(fact.kind, fact.starts, fact.session_key)
+        labels.append((order, survey.survey_id, fact.label))
+    named = {survey_id: label for _, survey_id, label in sorted(labels)}
     return edition_report(
         edition_id=edition_id,
         title=settings.title,
@@ -116,4 +129,5 @@ def build_report(
         budget=budget(actuals(session, edition_id)),
         venue=settings.venue,
         masthead=masthead,
+        quotes=edition_quotes(session, edition_id, named),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from services.surveys.adapters.db import processed_table, responses, surveys
 from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.domain.questions import Question, QuestionType
+from services.surveys.service_layer.quotes import forget_quotes
 from shared.db import transaction, truncate_wal_after_commit
 from shared.events import utc_now
 from shared.retention import RetentionCounts, months_before, old_processed_events, record
@@ -61,6 +62,7 @@ def apply_retention(
             texts += replaced
             if replaced and not dry_run:
                 truncate_wal_after_commit(session)
+                forget_quotes(session, [row.response_id])
                 session.execute(
                     update(responses)
                     .where(responses.c.response_id == row.response_id)

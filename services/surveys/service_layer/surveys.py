@@ -45,6 +45,7 @@ from services.surveys.domain.questions import (
     validate,
 )
 from services.surveys.metrics import ANSWERS
+from services.surveys.service_layer.quotes import forget_quotes
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
 from shared.db import transaction, truncate_wal_after_commit
@@ -784,6 +785,7 @@ def forget_participant(session: Session, participant_id: str) -> None:
             (responses.c.participant_id == participant_id) | (responses.c.invitation_id.in_(ids))
         )
     ).all()
+    forget_quotes(session, [row.response_id for row in rows])
     placeholder = str(uuid.uuid4())
     for column in ("holder_id", "expert_id"):
         session.execute(

@@ -42,7 +42,7 @@ def registered(edition_id: str = "2026", **overrides: object) -> ParticipantRegi
         "status": RegistrationStatus.REGISTERED,
         "legal_form": "association",
         "stage": "creation",
-        "commune": "Dijon",
+        "commune_code": "21231",
         "tags": ["mecenat"],
     }
     fields.update(overrides)
@@ -61,7 +61,7 @@ def make_consumer(engine: Engine, prefix: str, name: str | None = None, **option
 
     @consumer.on(ParticipantRegistered)
     def record(session: Session, event: ParticipantRegistered) -> None:
-        if event.commune == "poison":
+        if event.legal_form == "poison":
             raise ValueError("this event can never be handled")
         session.execute(
             effects.insert().values(

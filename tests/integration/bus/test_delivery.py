@@ -114,7 +114,7 @@ def test_poison_message_goes_to_dlq_and_the_rest_flows(engine, redis_url, bus_pr
 
     async def scenario() -> None:
         await consumer.ensure_groups(aclient)
-        poison = registered(commune="poison")
+        poison = registered(legal_form="poison")
         good = [registered() for _ in range(3)]
         client.xadd(stream, entry_fields("ParticipantRegistered", poison.model_dump_json()))
         client.xadd(stream, entry_fields("ParticipantRegistered", "{not json"))
@@ -288,7 +288,7 @@ def test_two_relays_at_once_publish_each_event_exactly_once(engine, redis_url, b
 def test_a_batch_with_a_bad_entry_commits_the_others_one_by_one(engine, bus_prefix):
     consumer = make_consumer(engine, bus_prefix)
     good = [registered().model_dump_json().encode() for _ in range(3)]
-    poison = registered(commune="poison").model_dump_json().encode()
+    poison = registered(legal_form="poison").model_dump_json().encode()
     results = consumer.process_batch(STREAM(bus_prefix), [good[0], poison, good[1], good[2]])
     assert [type(r) for r in results] == [Outcome, ValueError, Outcome, Outcome]
     assert effect_count(engine) == 3

@@ -153,7 +153,7 @@ class Harness:
                 status=status,
                 legal_form="association" if role is Role.HOLDER else "banque",
                 stage="creation" if role is Role.HOLDER else None,
-                commune="Dijon",
+                commune_code="21231",
                 tags=tags,
                 wants=wants or [],
                 refuses=refuses or [],

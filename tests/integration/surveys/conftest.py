@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.surveys.adapters.db import outbox_table
 from services.surveys.bootstrap import bootstrap
 from services.surveys.settings import SurveysSettings
+from shared.communes import code_for
 from shared.events import (
     ClosedSessionKind,
     Event,
@@ -72,7 +73,7 @@ def register(
     role: Role = Role.HOLDER,
     legal_form: str = "association",
     stage: str | None = "creation",
-    commune: str = "Dijon",
+    commune: str | None = "Dijon",
     present: bool = True,
     status: RegistrationStatus = RegistrationStatus.REGISTERED,
 ) -> uuid.UUID:
@@ -87,7 +88,7 @@ def register(
             status=status,
             legal_form=legal_form,
             stage=stage if role is Role.HOLDER else None,
-            commune=commune,
+            commune_code=code_for(commune),  # as registration publishes it
         ),
     )
     if present:

@@ -175,7 +175,7 @@ def test_session_closed_to_email_to_answer_to_report(service, smtp, redis_url, b
                     revision=1,
                     status=RegistrationStatus.REGISTERED,
                     legal_form=form,
-                    commune="Dijon",
+                    commune_code="21231",
                 ),
                 ParticipantCheckedIn(
                     edition_id=EDITION, participant_id=pid, role=role, legal_form=form

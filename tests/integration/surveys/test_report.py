@@ -495,6 +495,8 @@ def test_budget_form_and_year_by_year_comparison(edition):
     client.post("/admin/editions/2025/budget", data={"line-641": "2 300", "line-74": "4 000,00"})
     page = client.get("/admin/editions/2025/budget").text
     assert 'value="2\u202f300"' in page
+    report = client.get(f"/admin/editions/{EDITION}/report").text
+    assert '<a href="/admin/reports/compare">Comparer les éditions</a>' in report
     compare = client.get("/admin/reports/compare").text
     assert compare.index(">2025<") < compare.index(">2026<")
     rows = load_workbook(io.BytesIO(client.get("/admin/reports/compare.xlsx").content))["Éditions"]
@@ -521,7 +523,8 @@ def test_pdf_without_a_unicode_font_still_renders(edition, monkeypatch):
 
 
 def test_report_files_run_no_formula_a_spreadsheet_would(kit):
-    """Towns, legal forms, a question and its answers, an edition: as typed, never run."""
+    """Legal forms, a question and its answers, an edition: as typed, never run (a town typed
+    so reaches the report as « Autre commune »)."""
     holders = [register(kit, legal_form=v, commune=v) for v in FORMULAS]
     register(kit, role=Role.EXPERT, legal_form=FORMULAS[0], commune=FORMULAS[1])
     close_day(kit)

@@ -293,6 +293,13 @@ def test_the_proxy_exposes_no_internal_route(service_paths: dict[str, set[str]])
         assert not proxied_to(path), f"{path} is exposed by the proxy"
 
 
+def test_the_report_logo_folder_is_mounted_read_only_in_the_surveys_container():
+    mount = "./branding:/srv/branding:ro"
+    assert mount in COMPOSE["services"]["surveys"]["volumes"]
+    assert (ROOT / "deploy" / "branding").is_dir()  # podman refuses a missing source folder
+    assert "/srv/branding/" in (ROOT / ".env.example").read_text()
+
+
 def test_public_urls_default_to_the_proxy():
     environment = COMPOSE["x-rencontres"]["environment"]
     for service in ("REGISTRATION", "SCHEDULER", "NOTIFIER", "SURVEYS"):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from shared.events import ALL_EVENTS, EVENTS_BY_TYPE, Event
+from shared.events import ALL_EVENTS, EVENTS_BY_TYPE, Event, ParticipantRegistered
 from shared.events.docs import documents
+from shared.events.registration import _ParticipantProfile
 from tests.support.samples import sample_events
 
 STREAM_NAME = re.compile(
@@ -36,8 +38,28 @@ def test_json_round_trip(event: Event):
     assert again == event
     data = json.loads(body)
     assert data["event_type"] == type(event).__name__
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == (2 if isinstance(event, _ParticipantProfile) else 1)
     assert data["occurred_at"].endswith("Z")
+
+
+def test_a_profile_carries_a_commune_code_never_the_text_typed():
+    """Version 2: the code of a closed list; a version-1 entry (the text) reads as no commune."""
+    fields = {
+        "edition_id": "2026",
+        "participant_id": uuid.uuid4(),
+        "role": "porteur",
+        "revision": 1,
+        "status": "inscrit",
+        "legal_form": "association",
+    }
+    assert ParticipantRegistered(**fields, commune_code="21231").commune_code == "21231"
+    assert ParticipantRegistered(**fields, commune_code="autre").commune_code == "autre"
+    for typed in ("Dijon", "Je suis Marie, 06 12 34 56 78", "212310"):
+        with pytest.raises(ValidationError):
+            ParticipantRegistered(**fields, commune_code=typed)
+    old = {**fields, "participant_id": str(fields["participant_id"]), "schema_version": 1}
+    read = ParticipantRegistered.model_validate_json(json.dumps({**old, "commune": "Dijon"}))
+    assert read.commune_code is None and "Dijon" not in read.model_dump_json()
 
 
 @pytest.mark.parametrize("cls", ALL_EVENTS, ids=lambda c: c.__name__)
