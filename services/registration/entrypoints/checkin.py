@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from services.registration.adapters.desk import read_desk
 from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
 from services.registration.domain.vocabulary import (
     EXPERT_KINDS,
@@ -20,16 +22,30 @@ from services.registration.domain.vocabulary import (
     label,
 )
 from services.registration.entrypoints.messages import FIELD_LABELS, error_message
-from services.registration.entrypoints.web import edition_of, kit_of
+from services.registration.entrypoints.web import edition_of, kit_of, settings_of
 from services.registration.service_layer import badges, participants, queries
+from services.registration.service_layer.desk import desk_day
 from shared.edition import EditionSettings
 from shared.events import Role
+from shared.presence import PRESENCE_LABELS, Presence
 from shared.web import CurrentAdmin, flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/admin/accueil", include_in_schema=False)
 
 
-def _context(request: Request, edition: EditionSettings, q: str) -> dict[str, Any]:
+async def _scheduler_desk(request: Request, edition_id: str) -> dict[str, Any] | None:
+    settings = settings_of(request)
+    return await read_desk(
+        settings.scheduler_internal_url,
+        edition_id,
+        settings.service_token.get_secret_value(),
+        settings.status_timeout_s,
+    )
+
+
+def _context(
+    request: Request, edition: EditionSettings, q: str, remote: dict[str, Any] | None = None
+) -> dict[str, Any]:
     kit = kit_of(request)
     with kit.factory() as session:
         rows = queries.listing(session, edition.edition_id, queries.Filters(q=q))
@@ -38,6 +54,8 @@ def _context(request: Request, edition: EditionSettings, q: str) -> dict[str, An
         badge = badges.holder_of(session, kit, code, edition.edition_id) if code else None
         rows = [badge] if badge is not None else rows
         counts = queries.presence_counts(session, edition.edition_id)
+        day = desk_day(session, edition.edition_id, remote)
+    preview = f"{settings_of(request).public_urls()['scheduler']}/admin/journee/absents/apercu"
     return {
         "title": "Accueil",
         "edition": edition,
@@ -45,6 +63,10 @@ def _context(request: Request, edition: EditionSettings, q: str) -> dict[str, An
         "q": q,
         "rows": rows,
         "counts": counts,
+        "day": day,
+        "preview": preview,
+        "Presence": Presence,
+        "presence_labels": PRESENCE_LABELS,
         "roles": ROLES,
         "statuses": STATUSES,
         "label": label,
@@ -59,16 +81,18 @@ def _context(request: Request, edition: EditionSettings, q: str) -> dict[str, An
 
 
 @router.get("", response_class=HTMLResponse)
-def desk(
+async def desk(
     request: Request,
     _admin: CurrentAdmin,
     edition: Annotated[str | None, Query()] = None,
     q: Annotated[str, Query()] = "",
     partial: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    settings = edition_of(request, edition)
+    settings = await run_in_threadpool(edition_of, request, edition)
+    remote = await _scheduler_desk(request, settings.edition_id)
     template = "admin/_accueil_results.html" if partial else "admin/accueil.html"
-    return render(request, template, _context(request, settings, q), section="accueil")
+    context = await run_in_threadpool(_context, request, settings, q, remote)
+    return render(request, template, context, section="accueil")
 
 
 @router.post("/{participant_id}/presence")
@@ -76,11 +100,35 @@ async def presence(request: Request, participant_id: str, _admin: CurrentAdmin) 
     form = await form_lists(request)
     present = (form.get("present") or ["1"])[0] == "1"
     try:
-        row = participants.check_in(kit_of(request), participant_id, present)
+        row = await run_in_threadpool(
+            participants.check_in, kit_of(request), participant_id, present
+        )
     except RegistrationError as exc:
         raise HTTPException(404, error_message(exc.code)) from exc
     query = urlencode({"edition": row.edition_id, "q": (form.get("q") or [""])[0]})
-    return redirect(request, f"/admin/accueil?{query}#p-{participant_id}")
+    name = f"{row.first_name or ''} {row.last_name or ''}".strip()
+    if not present:
+        ok = f"Arrivée annulée : {name}."
+    else:
+        ok = f"Arrivée enregistrée : {name}. " + await _where_next(request, row)
+    return redirect(request, f"/admin/accueil?{query}#p-{participant_id}", ok=ok)
+
+
+async def _where_next(request: Request, row: Any) -> str:
+    """Where the person goes now: their next meeting, to tell them at the desk."""
+    remote = await _scheduler_desk(request, row.edition_id)
+    if remote is None:
+        return "Le planning ne répond pas : consultez son agenda."
+
+    def read() -> Any:
+        with kit_of(request).factory() as session:
+            return desk_day(session, row.edition_id, remote).meeting(row.participant_id)
+
+    meeting = await run_in_threadpool(read)
+    if meeting is None:
+        return "Aucun rendez-vous à venir."
+    edition = await run_in_threadpool(edition_of, request, row.edition_id)
+    return f"Prochain rendez-vous : {meeting.sentence(ZoneInfo(edition.timezone))}."
 
 
 @router.post("/sur-place", response_class=HTMLResponse)
@@ -103,11 +151,11 @@ async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
             check_capacity=False,
         )
     except InvalidProfile as exc:
-        context = _context(request, edition, "")
+        context = _context(request, edition, "", await _scheduler_desk(request, edition.edition_id))
         context.update({"values": values, "errors": exc.errors, "walk_in_open": True})
         return render(request, "admin/accueil.html", context, 422, section="accueil")
     except RegistrationError as exc:
-        context = _context(request, edition, "")
+        context = _context(request, edition, "", await _scheduler_desk(request, edition.edition_id))
         context.update(
             {"values": values, "errors": {"email": error_message(exc.code)}, "walk_in_open": True}
         )

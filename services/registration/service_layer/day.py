@@ -17,6 +17,7 @@ from services.registration.service_layer.editions import registration_state
 from shared.edition import EditionSettings
 from shared.events import RegistrationStatus, Role
 from shared.french import french_date, french_datetime
+from shared.presence import count_present
 
 TODO, WAITING, DOING, DONE, UNREACHABLE = "a-faire", "en-attente", "en-cours", "fait", "injoignable"
 STATE_LABELS = {
@@ -56,19 +57,22 @@ def local_figures(session: Session, edition_id: str) -> Local:
             participants.c.status,
             participants.c.source,
             participants.c.checked_in_at,
-        ).where(participants.c.edition_id == edition_id, participants.c.erased_at.is_(None))
+            participants.c.erased_at,
+        ).where(participants.c.edition_id == edition_id)
     ).all()
+    # Present as every page counts it (erased people too); the rest, of people still here.
+    present = count_present((r.role, r.checked_in_at is not None) for r in rows)
+    rows = [r for r in rows if r.erased_at is None]
     count = Counter((r.role, r.status) for r in rows)
     registered = RegistrationStatus.REGISTERED.value
-    present = Counter(r.role for r in rows if r.checked_in_at is not None)
     return Local(
         holders=count[(Role.HOLDER.value, registered)],
         experts=count[(Role.EXPERT.value, registered)],
         waiting=sum(n for (_, s), n in count.items() if s == RegistrationStatus.WAITING_LIST),
         cancelled=sum(n for (_, s), n in count.items() if s == RegistrationStatus.CANCELLED),
         imported=sum(1 for r in rows if r.source == "import"),
-        present_holders=present[Role.HOLDER.value],
-        present_experts=present[Role.EXPERT.value],
+        present_holders=present.holders,
+        present_experts=present.experts,
     )
 
 

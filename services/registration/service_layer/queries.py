@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
 from shared.edition import normalise_key
+from shared.presence import count_present
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,17 @@ def communes(session: Session, edition_id: str) -> list[str]:
 
 
 def presence_counts(session: Session, edition_id: str) -> dict[str, Any]:
-    """Present people by role and by legal form; erased people still count, anonymously."""
+    """Present people (shared/presence.py) by role and by legal form."""
     rows = session.execute(
-        select(participants.c.role, participants.c.legal_form).where(
-            participants.c.edition_id == edition_id, participants.c.checked_in_at.is_not(None)
+        select(participants.c.role, participants.c.legal_form, participants.c.checked_in_at).where(
+            participants.c.edition_id == edition_id
         )
     ).all()
+    counts = count_present((r.role, r.checked_in_at is not None) for r in rows)
     return {
-        "total": len(rows),
-        "by_role": dict(Counter(r.role for r in rows)),
-        "by_legal_form": dict(Counter((r.role, r.legal_form) for r in rows)),
+        "total": counts.present,
+        "by_role": counts.present_by_role,
+        "by_legal_form": dict(
+            Counter((r.role, r.legal_form) for r in rows if r.checked_in_at is not None)
+        ),
     }

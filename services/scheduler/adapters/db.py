@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from shared.db import UTCDateTime, bus_tables, edition_id_type
@@ -54,6 +55,8 @@ participants = Table(
     Column("checked_in_at", UTCDateTime(), nullable=True),
     # Marked absent by a no-show check; cleared when the person checks in.
     Column("absent", Boolean, nullable=False, default=False),
+    # With absent: the person told the team they would not come (« a prévenu »).
+    Column("excused", Boolean, nullable=False, default=False, server_default=false()),
     # An erased participant stays as a tombstone (no later event brings it back).
     Column("erased", Boolean, nullable=False, default=False),
     Column("first_seen_at", UTCDateTime(), nullable=False),

@@ -17,7 +17,7 @@ from services.scheduler.entrypoints.web import SchedulerDep, unit_of_work
 from services.scheduler.service_layer import no_shows
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import current_edition
-from services.scheduler.service_layer.participants import present_count
+from services.scheduler.service_layer.participants import presence_tally, present_count
 from services.scheduler.service_layer.sessions import (
     closable_sessions,
     close_session,
@@ -29,6 +29,7 @@ from services.scheduler.service_layer.sessions import (
 from shared.edition import EditionSettings
 from shared.events import ClosedSessionKind, SessionClosed
 from shared.french import local_time
+from shared.presence import PRESENCE_LABELS
 from shared.web import CurrentAdmin, confirm, redirect, render
 
 router = APIRouter(prefix="/admin/journee", tags=["back-office"])
@@ -40,7 +41,7 @@ def day_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HTM
     with sched.kit.factory() as session:
         edition = current_edition(session, sched.edition_id)
         done = closed_ids(session, sched.edition_id)
-        present = present_count(session, sched.edition_id)
+        counts = presence_tally(session, sched.edition_id)
         awaited = no_shows.waiting(session, sched, sched.edition_id)
     ids = {e.participant_id for e in awaited.expected + awaited.later}
     ids |= {a.participant_id for a in awaited.absent} | {e.counterpart_id for e in awaited.expected}
@@ -49,7 +50,8 @@ def day_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HTM
         "edition": edition,
         "sessions": closable_sessions(edition),
         "closed": done,
-        "present": present,
+        "counts": counts,
+        "presence_labels": PRESENCE_LABELS,
         "awaited": awaited,
         "who": _namer(contacts),
         "hm": _clock_of(edition),
@@ -106,32 +108,49 @@ def no_show_preview_page(
     _admin: CurrentAdmin,
     action: Annotated[str, Query(max_length=16)] = "",
     personne: Annotated[str, Query(max_length=64)] = "",
+    retour: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """What the release would do, computed by the use case itself in a rolled-back
     transaction; « Confirmer » posts it with the preview's fingerprint."""
+    back = _back(request, retour)
     kind = _action(action)
     if kind is None:
-        return redirect(request, DAY, error="Action inconnue : choisissez-la dans la liste.")
+        return redirect(request, back, error="Action inconnue : choisissez-la dans la liste.")
     if kind is not no_shows.Action.ALL and not personne:
-        return redirect(request, DAY, error="Choisissez une personne dans la liste.")
+        return redirect(request, back, error="Choisissez une personne dans la liste.")
     try:
         outcome = no_shows.preview(sched, sched.edition_id, kind, personne or None)
     except SchedulingError as exc:
-        return redirect(request, DAY, error=str(exc))
-    return _preview(request, sched, outcome)
+        return redirect(request, back, error=str(exc))
+    return _preview(request, sched, outcome, retour if back != DAY else "")
 
 
-def _preview(request: Request, sched: SchedulerDep, outcome: no_shows.Outcome) -> HTMLResponse:
+def _back(request: Request, retour: str) -> str:
+    """Where a no-show action comes back to: the day page, or the welcome desk it came from
+    (a fixed name, never an address taken from the request)."""
+    if retour == DESK:
+        urls = request.app.state.web.settings.public_urls()
+        return f"{urls['registration']}/admin/accueil"
+    return DAY
+
+
+DESK = "accueil"
+TITLES = {
+    no_shows.Action.BACK: "Annuler l'absence ?",
+    no_shows.Action.ABSENT: "Marquer absent·e et libérer ?",
+    no_shows.Action.EXCUSED: "Noter « a prévenu » et libérer ?",
+    no_shows.Action.ALL: "Libérer les rendez-vous de tous les absents ?",
+}
+
+
+def _preview(
+    request: Request, sched: SchedulerDep, outcome: no_shows.Outcome, retour: str = ""
+) -> HTMLResponse:
     with sched.kit.factory() as session:
         edition = current_edition(session, sched.edition_id)
     ids = set(outcome.absent) | set(outcome.emails)
     contacts, directory_ok = _contacts(sched, ids)
-    if outcome.action is no_shows.Action.BACK:
-        title = "Annuler l'absence ?"
-    elif outcome.action is no_shows.Action.ABSENT:
-        title = "Marquer absent·e et libérer ?"
-    else:
-        title = "Libérer les rendez-vous de tous les absents ?"
+    title = TITLES[outcome.action]
     who = _namer(contacts)
     warning = ""
     if outcome.action is no_shows.Action.ALL:
@@ -150,6 +169,8 @@ def _preview(request: Request, sched: SchedulerDep, outcome: no_shows.Outcome) -
         "hm": _clock_of(edition),
         "directory_ok": directory_ok,
         "digest": outcome.digest(),
+        "retour": retour,
+        "cancel": _back(request, retour),
     }
     return render(request, "no_show_preview.html", context, section="sessions")
 
@@ -169,28 +190,30 @@ def no_show_confirm(
     action: ActionField = "",
     personne: PersonField = "",
     apercu: Annotated[str, Form(max_length=64)] = "",
+    retour: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
+    back = _back(request, retour)
     kind = _action(action)
     if kind is None:
-        return redirect(request, DAY, error="Action inconnue : choisissez-la dans la liste.")
+        return redirect(request, back, error="Action inconnue : choisissez-la dans la liste.")
     try:
         with unit_of_work(sched) as session:
             outcome = no_shows.run(session, sched, sched.edition_id, kind, personne or None)
             if outcome.digest() != apercu:
                 raise _Changed(outcome)
     except SchedulingError as exc:
-        return redirect(request, DAY, error=str(exc))
+        return redirect(request, back, error=str(exc))
     except IntegrityError:
-        return redirect(request, DAY, error="Une autre modification vient d'être enregistrée.")
+        return redirect(request, back, error="Une autre modification vient d'être enregistrée.")
     except _Changed:
-        query = urlencode({"action": kind.value, "personne": personne})
+        query = urlencode({"action": kind.value, "personne": personne, "retour": retour})
         return redirect(
             request,
             f"{ABSENTS}/apercu?{query}",
             error="La journée a changé depuis l'aperçu (une arrivée, un créneau commencé) : "
             "rien n'a été fait. Voici l'aperçu à jour.",
         )
-    return redirect(request, DAY, ok=_done_message(outcome))
+    return redirect(request, back, ok=_done_message(outcome))
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -200,6 +223,8 @@ def _plural(n: int, one: str, many: str) -> str:
 def _done_message(outcome: no_shows.Outcome) -> str:
     if outcome.action is no_shows.Action.BACK:
         head = "Absence annulée : la personne est de nouveau planifiée"
+    elif outcome.action is no_shows.Action.EXCUSED:
+        head = "1 personne notée « a prévenu »"
     else:
         n = len(outcome.absent)
         head = _plural(n, "personne marquée absente", "personnes marquées absentes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from services.scheduler.domain.programme import (
     window_overlaps,
 )
 from services.scheduler.service_layer.context import Scheduler
-from services.scheduler.service_layer.planning import Day, ReplanReport
+from services.scheduler.service_layer.planning import Day
 from services.scheduler.service_layer.sessions import DAY_SESSION
 from shared.edition import (
     TIMEZONE,
@@ -33,6 +34,7 @@ from shared.edition import (
 )
 from shared.formats.schedule import table_label
 from shared.french import french_number, local_time
+from shared.presence import PRESENCE_LABELS, Presence, presence_of
 from shared.text import clean
 from shared.web.forms import whole_number
 
@@ -302,13 +304,6 @@ def table_number(text: str) -> int | None:
         raise FormError(f"{exc} : indiquez un numéro (par exemple 3 ou T03).") from exc
 
 
-def replan_message(absent: int, report: ReplanReport) -> str:
-    return (
-        f"{absent} absent(s) ; {report.released} rendez-vous libéré(s), "
-        f"{report.moved} déplacé(s), {report.added} ajouté(s), {report.kept} inchangé(s)."
-    )
-
-
 @dataclass
 class Cell:
     appointment_id: str
@@ -319,6 +314,19 @@ class Cell:
     table: str
     locked: bool
     holder_absent: bool = False
+    mark: str = ""  # « absent·e » or « a prévenu » when someone of the meeting is marked
+    mark_kind: str = ""  # absent or prevenu, for the style
+
+
+@dataclass
+class Ghost:
+    """A meeting released because someone of it is marked absent: shown struck through in
+    its cell, with the mark, so the grid says who is missing and where."""
+
+    holder_organisation: str
+    table: str
+    mark: str
+    mark_kind: str
 
 
 @dataclass
@@ -329,6 +337,7 @@ class SlotCell:
     slot: int
     state: str
     meetings: list[Cell] = field(default_factory=list)
+    released: list[Ghost] = field(default_factory=list)
 
 
 @dataclass
@@ -337,6 +346,8 @@ class GridRow:
     organisation: str
     cells: list[SlotCell]
     absent: bool = False  # marked absent (no-show) or no longer planned
+    mark: str = ""  # « absent·e », « a prévenu »; empty for someone no longer planned
+    mark_kind: str = ""
 
 
 @dataclass
@@ -376,11 +387,34 @@ def _absent(day: Day, pid: str) -> bool:
     return bool(row is not None and row.absent)
 
 
-def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
-    """Experts as rows, slots as columns; organisations fetched from registration now."""
+def _mark(day: Day, pid: str) -> Presence | None:
+    """Absent or excused (shared/presence.py), None for anyone else."""
+    row = day.people.get(pid)
+    if row is None or not row.absent:
+        return None
+    return presence_of(bool(row.present), absent=True, excused=bool(row.excused))
+
+
+def _marks(day: Day, *pids: str) -> tuple[str, str]:
+    for pid in pids:
+        mark = _mark(day, pid)
+        if mark is not None:
+            return PRESENCE_LABELS[mark], mark.value
+    return "", ""
+
+
+def build_grid(sched: Scheduler, day: Day, rows: list[Any], released: Sequence[Any] = ()) -> Grid:
+    """Experts as rows, slots as columns; organisations fetched from registration now.
+    `released`: the version's released meetings; those of people marked absent are shown."""
+    active = {r.appointment_id for r in rows}
+    ghosts = [
+        r
+        for r in released
+        if r.appointment_id not in active and (_mark(day, r.holder_id) or _mark(day, r.expert_id))
+    ]
     expert_ids = [e.id for e in day.problem.experts]
-    expert_ids += sorted({r.expert_id for r in rows} - set(expert_ids))
-    ids = set(expert_ids) | {r.holder_id for r in rows}
+    expert_ids += sorted({r.expert_id for r in [*rows, *ghosts]} - set(expert_ids))
+    ids = set(expert_ids) | {r.holder_id for r in rows} | {r.holder_id for r in ghosts}
     try:
         contacts = sched.directory.contacts(ids)
         directory_ok = True
@@ -402,6 +436,16 @@ def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
         )
         for pid in expert_ids
     ]
+    for grid_row in grid_rows:
+        grid_row.mark, grid_row.mark_kind = _marks(day, grid_row.expert_id)
+    for r in ghosts:
+        slot = day.slot_of(r.start)
+        if slot is None:
+            continue
+        mark, kind = _marks(day, r.holder_id, r.expert_id)
+        grid_rows[index[r.expert_id]].cells[slot].released.append(
+            Ghost(org(r.holder_id), table_label(r.table_number), mark, kind)
+        )
     choices = []
     for r in rows:
         slot = day.slot_of(r.start)
@@ -417,6 +461,7 @@ def build_grid(sched: Scheduler, day: Day, rows: list[Any]) -> Grid:
             locked=r.locked,
             holder_absent=day.holder(r.holder_id) is None or _absent(day, r.holder_id),
         )
+        cell.mark, cell.mark_kind = _marks(day, r.holder_id)
         target = grid_rows[index[r.expert_id]].cells[slot]
         target.meetings.append(cell)
         target.state = "rdv"

@@ -22,6 +22,7 @@ from services.scheduler.service_layer.editions import (
     set_allow_moves,
 )
 from services.scheduler.service_layer.exports import PEOPLE_WIDTHS, people_table, schedule_rows
+from services.scheduler.service_layer.participants import presence_tally
 from shared.formats.schedule import write_schedule
 from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
 from shared.web import CurrentAdmin, attachment, confirm, redirect, render
@@ -43,9 +44,11 @@ def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HT
         version = planning.working_version(session, sched.edition_id)
         published = planning.published_version(session, sched.edition_id)
         rows = planning.active_rows(session, version.id) if version else []
+        gone = planning.no_show_rows(session, version.id) if version else []
         moves_allowed = allow_moves(session, sched.edition_id)
         report = unplaced.unplaced(session, sched)
-    grid = forms.build_grid(sched, day, rows)
+        counts = presence_tally(session, sched.edition_id)
+    grid = forms.build_grid(sched, day, rows, gone)
     context = {
         "edition": edition,
         "version": version,
@@ -55,6 +58,7 @@ def grid_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> HT
         "allow_moves": moves_allowed,
         "state_labels": forms.STATE_LABELS,
         "unplaced": unplaced.panel(sched, report),
+        "counts": counts,
     }
     return render(request, "grid.html", context, section="planning")
 
@@ -296,41 +300,6 @@ def grid_options(
         if allow == "1"
         else "Les re-planifications garderont tous les rendez-vous publiés à leur place.",
     )
-
-
-@router.get(f"{GRID}/absents", response_class=HTMLResponse)
-def grid_absents_page(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
-    with sched.kit.factory() as session:
-        preview = planning.no_show_preview(session, sched, sched.edition_id)
-    if preview is None:
-        return redirect(request, GRID, error="Rien n'est publié : il n'y a pas encore d'absents.")
-    if preview.people == 0:
-        return redirect(request, GRID, ok="Personne n'est absent à un rendez-vous commencé.")
-    return confirm(
-        request,
-        title="Libérer les rendez-vous des absents ?",
-        lines=[
-            f"{_plural(preview.holders, 'porteur absent', 'porteurs absents')} et "
-            f"{_plural(preview.experts, 'expert absent', 'experts absents')} : personne "
-            "pointé·e à l'accueil alors que son premier rendez-vous a commencé.",
-            f"{_plural(preview.meetings, 'rendez-vous libéré', 'rendez-vous libérés')} "
-            "(en cours et à venir), puis la suite de la journée est re-planifiée : les "
-            "personnes dont l'agenda change reçoivent un email.",
-        ],
-        action=f"{GRID}/absents",
-        button="Marquer absents et libérer",
-        cancel=GRID,
-        section="planning",
-    )
-
-
-@router.post(f"{GRID}/absents")
-def grid_absents(request: Request, sched: SchedulerDep, _admin: CurrentAdmin) -> Response:
-    with unit_of_work(sched) as session:
-        absent, report = planning.mark_no_shows(session, sched, sched.edition_id)
-    if report is None:
-        return redirect(request, GRID, ok="Aucun rendez-vous commencé : rien à faire.")
-    return redirect(request, GRID, ok=forms.replan_message(absent, report))
 
 
 DIRECTORY_DOWN = "Les inscriptions ne répondent pas : réessayez."

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 
 from services.scheduler.adapters.db import appointments, participants, schedule_versions
 from services.scheduler.entrypoints.web import SchedulerDep
+from services.scheduler.service_layer import no_shows
 from services.scheduler.service_layer.agenda import agenda_for, agenda_url, meeting_topics
 from services.scheduler.service_layer.unplaced import unplaced
 from shared.db import plain_row
@@ -152,4 +153,42 @@ def participant_unplaced(
             )
             for x in report.items
         ],
+    )
+
+
+class NextMeetingOut(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    table: str
+    counterpart_id: str  # their name is registration's
+    started: bool
+
+
+class DeskOut(BaseModel):
+    published: bool
+    next_meetings: dict[str, NextMeetingOut]  # by participant id
+    marks: dict[str, str]  # participant id -> absent or prevenu
+
+
+@router.get("/editions/{edition_id}/desk")
+def edition_desk(edition_id: str, sched: SchedulerDep, _caller: ServiceCaller) -> DeskOut:
+    """For the welcome desk (registration): each person's next meeting of the published
+    schedule and who is marked absent or « a prévenu »."""
+    if edition_id != sched.edition_id:
+        return DeskOut(published=False, next_meetings={}, marks={})
+    with sched.kit.factory() as session:
+        view = no_shows.desk(session, sched, edition_id)
+    return DeskOut(
+        published=view.published,
+        next_meetings={
+            pid: NextMeetingOut(
+                start=m.start,
+                end=m.end,
+                table=m.table,
+                counterpart_id=m.counterpart_id,
+                started=m.started,
+            )
+            for pid, m in view.next_meeting.items()
+        },
+        marks={pid: p.value for pid, p in view.marks.items()},
     )

@@ -19,10 +19,12 @@ from services.scheduler.service_layer import planning
 from services.scheduler.service_layer.context import Scheduler
 from shared.events import SlotAssigned, SlotReleased
 from shared.formats.schedule import table_label
+from shared.presence import Presence, presence_of
 
 
 class Action(StrEnum):
     ABSENT = "absent"  # one named person
+    EXCUSED = "prevenu"  # one named person who told the team they will not come
     ALL = "tous"  # everyone not checked in whose meeting has started
     BACK = "retour"  # undo « absent » for one named person
 
@@ -45,6 +47,11 @@ class Expected:
 class Absentee:
     participant_id: str
     role: str
+    excused: bool = False
+
+    @property
+    def presence(self) -> Presence:
+        return presence_of(False, absent=True, excused=self.excused)
 
 
 @dataclass(frozen=True)
@@ -59,9 +66,9 @@ def waiting(session: Session, app: Scheduler, edition_id: str) -> Waiting:
     """The people the welcome desk still waits for at the running slot or the next one, each
     with their next meeting, and those already marked absent."""
     absent = [
-        Absentee(r.participant_id, r.role)
+        Absentee(r.participant_id, r.role, r.excused)
         for r in session.execute(
-            select(participants.c.participant_id, participants.c.role)
+            select(participants.c.participant_id, participants.c.role, participants.c.excused)
             .where(
                 participants.c.edition_id == edition_id,
                 participants.c.absent.is_(True),
@@ -210,9 +217,14 @@ def run(
         if participant_id is None:
             raise SchedulingError("Choisissez une personne.")
         _check_named(session, edition_id, participant_id, action)
-        if action is Action.ABSENT:
+        if action in (Action.ABSENT, Action.EXCUSED):
             count, report = planning.mark_no_shows(
-                session, app, edition_id, only=[participant_id], dry_run=dry_run
+                session,
+                app,
+                edition_id,
+                only=[participant_id],
+                dry_run=dry_run,
+                excused=action is Action.EXCUSED,
             )
             if count == 0:
                 raise SchedulingError("Cette personne n'a aucun rendez-vous publié.")
@@ -245,3 +257,41 @@ def preview(
             return run(session, app, edition_id, action, participant_id, dry_run=True)
         finally:
             session.rollback()
+
+
+# -- for the welcome desk ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class NextMeeting:
+    start: dt.datetime
+    end: dt.datetime
+    table: str
+    counterpart_id: str
+    started: bool
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the welcome desk shows beside registration's own list: each person's next
+    meeting (running or to come) and who is marked absent or « a prévenu »."""
+
+    published: bool
+    next_meeting: dict[str, NextMeeting]
+    marks: dict[str, Presence]  # absent or excused, by participant id
+
+
+def desk(session: Session, app: Scheduler, edition_id: str) -> Desk:
+    marks = {a.participant_id: a.presence for a in waiting(session, app, edition_id).absent}
+    version = planning.published_version(session, edition_id)
+    if version is None:
+        return Desk(False, {}, marks)
+    now = app.clock()
+    nexts: dict[str, NextMeeting] = {}
+    for r in planning.active_rows(session, version.id):  # in time order
+        if r.end <= now:
+            continue
+        for pid, other in ((r.holder_id, r.expert_id), (r.expert_id, r.holder_id)):
+            nexts.setdefault(
+                pid,
+                NextMeeting(r.start, r.end, table_label(r.table_number), other, r.start <= now),
+            )
+    return Desk(True, nexts, marks)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.db import appointments, participants
@@ -24,6 +24,7 @@ from shared.events import (
     RegistrationStatus,
     ReleaseReason,
 )
+from shared.presence import Person, Tally, tally
 
 # What the planner reads from a profile: a change elsewhere does not re-plan the day.
 PLANNING_FIELDS = (
@@ -187,6 +188,7 @@ def on_checked_in(session: Session, app: Scheduler, event: ParticipantCheckedIn)
             present=event.present,
             checked_in_at=event.occurred_at if event.present else None,
             absent=False if event.present else current.absent,
+            excused=False if event.present else current.excused,
             updated_at=app.clock(),
         )
     )
@@ -194,14 +196,21 @@ def on_checked_in(session: Session, app: Scheduler, event: ParticipantCheckedIn)
         live_replan(session, app, current.edition_id)
 
 
-def present_count(session: Session, edition_id: str) -> int:
-    """People checked in at the welcome desk (and not erased since)."""
-    return int(
-        session.execute(
-            select(func.count()).where(
-                participants.c.edition_id == edition_id,
-                participants.c.erased.is_(False),
-                participants.c.present.is_(True),
-            )
-        ).scalar_one()
+def presence_tally(session: Session, edition_id: str) -> Tally:
+    """Present, absent, excused and awaited people, as shared/presence.py counts them."""
+    rows = session.execute(select(participants).where(participants.c.edition_id == edition_id))
+    return tally(
+        Person(
+            role=r.role,
+            checked_in=r.present,
+            registered=r.status == RegistrationStatus.REGISTERED,
+            erased=r.erased,
+            absent=r.absent,
+            excused=r.excused,
+        )
+        for r in rows
     )
+
+
+def present_count(session: Session, edition_id: str) -> int:
+    return presence_tally(session, edition_id).present

@@ -194,6 +194,21 @@ def active_rows(session: Session, version_id: int) -> list[Any]:
     )
 
 
+def no_show_rows(session: Session, version_id: int) -> list[Any]:
+    """The version's meetings released because someone of them was marked absent."""
+    return list(
+        session.execute(
+            select(appointments)
+            .where(
+                appointments.c.version_id == version_id,
+                appointments.c.released_at.is_not(None),
+                appointments.c.release_reason == ReleaseReason.NO_SHOW.value,
+            )
+            .order_by(appointments.c.start, appointments.c.table_number)
+        ).all()
+    )
+
+
 def _new_version(
     session: Session, edition_id: str, status: str, origin: str, now: dt.datetime
 ) -> tuple[int, int]:
@@ -413,51 +428,6 @@ def publish_preview(session: Session, edition_id: str) -> PublishPreview | None:
         holders_with_meeting=len({r.holder_id for r in rows}),
         replaced=old.number if old is not None else None,
         released=released_count,
-    )
-
-
-@dataclass(frozen=True)
-class NoShowPreview:
-    """Who would be marked absent now, and their meetings from now on (to be released)."""
-
-    holders: int
-    experts: int
-    meetings: int
-
-    @property
-    def people(self) -> int:
-        return self.holders + self.experts
-
-
-def no_show_preview(session: Session, app: Scheduler, edition_id: str) -> NoShowPreview | None:
-    """What « absents » would mark (everyone with a published meeting already started who has
-    not checked in); None before a publication. Read only."""
-    version = published_version(session, edition_id)
-    if version is None:
-        return None
-    now = app.clock()
-    rows = active_rows(session, version.id)
-    expected = {pid for r in rows if r.start <= now for pid in (r.holder_id, r.expert_id)}
-    if not expected:
-        return NoShowPreview(0, 0, 0)
-    absent = {
-        p.participant_id: p.role
-        for p in session.execute(
-            select(participants.c.participant_id, participants.c.role).where(
-                participants.c.participant_id.in_(sorted(expected)),
-                participants.c.present.is_(False),
-                participants.c.absent.is_(False),
-            )
-        ).all()
-    }
-    meetings = sum(
-        1 for r in rows if r.end > now and (r.holder_id in absent or r.expert_id in absent)
-    )
-    roles = list(absent.values())
-    return NoShowPreview(
-        holders=roles.count(Role.HOLDER.value),
-        experts=roles.count(Role.EXPERT.value),
-        meetings=meetings,
     )
 
 
@@ -938,11 +908,12 @@ def mark_no_shows(
     started_by: dt.datetime | None = None,
     only: Collection[str] | None = None,
     dry_run: bool = False,
+    excused: bool = False,
 ) -> tuple[int, ReplanReport | None]:
     """Everyone with a published meeting already started who has not checked in is absent:
     their running and later meetings are released and the day is re-planned around them.
     With `only`, those people (if they have a published meeting and have not checked in) are
-    absent whatever the time: someone who sent word they will not come.
+    absent whatever the time, `excused` when they sent word they will not come.
     Returns how many people were marked absent."""
     version = published_version(session, edition_id)
     if version is None:
@@ -969,7 +940,7 @@ def mark_no_shows(
         session.execute(
             participants.update()
             .where(participants.c.participant_id.in_(absent))
-            .values(absent=True)
+            .values(absent=True, excused=excused)
         )
     report = live_replan(
         session,
@@ -1002,7 +973,7 @@ def unmark_absent(
     session.execute(
         participants.update()
         .where(participants.c.participant_id == participant_id)
-        .values(absent=False, updated_at=app.clock())
+        .values(absent=False, excused=False, updated_at=app.clock())
     )
     return live_replan(session, app, edition_id, dry_run=dry_run)
 

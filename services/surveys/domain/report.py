@@ -21,6 +21,7 @@ from services.surveys.domain.budget import Budget
 from services.surveys.domain.questions import Question, QuestionType
 from shared.edition import normalise_key
 from shared.events import SurveyKind
+from shared.presence import count_present
 from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS, STAGES, code_for, french_label
 
 HOLDER, EXPERT = "porteur", "expert"
@@ -93,12 +94,13 @@ class ParticipantFigures:
 
 def participant_figures(people: Sequence[ParticipantFacts]) -> ParticipantFigures:
     registered = [p for p in people if p.status == REGISTERED or p.checked_in]
-    present = [p for p in people if p.checked_in]
+    present = [p for p in people if p.checked_in]  # the one definition: shared/presence.py
     holders = [p for p in present if p.role == HOLDER]
     experts = [p for p in present if p.role == EXPERT]
+    counts = count_present((p.role, p.checked_in) for p in people)
     return ParticipantFigures(
         registered={r: sum(1 for p in registered if p.role == r) for r in (HOLDER, EXPERT)},
-        present={r: sum(1 for p in present if p.role == r) for r in (HOLDER, EXPERT)},
+        present={HOLDER: counts.holders, EXPERT: counts.experts},
         holders_by_legal_form=count_by(
             holders, lambda p: french_label(HOLDER_LEGAL_FORMS, p.legal_form)
         ),
