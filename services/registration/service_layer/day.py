@@ -278,6 +278,14 @@ def steps(
             [
                 f"{_plural(local.present, 'présent')} sur {local.registered} inscrits",
                 f"{local.present_holders} porteur(s), {local.present_experts} expert(s)",
+                *(
+                    [
+                        f"{day.get('absent', 0)} absent(s), {day.get('excused', 0)} "
+                        f"ayant prévenu, {day.get('awaited', 0)} attendu(s)"
+                    ]
+                    if day and day.get("published_version")
+                    else []
+                ),
             ],
             f"/admin/accueil?edition={edition_id}",
             "Ouvrir l'accueil",

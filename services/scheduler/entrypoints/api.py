@@ -17,7 +17,7 @@ from services.scheduler.service_layer.editions import (
     set_allow_moves,
     update_edition,
 )
-from services.scheduler.service_layer.participants import present_count
+from services.scheduler.service_layer.participants import presence_tally
 from services.scheduler.service_layer.sessions import closable_sessions, closed_ids
 from shared.edition import EditionSettings
 from shared.formats.schedule import table_label
@@ -114,6 +114,10 @@ class DayOut(BaseModel):
     edition_id: str
     published_version: int | None
     present: int
+    # Not checked in, by mark (shared/presence.py): registered people not erased.
+    absent: int = 0
+    excused: int = 0
+    awaited: int = 0
     sessions: list[SessionStateOut]
 
 
@@ -252,11 +256,14 @@ def sessions_get(sched: SchedulerDep, _admin: CurrentAdmin) -> DayOut:
         edition = current_edition(session, sched.edition_id)
         done = closed_ids(session, sched.edition_id)
         published = planning.published_version(session, sched.edition_id)
-        present = present_count(session, sched.edition_id)
+        counts = presence_tally(session, sched.edition_id)
     return DayOut(
         edition_id=sched.edition_id,
         published_version=published.number if published else None,
-        present=present,
+        present=counts.present,
+        absent=counts.absent,
+        excused=counts.excused,
+        awaited=counts.awaited,
         sessions=[
             SessionStateOut(
                 session_id=c.session_id,

@@ -298,3 +298,49 @@ def test_collective_release_warns_when_nobody_checked_in(harness, published, cli
         f"/admin/journee/absents/apercu?action=absent&personne={published.holders[0]}"
     )
     assert "Personne n&#39;est encore pointé" not in named.text
+
+
+def test_a_person_who_sent_word_is_released_like_an_absent_one_and_shown_so(
+    harness, published, client
+):
+    holder, _expert, people = first_slot_people(harness)
+    arrive_all_but(harness, people, holder)
+    harness.clock.now = at(9, 45)
+    before = meetings(harness)
+    preview = client.get(f"/admin/journee/absents/apercu?action=prevenu&personne={holder}")
+    assert "Noter « a prévenu » et libérer ?" in html_module.unescape(preview.text)
+    expected = counts(preview.text)
+    assert expected["absents"] == 1
+    assert expected["liberes"] == sum(1 for v in before.values() if v[0] == holder) >= 1
+    client.post("/admin/journee/absents", follow_redirects=False, data=confirm_form(preview.text))
+    page = client.get(DAY_PAGE).text
+    assert flash(page).startswith("1 personne notée « a prévenu » ;")
+    assert {k: expected[k] for k in changes(before, meetings(harness))} == changes(
+        before, meetings(harness)
+    )
+    absent_table = page[page.index('class="absent"') :]
+    row = re.search(rf'<tr data-participant="{holder}">(.*?)</tr>', absent_table, re.S)
+    assert row and "a prévenu" in row.group(1)
+    # The same counts on the day page and the grid; the grid marks the released meetings.
+    grid = client.get("/admin/planning").text
+    for html in (page, grid):
+        shown = dict(re.findall(r'data-count="(\w+)">(\d+)<', html))
+        assert shown["presents"] == str(len(people) - 1)
+        assert (shown["absents"], shown["prevenus"], shown["attendus"]) == ("0", "1", "0")
+    ghosts = re.findall(r'<div class="rdv-libere">(.*?)</div>', grid, re.S)
+    assert len(ghosts) == expected["liberes"] and all("a prévenu" in g for g in ghosts)
+    assert "Absents : libérer et replanifier" not in grid
+    assert client.get("/admin/planning/absents").status_code in (404, 405)
+
+    # The desk's view (internal API): their mark and everyone's next meeting.
+    token = harness.app.kit.settings.service_token.get_secret_value()
+    desk = client.get(
+        f"/internal/editions/{EDITION}/desk", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert desk["published"] is True and desk["marks"] == {holder: "prevenu"}
+    assert holder not in desk["next_meetings"]
+    first = min(v[2] for v in meetings(harness).values())
+    someone = next(v for v in meetings(harness).values() if v[2] == first)
+    mine = desk["next_meetings"][someone[0]]
+    assert mine["counterpart_id"] == someone[1] and mine["table"] == f"T{someone[3]:02d}"
+    assert client.get(f"/internal/editions/{EDITION}/desk").status_code == 401
