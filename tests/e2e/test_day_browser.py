@@ -38,7 +38,7 @@ class Enough(Exception):
 
 
 def name_of(email: str) -> tuple[str, str]:
-    """The demo's names: porteur03@… is « Porteur03 Exemple », expert01@… « Expert01 Partenaire »."""
+    """The demo's names: porteur03@… is « Porteur03 Exemple », expert01@… « Expert01 …»."""
     local = email.split("@")[0]
     if local.startswith("porteur"):
         return f"Porteur{local[7:]}", "Exemple"
