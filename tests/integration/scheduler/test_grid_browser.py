@@ -246,6 +246,33 @@ def test_the_expert_column_stays_when_the_grid_scrolls(
     page.screenshot(path=tmp_path / "grille-768.png", full_page=True)
 
 
+def test_the_slots_header_stays_when_the_grid_scrolls_down(
+    harness: Harness, server: str, chromium_browser: Any, tmp_path: Path
+):
+    a_day_with_conferences(harness)
+    planned(harness)
+    page = logged_in_page(harness, server, chromium_browser, width=1366)
+    page.set_viewport_size({"width": 1366, "height": 500})  # fewer rows than the grid has
+    page.reload()
+    frame = page.locator("#grille-cadre")
+    header = page.locator("#grille thead th").nth(1)
+    corner = page.locator("#grille thead th").first
+    page.evaluate("window.scrollTo(0, document.getElementById('grille-cadre').offsetTop)")
+    top = header.bounding_box()["y"]
+    frame.evaluate("f => { f.scrollTop = 200; f.scrollLeft = 300; }")
+    assert frame.evaluate("f => f.scrollTop") > 0  # the frame scrolls within the screen
+    # Where it was (to the table's top border, which scrolls away).
+    assert abs(header.bounding_box()["y"] - top) <= 1
+    assert abs(corner.bounding_box()["y"] - top) <= 1
+    # The corner cell stays above the expert column and the header row.
+    assert page.evaluate(
+        """() => { const c = document.querySelector("#grille thead th").getBoundingClientRect();
+            return document.elementFromPoint(c.x + 5, c.y + 5).closest("thead th") ===
+                document.querySelector("#grille thead th"); }"""
+    )
+    page.screenshot(path=tmp_path / "grille-defilee.png")
+
+
 def meeting(page: Any, appointment_id: str) -> Any:
     return page.locator(f'#grille [data-appointment="{appointment_id}"]')
 
