@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from tests.integration.registration.conftest import (
     csrf_token,
     expert_form,
@@ -37,6 +39,11 @@ def test_search_check_in_undo_and_counts(admin_client, kit):
     assert "Porteur de projet : <strong>1</strong>" in page.text
     assert "Association : 1" in page.text
     assert ">Annuler l'arrivée</button>" in page.text
+    # No scheduler answers here: the check-in is done and says so, the desk says why it shows
+    # no meeting and no mark.
+    assert "Arrivée enregistrée : " in html.unescape(page.text)
+    assert "Le planning ne répond pas" in html.unescape(page.text)
+    assert "Absent·e…" not in page.text
 
     # A second tap does not check in twice; undo publishes present=false.
     for present in ("1", "0"):
