@@ -1,7 +1,7 @@
 """participants.excused: someone marked absent who told the team they would not come
 
 Revision ID: 7e3a9c1d2f60
-Revises: 5c2d7e91a4b3
+Revises: d2a6b4c8e917
 Create Date: 2026-12-03 15:10:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '7e3a9c1d2f60'
-down_revision: str | None = '5c2d7e91a4b3'
+down_revision: str | None = 'd2a6b4c8e917'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
