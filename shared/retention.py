@@ -1,9 +1,10 @@
 """Retention: what every service erases of its own data once RETENTION_MONTHS have passed.
 
-Each service has one use case (`service_layer/retention.py`) that returns its counts per kind
-and, when it applies them, records them here: one log line, one Prometheus counter. It runs
-by itself once a day (the service process's background loop, Celery beat for the notifier)
-and on demand with `rencontres <service> retention [--dry-run]`.
+Each service has one use case (`service_layer/retention.py`: a session and the cutoff in, its
+counts per kind out, no commit) and every entrypoint runs it through `run()`, which owns the
+transaction (a dry run's is rolled back) and records what was applied: one log line, one
+Prometheus counter. It runs by itself once a day (the service process's background loop,
+Celery beat for the notifier) and on demand with `rencontres <service> retention [--dry-run]`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from shared.bus.loops import stop_requested
+from shared.db import transaction
+from shared.events import utc_now
 from shared.french import french_date
 from shared.metrics import RETENTION_ERASED
+
+if TYPE_CHECKING:
+    from shared.service import ServiceKit
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,26 @@ class RetentionCounts:
     @property
     def total(self) -> int:
         return sum(self.by_kind().values())
+
+
+CountsT = TypeVar("CountsT", bound=RetentionCounts)
+# A service's step: (the kit, a session, the cutoff, dry run) -> its counts. It never commits.
+Step = Callable[["ServiceKit", Session, dt.datetime, bool], CountsT]
+
+
+def run(
+    kit: ServiceKit, step: Step[CountsT], *, dry_run: bool = False, now: dt.datetime | None = None
+) -> tuple[dt.datetime, CountsT]:
+    """Apply a service's step in one transaction, then log and count it (a dry run rolls
+    back and records nothing); returns the cutoff and the counts."""
+    cutoff = months_before(now or utc_now(), kit.settings.retention_months)
+    if dry_run:
+        with kit.factory() as session:  # closed without a commit: rolled back
+            return cutoff, step(kit, session, cutoff, True)
+    with transaction(kit.factory) as session:
+        counts = step(kit, session, cutoff, False)
+    record(kit.name, counts)
+    return cutoff, counts
 
 
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:

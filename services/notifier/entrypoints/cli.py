@@ -27,8 +27,9 @@ add_celery_commands(
 def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
     from services.notifier.bootstrap import bootstrap
     from services.notifier.service_layer.retention import apply_retention
+    from shared import retention
 
-    return apply_retention(bootstrap().kit, dry_run=dry_run)
+    return retention.run(bootstrap().kit, apply_retention, dry_run=dry_run)
 
 
 cli.add_command(retention_command(_retention, lambda: NotifierSettings().retention_months))

@@ -19,6 +19,7 @@ from services.notifier.service_layer.dispatch import dispatch_due as dispatch_du
 from services.notifier.service_layer.retention import apply_retention
 from services.notifier.service_layer.sending import RetryPolicy, Sender
 from services.notifier.settings import NotifierSettings
+from shared.retention import run as retention_run
 from shared.tasks import make_celery
 
 _settings = NotifierSettings()
@@ -134,5 +135,5 @@ def dispatch_due() -> int:
 
 @celery_app.task(name=RETENTION_TASK)
 def retention() -> int:
-    """Logged and counted by the use case; returns how many rows it erased or emptied."""
-    return apply_retention(notifier().kit)[1].total
+    """Logged and counted by the runner; returns how many rows it erased or emptied."""
+    return retention_run(notifier().kit, apply_retention)[1].total

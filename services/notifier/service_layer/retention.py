@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from services.notifier.adapters import caught
 from services.notifier.adapters.db import emails, processed_table
 from services.notifier.domain.emails import EmailStatus
-from shared.db import transaction, truncate_wal_after_commit
-from shared.events import utc_now
-from shared.retention import RetentionCounts, months_before, old_processed_events, record
+from shared.db import truncate_wal_after_commit
+from shared.retention import RetentionCounts, old_processed_events
 from shared.service import ServiceKit
 
 EMPTY_CONTEXT = "{}"
@@ -33,31 +33,26 @@ class NotifierRetention(RetentionCounts):
 
 
 def apply_retention(
-    kit: ServiceKit, *, dry_run: bool = False, now: dt.datetime | None = None
-) -> tuple[dt.datetime, NotifierRetention]:
-    cutoff = months_before(now or utc_now(), kit.settings.retention_months)
+    kit: ServiceKit, session: Session, cutoff: dt.datetime, dry_run: bool
+) -> NotifierRetention:
     old = (
         emails.c.updated_at < cutoff,
         emails.c.status.in_([str(s) for s in DONE]),
         or_(emails.c.context != EMPTY_CONTEXT, emails.c.reason.is_not(None)),
     )
-    with kit.factory() if dry_run else transaction(kit.factory) as session:
-        if dry_run:
-            contents = session.execute(select(func.count()).where(*old)).scalar_one()
-        else:
-            truncate_wal_after_commit(session)
-            contents = (
-                session.connection()
-                .execute(update(emails).where(*old).values(context=EMPTY_CONTEXT, reason=None))
-                .rowcount
-            )
-        counts = NotifierRetention(
-            email_contents=int(contents),
-            processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
-            caught_messages=caught.erase_before(
-                caught.folder(kit.settings.var_dir), cutoff, dry_run=dry_run
-            ),
+    if dry_run:
+        contents = session.execute(select(func.count()).where(*old)).scalar_one()
+    else:
+        truncate_wal_after_commit(session)
+        contents = (
+            session.connection()
+            .execute(update(emails).where(*old).values(context=EMPTY_CONTEXT, reason=None))
+            .rowcount
         )
-    if not dry_run:
-        record("notifier", counts)
-    return cutoff, counts
+    return NotifierRetention(
+        email_contents=int(contents),
+        processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+        caught_messages=caught.erase_before(
+            caught.folder(kit.settings.var_dir), cutoff, dry_run=dry_run
+        ),
+    )

@@ -18,6 +18,7 @@ from services.scheduler.service_layer.clock_tasks import tick
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
 from services.scheduler.service_layer.retention import apply_retention
+from shared import retention
 from shared.db import transaction
 from shared.web import Pages
 from shared.web import create_app as create_base_app
@@ -35,7 +36,7 @@ def create_app(app_: Scheduler | None = None) -> FastAPI:
         pages=Pages(settings, TEMPLATES),
         runtime=sched.kit.runtime,
         home=f"{settings.public_urls()['registration']}/admin",
-        retention=lambda: apply_retention(sched.kit),
+        retention=lambda: retention.run(sched.kit, apply_retention),
     )
     app.state.scheduler = sched
     app.state.kit = sched.kit

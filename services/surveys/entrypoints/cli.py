@@ -58,8 +58,9 @@ def run_due_command(now_text: str | None) -> None:
 def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
     from services.surveys.bootstrap import bootstrap
     from services.surveys.service_layer.retention import apply_retention
+    from shared import retention
 
-    return apply_retention(bootstrap().kit, dry_run=dry_run)
+    return retention.run(bootstrap().kit, apply_retention, dry_run=dry_run)
 
 
 cli.add_command(retention_command(_retention, lambda: SurveysSettings().retention_months))

@@ -20,6 +20,7 @@ from services.surveys.entrypoints.web import TEMPLATES
 from services.surveys.service_layer.retention import apply_retention
 from services.surveys.service_layer.surveys import run_due
 from services.surveys.settings import SurveysSettings
+from shared import retention
 from shared.ratelimit import RateLimiter
 from shared.service import ServiceKit
 from shared.web import Pages
@@ -56,7 +57,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         pages=pages,
         runtime=kit.runtime,
         home=f"{kit.settings.public_urls()['registration']}/admin",
-        retention=lambda: apply_retention(kit),
+        retention=lambda: retention.run(kit, apply_retention),
     )
     app.state.kit = kit
     assert isinstance(kit.settings, SurveysSettings)

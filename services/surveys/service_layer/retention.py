@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from services.surveys.adapters.db import processed_table, responses, surveys
 from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.domain.questions import Question, QuestionType
 from services.surveys.service_layer.quotes import forget_quotes
-from shared.db import transaction, truncate_wal_after_commit
-from shared.events import utc_now
-from shared.retention import RetentionCounts, months_before, old_processed_events, record
+from shared.db import truncate_wal_after_commit
+from shared.retention import RetentionCounts, old_processed_events
 from shared.service import ServiceKit
 
 
@@ -43,35 +43,30 @@ def without_free_text(
 
 
 def apply_retention(
-    kit: ServiceKit, *, dry_run: bool = False, now: dt.datetime | None = None
-) -> tuple[dt.datetime, SurveysRetention]:
-    """Free text of the answers last changed more than RETENTION_MONTHS ago: the evaluation
-    report is long written by then, and its figures hold (the answer still counts)."""
-    cutoff = months_before(now or utc_now(), kit.settings.retention_months)
+    kit: ServiceKit, session: Session, cutoff: dt.datetime, dry_run: bool
+) -> SurveysRetention:
+    """Free text of the answers last changed before the cutoff: the evaluation report is
+    long written by then, and its figures hold (the answer still counts)."""
     texts = 0
-    with kit.factory() if dry_run else transaction(kit.factory) as session:
-        rows = session.execute(
-            select(responses.c.response_id, responses.c.answers, surveys.c.questions)
-            .join(surveys, surveys.c.survey_id == responses.c.survey_id)
-            .where(responses.c.updated_at < cutoff)
-        ).all()
-        for row in rows:
-            kept, replaced = without_free_text(
-                [Question.from_dict(q) for q in row.questions], row.answers
-            )
-            texts += replaced
-            if replaced and not dry_run:
-                truncate_wal_after_commit(session)
-                forget_quotes(session, [row.response_id])
-                session.execute(
-                    update(responses)
-                    .where(responses.c.response_id == row.response_id)
-                    .values(answers=kept)
-                )
-        counts = SurveysRetention(
-            answer_texts=texts,
-            processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+    rows = session.execute(
+        select(responses.c.response_id, responses.c.answers, surveys.c.questions)
+        .join(surveys, surveys.c.survey_id == responses.c.survey_id)
+        .where(responses.c.updated_at < cutoff)
+    ).all()
+    for row in rows:
+        kept, replaced = without_free_text(
+            [Question.from_dict(q) for q in row.questions], row.answers
         )
-    if not dry_run:
-        record("surveys", counts)
-    return cutoff, counts
+        texts += replaced
+        if replaced and not dry_run:
+            truncate_wal_after_commit(session)
+            forget_quotes(session, [row.response_id])
+            session.execute(
+                update(responses)
+                .where(responses.c.response_id == row.response_id)
+                .values(answers=kept)
+            )
+    return SurveysRetention(
+        answer_texts=texts,
+        processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+    )

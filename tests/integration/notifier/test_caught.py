@@ -19,6 +19,7 @@ from services.notifier.entrypoints.http import create_app
 from services.notifier.service_layer.retention import apply_retention
 from services.notifier.service_layer.sending import Outcome
 from shared.events import ParticipantErased, Role
+from shared.retention import run
 from shared.web.auth import ADMIN_COOKIE
 from tests.integration.notifier.conftest import (
     EDITION,
@@ -177,9 +178,9 @@ def test_erasure_and_retention_delete_the_caught_messages(notifier, sender, dire
     assert directory.participants[erased]["email"].encode() not in left.read_bytes()
 
     old = caught.keep(mails, left.read_bytes(), dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    assert apply_retention(notifier.kit, dry_run=True)[1].caught_messages == 1
+    assert run(notifier.kit, apply_retention, dry_run=True)[1].caught_messages == 1
     assert old.exists()
-    assert apply_retention(notifier.kit)[1].caught_messages == 1
+    assert run(notifier.kit, apply_retention)[1].caught_messages == 1
     assert not old.exists() and left.exists()
 
 

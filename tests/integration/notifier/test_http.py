@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from services.notifier.entrypoints.http import create_app
 from services.notifier.service_layer.retention import apply_retention
 from services.notifier.service_layer.sending import Outcome
+from shared.retention import run
 from shared.web.auth import ADMIN_COOKIE
 from tests.integration.notifier.conftest import deliver, registered, rows
 from tests.support.notifier import TOKEN
@@ -71,7 +72,7 @@ def test_an_email_emptied_by_retention_is_not_sent_again(client, notifier, sende
     later = dt.datetime.now(dt.UTC) + dt.timedelta(
         days=31 * (notifier.settings.retention_months + 1)
     )
-    _, counts = apply_retention(notifier.kit, now=later)
+    _, counts = run(notifier.kit, apply_retention, now=later)
     assert counts.email_contents == 1
     response = client.post(f"/admin/emails/{row.id}/resend", headers=AUTH)
     assert response.status_code == 409

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from services.notifier.adapters.db import emails, processed_table
 from services.notifier.service_layer.retention import NotifierRetention, apply_retention
 from services.notifier.service_layer.sending import Outcome
+from shared.retention import run
 from tests.integration.notifier.conftest import deliver, registered, rows
 
 LONG_AGO = dt.timedelta(days=400)
@@ -61,11 +62,11 @@ def test_dry_run_then_apply_keeps_the_rows_so_nothing_is_sent_twice(
     old_event, old, pending, recent = set_up(notifier, sender, directory)
     before, processed_before = contents(notifier), processed(notifier)
 
-    counts = apply_retention(notifier.kit, dry_run=True)[1]
+    counts = run(notifier.kit, apply_retention, dry_run=True)[1]
     assert counts == NotifierRetention(email_contents=1, processed_events=1, caught_messages=0)
     assert contents(notifier) == before and processed(notifier) == processed_before
 
-    assert apply_retention(notifier.kit)[1] == counts
+    assert run(notifier.kit, apply_retention)[1] == counts
     after = contents(notifier)
     assert after[old] == (None, "sent")
     assert after[pending] == before[pending] == (["pret"], "pending")
@@ -80,7 +81,7 @@ def test_dry_run_then_apply_keeps_the_rows_so_nothing_is_sent_twice(
     assert len(rows(notifier)) == 3
     assert [sender.send(r.id) for r in rows(notifier, status="pending")] == [Outcome.SENT]
     assert len(smtp.messages) == sent + 1  # the pending one only
-    assert apply_retention(notifier.kit)[1].total == 0
+    assert run(notifier.kit, apply_retention)[1].total == 0
 
 
 def test_command_line_and_beat(notifier, sender, directory, env, monkeypatch):

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from services.scheduler.adapters.db import processed_table
 from services.scheduler.service_layer.retention import SchedulerRetention, apply_retention
 from shared.events import Role
+from shared.retention import run
 
 
 def processed_ids(h) -> list[str]:
@@ -34,11 +35,11 @@ def set_up(h) -> str:
 def test_dry_run_then_apply(harness):
     old = set_up(harness)
     before = processed_ids(harness)
-    assert apply_retention(harness.app.kit, dry_run=True)[1] == SchedulerRetention(1)
+    assert run(harness.app.kit, apply_retention, dry_run=True)[1] == SchedulerRetention(1)
     assert processed_ids(harness) == before
-    assert apply_retention(harness.app.kit)[1] == SchedulerRetention(1)
+    assert run(harness.app.kit, apply_retention)[1] == SchedulerRetention(1)
     assert processed_ids(harness) == [e for e in before if e != old]
-    assert apply_retention(harness.app.kit)[1] == SchedulerRetention(0)
+    assert run(harness.app.kit, apply_retention)[1] == SchedulerRetention(0)
 
 
 def test_command_line(harness, database_url, monkeypatch):

@@ -15,6 +15,7 @@ from services.surveys.service_layer import surveys as uc
 from services.surveys.service_layer.retention import SurveysRetention, apply_retention
 from services.surveys.service_layer.surveys import SurveyKind, answers_of
 from shared.events import ClosedSessionKind, SessionClosed
+from shared.retention import run
 from tests.integration.surveys.conftest import deliver
 
 OLD_DAY = dt.datetime(2024, 11, 21, 16, 0, tzinfo=dt.UTC)
@@ -84,13 +85,13 @@ def test_dry_run_then_apply(kit):
     with kit.engine.connect() as conn:
         updated = sorted(conn.execute(select(responses.c.updated_at)).scalars())
 
-    assert apply_retention(kit, dry_run=True)[1] == SurveysRetention(
+    assert run(kit, apply_retention, dry_run=True)[1] == SurveysRetention(
         answer_texts=2, processed_events=1
     )
     assert comments(kit, old) == ["Merci à Camille", "None", "Trop de bruit"]
     assert processed(kit) == before
 
-    assert apply_retention(kit)[1] == SurveysRetention(answer_texts=2, processed_events=1)
+    assert run(kit, apply_retention)[1] == SurveysRetention(answer_texts=2, processed_events=1)
     assert comments(kit, old) == ["None", ERASED_TEXT, ERASED_TEXT]
     assert comments(kit, recent) == ["Très bien"]
     assert processed(kit) == before - 1
@@ -99,7 +100,7 @@ def test_dry_run_then_apply(kit):
         assert [a["organisation"] for a in answers_of(session, old)] == [4, 4, 4]
     with kit.engine.connect() as conn:
         assert sorted(conn.execute(select(responses.c.updated_at)).scalars()) == updated
-    assert apply_retention(kit)[1].total == 0
+    assert run(kit, apply_retention)[1].total == 0
 
 
 def test_the_report_still_counts_the_erased_comments(kit):
@@ -116,7 +117,7 @@ def test_the_report_still_counts_the_erased_comments(kit):
         return result
 
     assert comment_result(old).answered == 2
-    apply_retention(kit)
+    run(kit, apply_retention)
     result = comment_result(old)
     assert (result.answered, result.texts) == (2, ())
 
