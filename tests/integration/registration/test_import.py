@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from services.registration.adapters.db import import_jobs as import_jobs_table
+from services.registration.service_layer import import_jobs
 from services.registration.service_layer.importing import import_file
 from tests.integration.registration.conftest import (
     EDITION,
@@ -124,33 +127,55 @@ def test_import_keeps_what_the_file_does_not_carry(client, kit):
     assert row.consent_share_profile is True and row.first_name == "Loïc0"
 
 
-def test_import_page_checks_then_imports(admin_client, kit):
+def _job_page(admin_client, kit, answer):
+    """The job's page once this process's import thread would have run it."""
+    assert answer.status_code == 303, answer.text[:300]
+    location = answer.headers["location"]
+    assert location.startswith("/admin/import/")
+    waiting = admin_client.get(location)
+    assert waiting.status_code == 200 and "en attente" in waiting.text
+    assert '<meta http-equiv="refresh" content="1">' in waiting.text
+    assert import_jobs.run_next(kit)
+    page = admin_client.get(location)
+    assert page.status_code == 200 and 'http-equiv="refresh"' not in page.text
+    return " ".join(page.text.split())
+
+
+def test_import_page_checks_then_imports_in_the_background(admin_client, kit):
     page = admin_client.get("/admin/import")
+    assert "Aucun import ces 30 derniers jours." in page.text
     token = csrf_token(page.text)
     files = {"fichier": ("inscrits.xlsx", to_xlsx(ROWS), "application/octet-stream")}
+    post = {"csrf_token": token, "edition": EDITION}
     checked = admin_client.post(
-        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "verifier"},
-        files=files,
-    )  # fmt: skip
-    assert checked.status_code == 200
-    text = " ".join(checked.text.split())
+        "/admin/import", data={**post, "action": "verifier"}, files=files, follow_redirects=False
+    )
+    text = _job_page(admin_client, kit, checked)
     assert "60 nouveaux, 0 modifié, 0 inchangé (rien n'est encore enregistré)" in text
+    assert "Importer ce fichier" in text and "État : <strong>terminé</strong>" in text
     assert participant_rows(kit) == []
     done = admin_client.post(
-        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "importer"},
-        files=files,
-    )  # fmt: skip
-    assert done.status_code == 200 and "Import de inscrits.xlsx" in done.text
+        "/admin/import", data={**post, "action": "importer"}, files=files, follow_redirects=False
+    )
+    text = _job_page(admin_client, kit, done)
+    assert "Import de inscrits.xlsx : 60 nouveaux, 0 modifié, 0 inchangé." in text
     assert len(participant_rows(kit)) == 60
 
     bad = to_csv([FRENCH_HEADER, ["porteur", "A", "B", "faux", *[""] * 12]])
     refused = admin_client.post(
-        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "importer"},
-        files={"fichier": ("faux.csv", bad, "text/csv")},
+        "/admin/import", data={**post, "action": "importer"},
+        files={"fichier": ("faux.csv", bad, "text/csv")}, follow_redirects=False,
     )  # fmt: skip
-    assert refused.status_code == 422
-    assert "rien n'a été importé" in refused.text
-    assert "<td>2</td><td>email</td>" in refused.text
+    text = _job_page(admin_client, kit, refused)
+    assert "Fichier refusé : 1 erreur, rien n'a été importé" in text
+    assert "<td>2</td><td>email</td><td>adresse email invalide : faux</td>" in text
+    # The files are erased with their jobs' end; their results are listed.
+    with kit.factory() as session:
+        jobs = session.execute(select(import_jobs_table)).all()
+    assert [j.content for j in jobs] == [None] * 3 and {j.state for j in jobs} == {"done"}
+    listing = " ".join(admin_client.get("/admin/import").text.split())
+    assert listing.count("/admin/import/") == 3
+    assert "refusé : 1 erreur" in listing and "60 nouveaux, 0 modifié, 0 inchangé" in listing
 
 
 def test_import_command(kit, database_url, monkeypatch, tmp_path):
