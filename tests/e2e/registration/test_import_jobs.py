@@ -262,9 +262,8 @@ def test_healthz_answers_in_under_100_ms_while_5000_rows_are_imported(service):
     # garbage collector, holding the GIL, took up to 700 ms under a load of 14 on 2 cores.
     assert ms["importing"][1] < 100 and ms["importing"][2] < 2000, ms
     text = " ".join(_result(client, job_page).split())
-    assert "Import de inscrits.csv : 5\u202f000 nouveaux, 0 modifié, 0 inchangé." in text, text[
-        text.find("<main") : text.find("<form")
-    ]
+    # (split() takes the narrow no-break space of « 5 000 » for a space too)
+    assert "Import de inscrits.csv : 5 000 nouveaux, 0 modifié, 0 inchangé." in text
     assert _count(service.database_url) == 5_000
     client.close()
 
