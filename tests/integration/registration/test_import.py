@@ -201,3 +201,41 @@ def test_import_command(kit, database_url, monkeypatch, tmp_path):
     assert refused.exit_code == 1
     assert "erreur, ligne 2, colonne « email » : adresse email invalide : faux" in refused.output
     assert "fichier refusé : rien n'a été importé" in refused.output
+
+
+def test_a_job_left_running_by_a_stopped_process_fails_and_one_runs_at_a_time(kit):
+    import datetime as dt
+
+    from shared.events import utc_now
+
+    data = to_csv(ROWS)
+    silent, alive, waiting = (
+        import_jobs.submit(kit, EDITION, name, data, dry_run=False) for name in ("a", "b", "c")
+    )
+    now = utc_now()
+    with kit.engine.begin() as conn:
+        for job_id, beat in ((silent, now - dt.timedelta(minutes=11)), (alive, now)):
+            conn.execute(
+                import_jobs_table.update()
+                .where(import_jobs_table.c.job_id == job_id)
+                .values(state="running", owner="autre-machine:1", heartbeat_at=beat)
+            )
+    # Another host's job that still reports holds the others back; the silent one has failed.
+    assert not import_jobs.run_next(kit)
+    with kit.factory() as session:
+        states = {j: import_jobs.get_job(session, j) for j in (silent, alive, waiting)}
+    assert states[silent].state == "failed" and states[silent].result == {
+        "message": import_jobs.INTERRUPTED
+    }
+    assert (states[alive].state, states[waiting].state) == ("running", "waiting")
+    with kit.engine.begin() as conn:
+        conn.execute(
+            import_jobs_table.update()
+            .where(import_jobs_table.c.job_id == alive)
+            .values(heartbeat_at=now - dt.timedelta(minutes=11))
+        )
+    assert import_jobs.run_next(kit)
+    with kit.factory() as session:
+        assert import_jobs.get_job(session, waiting).state == "done"
+        assert import_jobs.get_job(session, alive).state == "failed"
+    assert len(participant_rows(kit)) == 60
