@@ -40,6 +40,7 @@ KIND_LABELS = {
     "email_contents": "contenus d'emails du journal (la ligne reste : rien n'est renvoyé)",
     "processed_events": "traces d'événements déjà traités",
     "caught_messages": "copies d'emails gardées par le serveur d'emails d'essai de rencontres up",
+    "import_jobs": "résultats d'imports de fichiers de plus de 30 jours",
 }
 
 # The first run waits an hour after the process starts (a restart, a test, a demonstration

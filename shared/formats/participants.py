@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from shared.edition import Availability, EditionSettings, HalfDay, normalise_key
@@ -95,15 +95,27 @@ class ParticipantsImport:
         return not self.errors
 
 
+# Told every PROGRESS_EVERY lines: lines read, lines in the file (once known), errors so far.
+Progress = Callable[[int, int | None, int], None]
+PROGRESS_EVERY = 250
+
+
+def _no_progress(_read: int, _total: int | None, _errors: int) -> None:
+    pass
+
+
 @dataclass
 class Collector:
     warnings: list[Issue] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
+    progress: Progress = _no_progress
 
 
-def parse_participants(data: bytes, filename: str, edition: EditionSettings) -> ParticipantsImport:
+def parse_participants(
+    data: bytes, filename: str, edition: EditionSettings, progress: Progress | None = None
+) -> ParticipantsImport:
     """Read a participants file (`.xlsx` by name or content, CSV otherwise)."""
-    issues = Collector()
+    issues = Collector(progress=progress or _no_progress)
     table = read_table(data, filename, issues)
     if table is None:
         return ParticipantsImport(errors=tuple(issues.errors))
@@ -152,11 +164,13 @@ def read_table(data: bytes, filename: str, issues: Collector) -> list[list[str]]
         return None
 
 
-def _bounded(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+def _bounded(rows: Iterable[Sequence[object]], issues: Collector) -> list[list[str]]:
     """The rows as text, within the limits of rows, columns and cell length."""
     table: list[list[str]] = []
     filled = 0
     for line, row in enumerate(rows, start=1):
+        if line % PROGRESS_EVERY == 0:
+            issues.progress(line, None, 0)
         if line > MAX_LINES:
             raise TooBig(f"le fichier a plus de {_n(MAX_LINES)} lignes, vides comprises", line)
         cells = [_cell_text(v) for v in row[: MAX_COLUMNS + 1]]
@@ -190,7 +204,7 @@ def _read_csv(data: bytes, issues: Collector) -> list[list[str]] | None:
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _bounded(reader)
+        return _bounded(reader, issues)
     except csv.Error:
         # The csv module's own limit (128 KB a field), reached by an unclosed quote.
         issues.errors.append(
@@ -219,7 +233,7 @@ def _read_xlsx(data: bytes, issues: Collector) -> list[list[str]] | None:
             sheet = workbook.worksheets[0]
             # The size a sheet declares can be anything (A1:XFD1048576): read the rows it has.
             sheet.reset_dimensions()
-            table = _bounded(sheet.iter_rows(values_only=True))
+            table = _bounded(sheet.iter_rows(values_only=True), issues)
         finally:
             workbook.close()
     except TooBig:
@@ -276,6 +290,8 @@ def _parse_table(
     rows: list[ParticipantRow] = []
     first_seen: dict[str, int] = {}
     for line, cells in enumerate(table[1:], start=2):
+        if line % PROGRESS_EVERY == 0:
+            issues.progress(line, len(table), len(issues.errors))
         if not any(c.strip() for c in cells):
             continue  # spreadsheets leave empty rows at the end
         values = {k: (cells[i] if i < len(cells) else "") for k, i in columns.items()}
@@ -296,6 +312,7 @@ def _parse_table(
             first_seen[email] = line
         if row is not None:
             rows.append(row)
+    issues.progress(len(table), len(table), len(issues.errors))
     return rows
 
 

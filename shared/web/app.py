@@ -196,10 +196,12 @@ def create_app(
     home: str,
     version: str = "1.0.0",
     retention: Callable[[], object] | None = None,
+    background: Callable[[], contextlib.AbstractContextManager[object]] | None = None,
 ) -> FastAPI:
     """A service's app: `home` is where the site's root sends people (a path of this service
     or an address of another); `retention`, its retention step, runs once a day in the
-    process (shared/retention.py)."""
+    process (shared/retention.py); `background` is entered for the process's lifetime (a
+    worker thread of the service's own)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -209,15 +211,16 @@ def create_app(
         # What is loaded by now lives as long as the process: out of the collector's sight, a
         # full collection takes a millisecond instead of a request-stalling 100+ ms.
         gc.freeze()
-        try:
-            yield
-        finally:
-            if daily is not None:
-                daily.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await daily
-            if runtime is not None:
-                await runtime.stop()
+        with background() if background else contextlib.nullcontext():
+            try:
+                yield
+            finally:
+                if daily is not None:
+                    daily.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await daily
+                if runtime is not None:
+                    await runtime.stop()
 
     app = FastAPI(
         title=title, version=version, lifespan=lifespan, dependencies=[Depends(verify_csrf)]

@@ -112,6 +112,7 @@ def _values(scenario: Scenario) -> dict[str, str]:
         "survey_id": first("surveys", "select survey_id from surveys"),
         "code": first("surveys", "select public_code from surveys where public_code != ''"),
         "invitation_id": first("surveys", "select invitation_id from invitations"),
+        "job_id": uuid.uuid4().hex,  # no import in the scenario: the page answers its 404
     }
 
 

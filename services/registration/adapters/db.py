@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -96,4 +97,30 @@ admins = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     # A disabled account cannot log in and has no session left.
     Column("disabled_at", UTCDateTime(), nullable=True),
+)
+
+# Spreadsheet imports run in the background (service_layer/import_jobs.py): the file waits in
+# `content` until its job ends (then NULL: it holds personal data); the result is what the
+# progress page shows, kept IMPORT_RESULTS_DAYS (retention).
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("edition_id", edition_id_type(), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    # waiting, running, done, failed (shown in French by the page)
+    Column("state", String(10), nullable=False),
+    Column("content", LargeBinary, nullable=True),
+    Column("size", Integer, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_total", Integer, nullable=True),
+    Column("errors_count", Integer, nullable=False),
+    Column("result", JSON, nullable=True),
+    # host:pid of the process running it, and when it last reported (a crash leaves both)
+    Column("owner", String(100), nullable=True),
+    Column("heartbeat_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("started_at", UTCDateTime(), nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
 )

@@ -32,13 +32,18 @@ from services.registration.entrypoints.web import (
     limiter_of,
     settings_of,
 )
-from services.registration.service_layer import day, participants, queries
+from services.registration.service_layer import day, import_jobs, participants, queries
 from services.registration.service_layer.admins import authenticate, login_key
 from services.registration.service_layer.editions import known_editions
-from services.registration.service_layer.importing import import_file
 from shared.edition import EditionSettings
 from shared.events import Role, utc_now
-from shared.formats.participants import MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_ROWS
+from shared.formats.participants import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+)
 from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
 from shared.french import french_datetime
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
@@ -491,55 +496,92 @@ def participant_promote(request: Request, participant_id: str, _admin: CurrentAd
 
 
 # -- spreadsheet import ------------------------------------------------------------------------
-ERRORS_SHOWN = 50  # a file of errors makes a page one can read, not megabytes of rows
-
-
+# The upload stores a job and answers at once; the service's import thread runs it
+# (service_layer/import_jobs.py) and the job's page shows its progress, then its result.
 def _import_page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     with kit_of(request).factory() as session:
         editions = known_editions(session)
+        jobs = import_jobs.recent_jobs(session)
     full = {
         "title": "Import",
-        "report": None,
         "editions": editions,
-        "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
-        "max_rows": MAX_ROWS,
-        "max_cell_chars": MAX_CELL_CHARS,
-        "errors_shown": ERRORS_SHOWN,
+        "jobs": jobs,
+        "states": import_jobs.STATES,
+        **_import_limits(),
         **context,
     }
     return render(request, "admin/import.html", full, status_code, section="import")
+
+
+def _import_limits() -> dict[str, Any]:
+    return {
+        "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
+        "max_rows": MAX_ROWS,
+        "max_cell_chars": MAX_CELL_CHARS,
+        "max_columns": MAX_COLUMNS,
+        "max_unpacked_megabytes": MAX_UNPACKED_BYTES // (1024 * 1024),
+        "errors_shown": import_jobs.ISSUES_KEPT,
+        "kept_days": import_jobs.IMPORT_RESULTS_DAYS,
+    }
 
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(
     request: Request, _admin: CurrentAdmin, edition: Annotated[str | None, Query()] = None
 ) -> HTMLResponse:
-    return _import_page(request, {"edition": edition_of(request, edition)})
+    settings = edition_of(request, edition)
+    return _import_page(request, {"edition": settings, "edition_id": settings.edition_id})
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_upload(request: Request, _admin: CurrentAdmin) -> HTMLResponse:
+async def import_upload(request: Request, _admin: CurrentAdmin) -> Response:
     data = await read_form(request)
     settings = edition_of(request, str(data.get("edition") or ""))
     upload = data.get("fichier")
     dry_run = data.get("action") != "importer"
     if upload is None or isinstance(upload, str) or not upload.filename:
-        context = {"edition": settings, "alert": "Choisissez un fichier CSV ou Excel (.xlsx)."}
+        context = {
+            "edition_id": settings.edition_id,
+            "alert": "Choisissez un fichier CSV ou Excel (.xlsx).",
+        }
         return _import_page(request, context, 422)
+    # The size is checked before anything is read (the rows, cells and unpacked size are
+    # checked by the job while reading, before any row is parsed).
     if upload.size is not None and upload.size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
-        context = {"edition": settings, "alert": f"Fichier trop lourd : {limit} Mo au plus."}
+        context = {
+            "edition_id": settings.edition_id,
+            "alert": f"Fichier trop lourd : {limit} Mo au plus.",
+        }
         return _import_page(request, context, 413)
     content = await upload.read()
-    # In a worker thread: reading and checking a large file must not hold the event loop
-    # (the service keeps answering, /healthz included).
-    report = await run_in_threadpool(
-        import_file, kit_of(request), settings.edition_id, content, upload.filename, dry_run=dry_run
+    job_id = await run_in_threadpool(
+        import_jobs.submit,
+        kit_of(request),
+        settings.edition_id,
+        upload.filename,
+        content,
+        dry_run=dry_run,
     )
+    request.app.state.importer.wake()
+    return RedirectResponse(f"/admin/import/{job_id}", status_code=303)
+
+
+@router.get("/import/{job_id}", response_class=HTMLResponse)
+def import_job_page(request: Request, job_id: str, _admin: CurrentAdmin) -> HTMLResponse:
+    with kit_of(request).factory() as session:
+        job = import_jobs.get_job(session, job_id)
+        editions = known_editions(session)
+    if job is None:
+        raise HTTPException(404, "Cet import n'existe pas ou son résultat a été effacé.")
     context = {
-        "edition": settings,
-        "report": report,
-        "dry_run": dry_run,
-        "filename": upload.filename,
+        "title": f"Import de {job.filename}",
+        "job": job,
+        "states": import_jobs.STATES,
+        "result": job.result or {},
+        "refresh": job.state in (import_jobs.WAITING, import_jobs.RUNNING),
+        "editions": editions,
+        "edition_id": job.edition_id,
+        **_import_limits(),
     }
-    return _import_page(request, context, 200 if report.ok else 422)
+    return render(request, "admin/import_job.html", context, section="import")

@@ -16,6 +16,7 @@ from services.registration.entrypoints import (
     writing,
 )
 from services.registration.entrypoints.web import TEMPLATES
+from services.registration.service_layer.import_jobs import ImportWorker
 from services.registration.service_layer.retention import apply_retention
 from shared.communes import home_department
 from shared.edition import default_edition
@@ -28,6 +29,7 @@ from shared.web import create_app as create_base_app
 
 def create_app(kit: ServiceKit | None = None) -> FastAPI:
     kit = kit or bootstrap().kit
+    importer = ImportWorker(kit)
     # The privacy notice states the retention that the daily step applies.
     pages = Pages(
         kit.settings,
@@ -46,8 +48,10 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         # The public entry: this year's registration forms.
         home=f"/inscription/{default_edition().edition_id}",
         retention=lambda: apply_retention(kit),
+        background=lambda: importer,
     )
     app.state.kit = kit
+    app.state.importer = importer
     app.state.limiter = RateLimiter(
         redis.Redis.from_url(kit.settings.redis_url),
         kit.settings.bus_prefix,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from services.registration.domain.importing import profile_from_row
 from services.registration.domain.model import Profile
 from services.registration.domain.vocabulary import ROLES
 from services.registration.service_layer.editions import get_edition
 from services.registration.service_layer.participants import ImportOutcome, import_profiles
-from shared.formats.participants import COLUMNS, Issue, parse_participants
+from shared.formats.participants import COLUMNS, Issue, Progress, parse_participants
 from shared.service import ServiceKit
 
 
@@ -25,18 +28,33 @@ class ImportReport:
 
 
 def import_file(
-    kit: ServiceKit, edition_id: str, data: bytes, filename: str, *, dry_run: bool
+    kit: ServiceKit,
+    edition_id: str,
+    data: bytes,
+    filename: str,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Every bad line is reported with its line, column and a French message; a file with
-    any error imports nothing. A dry run reports what an import would do and keeps nothing."""
+    any error imports nothing. A dry run reports what an import would do and keeps nothing.
+    `before_commit` is given the report of an import about to be committed, in its
+    transaction."""
     with kit.factory() as session:
         edition = get_edition(session, edition_id)
-    parsed = parse_participants(data, filename, edition)
+    parsed = parse_participants(data, filename, edition, progress)
     report = ImportReport(list(parsed.errors), list(parsed.warnings))
     if not parsed.ok:
         return report
     profiles: list[tuple[int, Profile]] = [(row.line, profile_from_row(row)) for row in parsed.rows]
-    outcome = import_profiles(kit, edition_id, profiles, dry_run=dry_run)
+
+    def committing(session: Session, outcome: ImportOutcome) -> None:
+        report.outcome = outcome
+        if before_commit is not None:
+            before_commit(session, report)
+
+    outcome = import_profiles(kit, edition_id, profiles, dry_run=dry_run, before_commit=committing)
     for line, role in outcome.conflicts:
         report.errors.append(
             Issue(

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -659,8 +659,11 @@ def import_profiles(
     profiles: list[tuple[int, Profile]],
     *,
     dry_run: bool,
+    before_commit: Callable[[Session, ImportOutcome], None] | None = None,
 ) -> ImportOutcome:
     """All rows in one transaction, or none: a dry run does the same work and rolls it back.
+    `before_commit` writes in that transaction what must be kept with the rows (an import
+    job's result), only when they are kept.
 
     A participant already known by email is updated with the file's columns; what the file
     does not carry (consents, accessibility needs, status) is kept. An identical row changes
@@ -722,18 +725,25 @@ def import_profiles(
                 created_roles.append(profile.role.value)
             if not conflicts:
                 _publish_import(kit, session, edition_id, created, updated, now)
-            if dry_run or conflicts:
+            outcome = ImportOutcome(
+                len(created),
+                len(updated),
+                unchanged,
+                conflicts,
+                applied=not dry_run and not conflicts,
+            )
+            if not outcome.applied:
                 trans.rollback()
             else:
+                if before_commit is not None:
+                    before_commit(session, outcome)
                 trans.commit()
                 for role in created_roles:
                     REGISTRATIONS.labels(role, "import").inc()
         except BaseException:
             trans.rollback()
             raise
-    return ImportOutcome(
-        len(created), len(updated), unchanged, conflicts, applied=not dry_run and not conflicts
-    )
+    return outcome
 
 
 def _keep_unimported(profile: Profile, existing: Row[Any]) -> Profile:

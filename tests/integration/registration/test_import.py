@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from services.registration.adapters.db import import_jobs as import_jobs_table
+from services.registration.service_layer import import_jobs
 from services.registration.service_layer.importing import import_file
 from tests.integration.registration.conftest import (
     EDITION,
@@ -124,33 +127,55 @@ def test_import_keeps_what_the_file_does_not_carry(client, kit):
     assert row.consent_share_profile is True and row.first_name == "Loïc0"
 
 
-def test_import_page_checks_then_imports(admin_client, kit):
+def _job_page(admin_client, kit, answer):
+    """The job's page once this process's import thread would have run it."""
+    assert answer.status_code == 303, answer.text[:300]
+    location = answer.headers["location"]
+    assert location.startswith("/admin/import/")
+    waiting = admin_client.get(location)
+    assert waiting.status_code == 200 and "en attente" in waiting.text
+    assert '<meta http-equiv="refresh" content="1">' in waiting.text
+    assert import_jobs.run_next(kit)
+    page = admin_client.get(location)
+    assert page.status_code == 200 and 'http-equiv="refresh"' not in page.text
+    return " ".join(page.text.split())
+
+
+def test_import_page_checks_then_imports_in_the_background(admin_client, kit):
     page = admin_client.get("/admin/import")
+    assert "Aucun import ces 30 derniers jours." in page.text
     token = csrf_token(page.text)
     files = {"fichier": ("inscrits.xlsx", to_xlsx(ROWS), "application/octet-stream")}
+    post = {"csrf_token": token, "edition": EDITION}
     checked = admin_client.post(
-        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "verifier"},
-        files=files,
-    )  # fmt: skip
-    assert checked.status_code == 200
-    text = " ".join(checked.text.split())
+        "/admin/import", data={**post, "action": "verifier"}, files=files, follow_redirects=False
+    )
+    text = _job_page(admin_client, kit, checked)
     assert "60 nouveaux, 0 modifié, 0 inchangé (rien n'est encore enregistré)" in text
+    assert "Importer ce fichier" in text and "État : <strong>terminé</strong>" in text
     assert participant_rows(kit) == []
     done = admin_client.post(
-        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "importer"},
-        files=files,
-    )  # fmt: skip
-    assert done.status_code == 200 and "Import de inscrits.xlsx" in done.text
+        "/admin/import", data={**post, "action": "importer"}, files=files, follow_redirects=False
+    )
+    text = _job_page(admin_client, kit, done)
+    assert "Import de inscrits.xlsx : 60 nouveaux, 0 modifié, 0 inchangé." in text
     assert len(participant_rows(kit)) == 60
 
     bad = to_csv([FRENCH_HEADER, ["porteur", "A", "B", "faux", *[""] * 12]])
     refused = admin_client.post(
-        "/admin/import", data={"csrf_token": token, "edition": EDITION, "action": "importer"},
-        files={"fichier": ("faux.csv", bad, "text/csv")},
+        "/admin/import", data={**post, "action": "importer"},
+        files={"fichier": ("faux.csv", bad, "text/csv")}, follow_redirects=False,
     )  # fmt: skip
-    assert refused.status_code == 422
-    assert "rien n'a été importé" in refused.text
-    assert "<td>2</td><td>email</td>" in refused.text
+    text = _job_page(admin_client, kit, refused)
+    assert "Fichier refusé : 1 erreur, rien n'a été importé" in text
+    assert "<td>2</td><td>email</td><td>adresse email invalide : faux</td>" in text
+    # The files are erased with their jobs' end; their results are listed.
+    with kit.factory() as session:
+        jobs = session.execute(select(import_jobs_table)).all()
+    assert [j.content for j in jobs] == [None] * 3 and {j.state for j in jobs} == {"done"}
+    listing = " ".join(admin_client.get("/admin/import").text.split())
+    assert listing.count("/admin/import/") == 3
+    assert "refusé : 1 erreur" in listing and "60 nouveaux, 0 modifié, 0 inchangé" in listing
 
 
 def test_import_command(kit, database_url, monkeypatch, tmp_path):
@@ -176,3 +201,41 @@ def test_import_command(kit, database_url, monkeypatch, tmp_path):
     assert refused.exit_code == 1
     assert "erreur, ligne 2, colonne « email » : adresse email invalide : faux" in refused.output
     assert "fichier refusé : rien n'a été importé" in refused.output
+
+
+def test_a_job_left_running_by_a_stopped_process_fails_and_one_runs_at_a_time(kit):
+    import datetime as dt
+
+    from shared.events import utc_now
+
+    data = to_csv(ROWS)
+    silent, alive, waiting = (
+        import_jobs.submit(kit, EDITION, name, data, dry_run=False) for name in ("a", "b", "c")
+    )
+    now = utc_now()
+    with kit.engine.begin() as conn:
+        for job_id, beat in ((silent, now - dt.timedelta(minutes=11)), (alive, now)):
+            conn.execute(
+                import_jobs_table.update()
+                .where(import_jobs_table.c.job_id == job_id)
+                .values(state="running", owner="autre-machine:1", heartbeat_at=beat)
+            )
+    # Another host's job that still reports holds the others back; the silent one has failed.
+    assert not import_jobs.run_next(kit)
+    with kit.factory() as session:
+        states = {j: import_jobs.get_job(session, j) for j in (silent, alive, waiting)}
+    assert states[silent].state == "failed" and states[silent].result == {
+        "message": import_jobs.INTERRUPTED
+    }
+    assert (states[alive].state, states[waiting].state) == ("running", "waiting")
+    with kit.engine.begin() as conn:
+        conn.execute(
+            import_jobs_table.update()
+            .where(import_jobs_table.c.job_id == alive)
+            .values(heartbeat_at=now - dt.timedelta(minutes=11))
+        )
+    assert import_jobs.run_next(kit)
+    with kit.factory() as session:
+        assert import_jobs.get_job(session, waiting).state == "done"
+        assert import_jobs.get_job(session, alive).state == "failed"
+    assert len(participant_rows(kit)) == 60

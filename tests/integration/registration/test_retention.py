@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from services.registration.adapters.db import erasures, processed_table
+from services.registration.adapters.db import import_jobs as import_jobs_table
 from services.registration.entrypoints.http import create_app
+from services.registration.service_layer import import_jobs
 from services.registration.service_layer.retention import RegistrationRetention, apply_retention
 from shared import retention
 from shared.edition import default_edition
@@ -69,6 +71,16 @@ def set_up(kit, client) -> None:
                 processed_at=now - dt.timedelta(days=700),
             )
         )
+    # Two import results: one past IMPORT_RESULTS_DAYS (erased), one of yesterday (kept).
+    for days in (31, 1):
+        job_id = import_jobs.submit(kit, EDITION, f"il-y-a-{days}-jours.csv", b"x", dry_run=True)
+        assert import_jobs.run_next(kit)
+        with kit.engine.begin() as conn:
+            conn.execute(
+                import_jobs_table.update()
+                .where(import_jobs_table.c.job_id == job_id)
+                .values(created_at=now - dt.timedelta(days=days))
+            )
 
 
 def live_emails(kit) -> list[str]:
@@ -87,7 +99,7 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
     metric_before = erased_metric("participants")
 
     cutoff, counts = apply_retention(kit, dry_run=True)
-    assert counts == RegistrationRetention(participants=1, processed_events=1)
+    assert counts == RegistrationRetention(participants=1, processed_events=1, import_jobs=1)
     assert cutoff.date() < dt.date.today() and cutoff.year == dt.date.today().year - 1
     assert live_emails(kit) == [
         "ancienne@asso.example",
@@ -98,7 +110,7 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
     assert erased_metric("participants") == metric_before
 
     _, counts = apply_retention(kit)
-    assert counts == RegistrationRetention(participants=1, processed_events=1)
+    assert counts == RegistrationRetention(participants=1, processed_events=1, import_jobs=1)
     assert live_emails(kit) == ["fidele@asso.example", "recente@asso.example"]
     [erased] = [r for r in participant_rows(kit) if r.erased_at is not None]
     assert (erased.edition_id, erased.first_name, erased.phone) == (OLD, None, None)
@@ -109,6 +121,9 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
         assert [r.reason for r in conn.execute(select(erasures))] == ["retention"]
     assert processed_count(kit) == processed_before - 1
     assert erased_metric("participants") == metric_before + 1
+    with kit.engine.connect() as conn:
+        kept = conn.execute(select(import_jobs_table.c.filename)).scalars().all()
+    assert kept == ["il-y-a-1-jours.csv"]
 
     # Applied again: nothing left to erase, nothing published twice.
     assert apply_retention(kit)[1].total == 0
@@ -118,7 +133,9 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
 def test_a_longer_retention_keeps_the_edition(make_kit, kit, client):
     set_up(kit, client)
     longer = make_kit(retention_months=36)
-    assert apply_retention(longer)[1] == RegistrationRetention(participants=0, processed_events=0)
+    assert apply_retention(longer)[1] == RegistrationRetention(
+        participants=0, processed_events=0, import_jobs=1
+    )
     assert len(live_emails(kit)) == 3
 
 
@@ -169,6 +186,7 @@ def test_command_line(kit, client, database_url, monkeypatch):
     assert lines[1:] == [
         "  personnes des éditions passées (sauf accord pour être recontactées) : 1",
         "  traces d'événements déjà traités : 1",
+        "  résultats d'imports de fichiers de plus de 30 jours : 1",
     ]
     assert len(live_emails(kit)) == 3
 
@@ -183,6 +201,7 @@ def test_command_line(kit, client, database_url, monkeypatch):
     assert again.output.splitlines()[1:] == [
         "  personnes des éditions passées (sauf accord pour être recontactées) : 0",
         "  traces d'événements déjà traités : 0",
+        "  résultats d'imports de fichiers de plus de 30 jours : 0",
     ]
 
 
