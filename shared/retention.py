@@ -63,8 +63,13 @@ class RetentionCounts:
 
 
 CountsT = TypeVar("CountsT", bound=RetentionCounts)
-# A service's step: (the kit, a session, the cutoff, dry run) -> its counts. It never commits.
+# A service's step: (the kit, a session, now, dry run) -> its counts. It never commits.
 Step = Callable[["ServiceKit", Session, dt.datetime, bool], CountsT]
+
+
+def cutoff(kit: ServiceKit, now: dt.datetime) -> dt.datetime:
+    """What is older than this goes: RETENTION_MONTHS before now."""
+    return months_before(now, kit.settings.retention_months)
 
 
 def run(
@@ -72,14 +77,14 @@ def run(
 ) -> tuple[dt.datetime, CountsT]:
     """Apply a service's step in one transaction, then log and count it (a dry run rolls
     back and records nothing); returns the cutoff and the counts."""
-    cutoff = months_before(now or utc_now(), kit.settings.retention_months)
+    now = now or utc_now()
     if dry_run:
         with kit.factory() as session:  # closed without a commit: rolled back
-            return cutoff, step(kit, session, cutoff, True)
+            return cutoff(kit, now), step(kit, session, now, True)
     with transaction(kit.factory) as session:
-        counts = step(kit, session, cutoff, False)
+        counts = step(kit, session, now, False)
     record(kit.name, counts)
-    return cutoff, counts
+    return cutoff(kit, now), counts
 
 
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:

@@ -17,7 +17,7 @@ from services.notifier.adapters import caught
 from services.notifier.adapters.db import emails, processed_table
 from services.notifier.domain.emails import EmailStatus
 from shared.db import truncate_wal_after_commit
-from shared.retention import RetentionCounts, old_processed_events
+from shared.retention import RetentionCounts, cutoff, old_processed_events
 from shared.service import ServiceKit
 
 EMPTY_CONTEXT = "{}"
@@ -33,10 +33,11 @@ class NotifierRetention(RetentionCounts):
 
 
 def apply_retention(
-    kit: ServiceKit, session: Session, cutoff: dt.datetime, dry_run: bool
+    kit: ServiceKit, session: Session, now: dt.datetime, dry_run: bool
 ) -> NotifierRetention:
+    before = cutoff(kit, now)
     old = (
-        emails.c.updated_at < cutoff,
+        emails.c.updated_at < before,
         emails.c.status.in_([str(s) for s in DONE]),
         or_(emails.c.context != EMPTY_CONTEXT, emails.c.reason.is_not(None)),
     )
@@ -51,8 +52,8 @@ def apply_retention(
         )
     return NotifierRetention(
         email_contents=int(contents),
-        processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+        processed_events=old_processed_events(session, processed_table, before, dry_run),
         caught_messages=caught.erase_before(
-            caught.folder(kit.settings.var_dir), cutoff, dry_run=dry_run
+            caught.folder(kit.settings.var_dir), before, dry_run=dry_run
         ),
     )

@@ -63,8 +63,9 @@ def admin_disable(email: str) -> None:
 def _retention(dry_run: bool) -> tuple[dt.datetime, RetentionCounts]:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.retention import apply_retention
+    from shared import retention
 
-    return apply_retention(bootstrap().kit, dry_run=dry_run)
+    return retention.run(bootstrap().kit, apply_retention, dry_run=dry_run)
 
 
 cli.add_command(retention_command(_retention, lambda: RegistrationSettings().retention_months))

@@ -18,6 +18,7 @@ from services.registration.entrypoints import (
 from services.registration.entrypoints.web import TEMPLATES
 from services.registration.service_layer.import_jobs import ImportWorker
 from services.registration.service_layer.retention import apply_retention
+from shared import retention
 from shared.communes import home_department
 from shared.edition import default_edition
 from shared.ratelimit import RateLimiter
@@ -47,7 +48,7 @@ def create_app(kit: ServiceKit | None = None) -> FastAPI:
         runtime=kit.runtime,
         # The public entry: this year's registration forms.
         home=f"/inscription/{default_edition().edition_id}",
-        retention=lambda: apply_retention(kit),
+        retention=lambda: retention.run(kit, apply_retention),
         background=lambda: importer,
     )
     app.state.kit = kit

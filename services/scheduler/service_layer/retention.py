@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.db import processed_table
-from shared.retention import RetentionCounts, old_processed_events
+from shared.retention import RetentionCounts, cutoff, old_processed_events
 from shared.service import ServiceKit
 
 
@@ -19,8 +19,9 @@ class SchedulerRetention(RetentionCounts):
 
 
 def apply_retention(
-    kit: ServiceKit, session: Session, cutoff: dt.datetime, dry_run: bool
+    kit: ServiceKit, session: Session, now: dt.datetime, dry_run: bool
 ) -> SchedulerRetention:
+    before = cutoff(kit, now)
     return SchedulerRetention(
-        processed_events=old_processed_events(session, processed_table, cutoff, dry_run)
+        processed_events=old_processed_events(session, processed_table, before, dry_run)
     )

@@ -15,7 +15,7 @@ from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.domain.questions import Question, QuestionType
 from services.surveys.service_layer.quotes import forget_quotes
 from shared.db import truncate_wal_after_commit
-from shared.retention import RetentionCounts, old_processed_events
+from shared.retention import RetentionCounts, cutoff, old_processed_events
 from shared.service import ServiceKit
 
 
@@ -43,15 +43,16 @@ def without_free_text(
 
 
 def apply_retention(
-    kit: ServiceKit, session: Session, cutoff: dt.datetime, dry_run: bool
+    kit: ServiceKit, session: Session, now: dt.datetime, dry_run: bool
 ) -> SurveysRetention:
     """Free text of the answers last changed before the cutoff: the evaluation report is
     long written by then, and its figures hold (the answer still counts)."""
+    before = cutoff(kit, now)
     texts = 0
     rows = session.execute(
         select(responses.c.response_id, responses.c.answers, surveys.c.questions)
         .join(surveys, surveys.c.survey_id == responses.c.survey_id)
-        .where(responses.c.updated_at < cutoff)
+        .where(responses.c.updated_at < before)
     ).all()
     for row in rows:
         kept, replaced = without_free_text(
@@ -68,5 +69,5 @@ def apply_retention(
             )
     return SurveysRetention(
         answer_texts=texts,
-        processed_events=old_processed_events(session, processed_table, cutoff, dry_run),
+        processed_events=old_processed_events(session, processed_table, before, dry_run),
     )

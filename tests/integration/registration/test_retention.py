@@ -21,7 +21,7 @@ from services.registration.service_layer.retention import RegistrationRetention,
 from shared import retention
 from shared.edition import default_edition
 from shared.events import EditionUpdated
-from shared.retention import run_daily
+from shared.retention import run, run_daily
 from tests.integration.registration.conftest import (
     EDITION,
     holder_form,
@@ -98,7 +98,7 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
     processed_before = processed_count(kit)
     metric_before = erased_metric("participants")
 
-    cutoff, counts = apply_retention(kit, dry_run=True)
+    cutoff, counts = run(kit, apply_retention, dry_run=True)
     assert counts == RegistrationRetention(participants=1, processed_events=1, import_jobs=1)
     assert cutoff.date() < dt.date.today() and cutoff.year == dt.date.today().year - 1
     assert live_emails(kit) == [
@@ -109,7 +109,7 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
     assert len(outbox_events(kit)) == events_before and processed_count(kit) == processed_before
     assert erased_metric("participants") == metric_before
 
-    _, counts = apply_retention(kit)
+    _, counts = run(kit, apply_retention)
     assert counts == RegistrationRetention(participants=1, processed_events=1, import_jobs=1)
     assert live_emails(kit) == ["fidele@asso.example", "recente@asso.example"]
     [erased] = [r for r in participant_rows(kit) if r.erased_at is not None]
@@ -126,14 +126,14 @@ def test_dry_run_changes_nothing_then_apply_erases_only_the_old(kit, client):
     assert kept == ["il-y-a-1-jours.csv"]
 
     # Applied again: nothing left to erase, nothing published twice.
-    assert apply_retention(kit)[1].total == 0
+    assert run(kit, apply_retention)[1].total == 0
     assert len(outbox_events(kit, "ParticipantErased")) == 1
 
 
 def test_a_longer_retention_keeps_the_edition(make_kit, kit, client):
     set_up(kit, client)
     longer = make_kit(retention_months=36)
-    assert apply_retention(longer)[1] == RegistrationRetention(
+    assert run(longer, apply_retention)[1] == RegistrationRetention(
         participants=0, processed_events=0, import_jobs=1
     )
     assert len(live_emails(kit)) == 3
@@ -159,7 +159,7 @@ def test_a_failing_run_is_tried_again_the_next_day(kit, client):
         runs.append("run")
         if len(runs) == 1:
             raise OperationalError("SELECT 1", {}, Exception("database away"))
-        return apply_retention(kit)
+        return run(kit, apply_retention)
 
     async def two_days() -> None:
         task = asyncio.create_task(run_daily("registration", step, 0.0, 0.05))
