@@ -8,10 +8,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, Concatenate, ParamSpec, TypeGuard, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -29,7 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +299,28 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+RETRIED_WRITES = 5
+
+
+def retrying(
+    factory: sessionmaker[Session],
+    use_case: Callable[Concatenate[Session, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`use_case(session, ...)` in a transaction of its own, run again from the start when it
+    lost a race with a concurrent writer (a unique constraint, SQLite's writer lock, a
+    serialisation failure): the next attempt sees the other's row. The one place for retries."""
+    for attempt in range(RETRIED_WRITES):
+        try:
+            with transaction(factory) as session:
+                return use_case(session, *args, **kwargs)
+        except (IntegrityError, OperationalError):
+            if attempt == RETRIED_WRITES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def plain_row(row: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:

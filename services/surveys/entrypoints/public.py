@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.surveys.domain.questions import form_values
 from services.surveys.entrypoints.web import message
 from services.surveys.service_layer import surveys as uc
-from shared.db import transaction
+from shared.db import retrying, transaction
 from shared.events import utc_now
 from shared.french import french_datetime
 from shared.ratelimit import RateLimiter
@@ -129,8 +129,9 @@ async def answer(request: Request, token: str) -> HTMLResponse:
     kit, now = _kit(request), _now(request)
     form = await form_lists(request)
     result = await asyncio.to_thread(
-        uc.submit_with_token, kit.factory, kit.outbox, token, form, now
+        retrying, kit.factory, uc.submit_with_token, kit.outbox, token, form, now
     )
+    uc.count_answer(result, "personal")
     if result.access is not uc.Access.OK:
         return _problem(request, result.access)
     assert result.survey is not None and result.validation is not None
@@ -202,8 +203,9 @@ async def venue_answer(request: Request, code: str) -> HTMLResponse:
             status_code=429,
         )
     result = await asyncio.to_thread(
-        uc.submit_anonymous, kit.factory, code, submission_id, form, now
+        retrying, kit.factory, uc.submit_anonymous, code, submission_id, form, now
     )
+    uc.count_answer(result, "venue")
     if result.access is not uc.Access.OK:
         return _problem(request, result.access)
     assert result.survey is not None and result.validation is not None

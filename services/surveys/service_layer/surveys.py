@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.surveys.adapters.db import (
@@ -615,60 +614,58 @@ class Submitted:
 
 
 def submit_with_token(
-    factory: sessionmaker[Session],
+    session: Session,
     outbox: Outbox,
     token: str,
     form: Mapping[str, Sequence[str]],
     now: dt.datetime | None = None,
 ) -> Submitted:
-    """Save (or correct) the answers of the invitation behind this token; once per invitation."""
+    """Save (or correct) the answers of the invitation behind this token; once per invitation.
+    Run with `shared.db.retrying`: a concurrent submission of the same link makes the unique
+    constraint refuse the second insert, and the next attempt updates instead."""
     now = now or utc_now()
-
-    def attempt(session: Session) -> Submitted:
-        opened = resolve_token(session, token, now)
-        if opened.access is not Access.OK:
-            return Submitted(opened.access, survey=opened.survey)
-        survey = opened.survey
-        assert survey is not None and opened.invitation_id is not None
-        result = validate(
-            survey.questions, form, meetings_of(session, survey.edition_id, opened.participant_id)
+    opened = resolve_token(session, token, now)
+    if opened.access is not Access.OK:
+        return Submitted(opened.access, survey=opened.survey)
+    survey = opened.survey
+    assert survey is not None and opened.invitation_id is not None
+    result = validate(
+        survey.questions, form, meetings_of(session, survey.edition_id, opened.participant_id)
+    )
+    if result.ok:
+        response_id = _upsert(
+            session,
+            survey,
+            result.answers,
+            now,
+            invitation_id=opened.invitation_id,
+            participant_id=opened.participant_id,
+            role=opened.role,
         )
-        if result.ok:
-            response_id = _upsert(
-                session,
-                survey,
-                result.answers,
-                now,
-                invitation_id=opened.invitation_id,
-                participant_id=opened.participant_id,
-                role=opened.role,
-            )
-            assert opened.participant_id is not None
-            outbox.add(
-                session,
-                SurveyAnswered(
-                    edition_id=survey.edition_id,
-                    survey_id=uuid.UUID(survey.survey_id),
-                    kind=survey.kind,
-                    response_id=uuid.UUID(response_id),
-                    participant_id=uuid.UUID(opened.participant_id),
-                    scores=scores(survey.questions, result.answers),
-                ),
-            )
-        return Submitted(Access.OK, result, survey)
-
-    return _counted(_retrying(factory, attempt), "personal")
+        assert opened.participant_id is not None
+        outbox.add(
+            session,
+            SurveyAnswered(
+                edition_id=survey.edition_id,
+                survey_id=uuid.UUID(survey.survey_id),
+                kind=survey.kind,
+                response_id=uuid.UUID(response_id),
+                participant_id=uuid.UUID(opened.participant_id),
+                scores=scores(survey.questions, result.answers),
+            ),
+        )
+    return Submitted(Access.OK, result, survey)
 
 
-def _counted(submitted: Submitted, channel: str) -> Submitted:
-    """Count the answers once they are committed."""
+def count_answer(submitted: Submitted, channel: str) -> Submitted:
+    """Count an answer once it is committed (the entrypoint calls it after the transaction)."""
     if submitted.validation is not None and submitted.validation.ok and submitted.survey:
         ANSWERS.labels(submitted.survey.kind.value, channel).inc()
     return submitted
 
 
 def submit_anonymous(
-    factory: sessionmaker[Session],
+    session: Session,
     code: str,
     submission_id: str,
     form: Mapping[str, Sequence[str]],
@@ -677,23 +674,20 @@ def submit_anonymous(
     """An answer from the venue link: anonymous, one response per form shown.
 
     Not published as SurveyAnswered (that event names a participant); counted in the report.
+    Run with `shared.db.retrying`, as `submit_with_token`.
     """
     now = now or utc_now()
-
-    def attempt(session: Session) -> Submitted:
-        survey = survey_by_code(session, code)
-        if survey is None:
-            return Submitted(Access.UNKNOWN)
-        if not survey.accepts_answers(now):
-            return Submitted(Access.CLOSED, survey=survey)
-        if not submission_id or len(submission_id) > 64:
-            return Submitted(Access.UNKNOWN)
-        result = validate(survey.questions, form)
-        if result.ok:
-            _upsert(session, survey, result.answers, now, submission_id=submission_id)
-        return Submitted(Access.OK, result, survey)
-
-    return _counted(_retrying(factory, attempt), "venue")
+    survey = survey_by_code(session, code)
+    if survey is None:
+        return Submitted(Access.UNKNOWN)
+    if not survey.accepts_answers(now):
+        return Submitted(Access.CLOSED, survey=survey)
+    if not submission_id or len(submission_id) > 64:
+        return Submitted(Access.UNKNOWN)
+    result = validate(survey.questions, form)
+    if result.ok:
+        _upsert(session, survey, result.answers, now, submission_id=submission_id)
+    return Submitted(Access.OK, result, survey)
 
 
 def survey_by_code(session: Session, code: str) -> Survey | None:
@@ -739,19 +733,6 @@ def _upsert(
         )
     )
     return response_id
-
-
-def _retrying(factory: sessionmaker[Session], attempt: Any, tries: int = 5) -> Submitted:
-    for n in range(tries):
-        try:
-            with transaction(factory) as session:
-                return attempt(session)  # type: ignore[no-any-return]
-        except (IntegrityError, OperationalError):
-            # Lost a race with a concurrent submission (or SQLite's writer lock): try again,
-            # the second attempt finds the response and updates it.
-            if n == tries - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 # -- erasure ----------------------------------------------------------------------------------

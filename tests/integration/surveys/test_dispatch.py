@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from services.surveys.adapters.db import due_jobs, invitations, meetings, responses
 from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.service_layer import surveys as uc
-from shared.db import transaction
+from shared.db import retrying, transaction
 from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed
 from tests.integration.surveys.conftest import (
     DAY_END,
@@ -108,10 +108,10 @@ def test_answer_with_a_personal_link_then_correct_it_until_closing(kit):
     token = token_of(link_for(kit, invitation))
     assert len(token) >= 43  # 32 random bytes
     later = DAY_END + dt.timedelta(hours=1)
-    result = uc.submit_with_token(kit.factory, kit.outbox, token, GOOD_DAY, later)
+    result = retrying(kit.factory, uc.submit_with_token, kit.outbox, token, GOOD_DAY, later)
     assert result.access is uc.Access.OK and result.validation.ok
     corrected = {**GOOD_DAY, "organisation": ["3"]}
-    uc.submit_with_token(kit.factory, kit.outbox, token, corrected, later)
+    retrying(kit.factory, uc.submit_with_token, kit.outbox, token, corrected, later)
     assert count(kit, responses) == 1
     answered = published(kit, "SurveyAnswered")
     assert len(answered) == 2 and answered[0]["response_id"] == answered[1]["response_id"]
@@ -132,10 +132,15 @@ def test_token_reuse_after_close_expiry_and_unknown_token(kit):
         assert uc.resolve_token(session, token[:-2] + "xx", DAY_END).access is uc.Access.UNKNOWN
         assert uc.resolve_token(session, "", DAY_END).access is uc.Access.UNKNOWN
     # Answered, then the questionnaire closes: the same link can no longer change anything.
-    uc.submit_with_token(kit.factory, kit.outbox, token, GOOD_DAY, DAY_END)
+    retrying(kit.factory, uc.submit_with_token, kit.outbox, token, GOOD_DAY, DAY_END)
     after_close = DAY_END + dt.timedelta(days=21)
-    result = uc.submit_with_token(
-        kit.factory, kit.outbox, token, {**GOOD_DAY, "organisation": ["1"]}, after_close
+    result = retrying(
+        kit.factory,
+        uc.submit_with_token,
+        kit.outbox,
+        token,
+        {**GOOD_DAY, "organisation": ["1"]},
+        after_close,
     )
     assert result.access is uc.Access.CLOSED
     with transaction(kit.factory) as session:
@@ -178,7 +183,9 @@ def test_two_concurrent_submissions_make_one_response(kit):
         barrier.wait()
         try:
             form = {**GOOD_DAY, "commentaires": [mark]}
-            outcomes.append(uc.submit_with_token(kit.factory, kit.outbox, token, form, DAY_END))
+            outcomes.append(
+                retrying(kit.factory, uc.submit_with_token, kit.outbox, token, form, DAY_END)
+            )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -199,7 +206,7 @@ def test_reminders_go_only_to_non_respondents(kit):
     close_day(kit)
     ids = invitation_ids(kit, "journee")
     token = token_of(link_for(kit, ids[str(people[0])]))
-    uc.submit_with_token(kit.factory, kit.outbox, token, GOOD_DAY, DAY_END)
+    retrying(kit.factory, uc.submit_with_token, kit.outbox, token, GOOD_DAY, DAY_END)
     deliver(kit, ParticipantErased(edition_id=EDITION, participant_id=erased, role=Role.HOLDER))
     # The automatic reminder is a due row, 7 days after opening.
     assert uc.run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=6)) == 0
@@ -248,7 +255,9 @@ def test_erasure_unlinks_answers_keeps_scores_and_deletes_free_text(kit):
     ids = invitation_ids(kit, "journee")
     token = token_of(link_for(kit, ids[str(holder)]))
     form = {**GOOD_DAY, f"rdv__{aid}": ["4"]}
-    assert uc.submit_with_token(kit.factory, kit.outbox, token, form, DAY_END).validation.ok
+    assert retrying(
+        kit.factory, uc.submit_with_token, kit.outbox, token, form, DAY_END
+    ).validation.ok
     deliver(kit, ParticipantErased(edition_id=EDITION, participant_id=holder, role=Role.HOLDER))
     with transaction(kit.factory) as session:
         survey = uc.list_surveys(session, EDITION)[0]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from services.surveys.adapters.db import quotes
 from services.surveys.service_layer import surveys as uc
+from shared.db import retrying
 from shared.events import ParticipantErased, Role
 from tests.integration.surveys.conftest import DAY_END, EDITION, close_day, deliver, register
 from tests.integration.surveys.test_report import _client, answer
@@ -38,7 +39,7 @@ def commented(kit):
     with kit.factory() as session:
         day = uc.ensure_survey(session, EDITION, uc.SurveyKind.DAY)
     venue = {**DAY, "commentaires": [VENUE]}
-    assert uc.submit_anonymous(kit.factory, day.public_code, uuid.uuid4().hex, venue, now)
+    assert retrying(kit.factory, uc.submit_anonymous, day.public_code, uuid.uuid4().hex, venue, now)
     return kit, day.survey_id, people
 
 

@@ -23,7 +23,7 @@ from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
 from services.surveys.settings import SurveysSettings
-from shared.db import transaction
+from shared.db import retrying, transaction
 from shared.events import (
     ClosedSessionKind,
     ParticipantCancelled,
@@ -69,7 +69,9 @@ def answer(kit, participant, kind, form, now):
     ]
     with transaction(kit.factory) as session:
         link = uc.invitation_view(session, kit.settings, request["invitation_id"], now).link
-    result = uc.submit_with_token(kit.factory, kit.outbox, link.rsplit("/", 1)[1], form, now)
+    result = retrying(
+        kit.factory, uc.submit_with_token, kit.outbox, link.rsplit("/", 1)[1], form, now
+    )
     assert result.validation.ok, result.validation.errors
 
 
@@ -166,8 +168,8 @@ def edition(kit):
         "reviendrait": ["oui"],
         "recommandation": ["8"],
     }
-    assert uc.submit_anonymous(
-        kit.factory, day.public_code, uuid.uuid4().hex, venue, now
+    assert retrying(
+        kit.factory, uc.submit_anonymous, day.public_code, uuid.uuid4().hex, venue, now
     ).validation.ok
 
     later = DAY_END + dt.timedelta(days=42)

@@ -14,6 +14,7 @@ from services.surveys.domain.aggregate import ERASED_TEXT
 from services.surveys.service_layer import surveys as uc
 from services.surveys.service_layer.retention import SurveysRetention, apply_retention
 from services.surveys.service_layer.surveys import SurveyKind, answers_of
+from shared.db import retrying
 from shared.events import ClosedSessionKind, SessionClosed
 from shared.retention import run
 from tests.integration.surveys.conftest import deliver
@@ -43,8 +44,9 @@ def day_answers(kit, edition: str, closed_at: dt.datetime, comments: list[str]) 
             "recommandation": ["8"],
             "commentaires": [comment],
         }
-        submitted = uc.submit_anonymous(
+        submitted = retrying(
             kit.factory,
+            uc.submit_anonymous,
             survey.public_code,
             uuid.uuid4().hex,
             form,
