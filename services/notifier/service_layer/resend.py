@@ -12,6 +12,10 @@ from services.notifier.adapters import email_log
 from services.notifier.adapters.db import emails
 from services.notifier.domain.emails import WORDS_KEPT_WITH_THE_ROW, EmailStatus, Template
 
+# The largest id the log's INTEGER column holds (PostgreSQL's, the smaller one): a larger one
+# in an address is an unknown email, never asked of the database (SQLite would overflow).
+MAX_EMAIL_ID = 2**31 - 1
+
 
 class NothingToResend(Exception):
     """The email does not exist, or is still waiting to be sent (nothing to resend yet)."""
@@ -27,6 +31,8 @@ def resend(session: Session, email_id: int) -> int:
 
     Contact details, agenda and survey link are fetched again when it is sent.
     """
+    if not 0 < email_id <= MAX_EMAIL_ID:
+        raise NothingToResend
     row = session.execute(select(emails).where(emails.c.id == email_id)).first()
     if row is None or row.status in (EmailStatus.PENDING, EmailStatus.SENDING):
         raise NothingToResend
