@@ -161,6 +161,7 @@ def _seed(urls: dict[str, str], databases: dict[str, str]) -> dict[str, str]:
         "appointment_id": rows("scheduler", "select appointment_id from appointments")[0],
         "session_id": "journee",
         "email_id": emails[0],
+        "index": "0",  # an attachment of an email
         "survey_id": rows("surveys", "select survey_id from surveys")[0],
         "code": rows("surveys", "select public_code from surveys where public_code != ''")[0],
         "invitation_id": invitations[0],
