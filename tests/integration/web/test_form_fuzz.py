@@ -165,6 +165,7 @@ def _seed(urls: dict[str, str], databases: dict[str, str]) -> dict[str, str]:
         "survey_id": rows("surveys", "select survey_id from surveys")[0],
         "code": rows("surveys", "select public_code from surveys where public_code != ''")[0],
         "invitation_id": invitations[0],
+        "job_id": uuid.uuid4().hex,  # the imports the fuzz starts redirect to theirs
     }
 
 
