@@ -216,6 +216,19 @@ def next_edition_date(today: dt.date) -> dt.date:
     return date if date >= today else third_thursday_of_november(today.year + 1)
 
 
+def default_edition_for(edition_id: str) -> EditionSettings:
+    """The action sheet's day for an edition named by its year (« 2027 »: the third Thursday
+    of November 2027); any other id (« 0000 », « ٢٠٢٧ », « printemps ») gets the next day."""
+    if (
+        len(edition_id) == 4
+        and edition_id.isascii()
+        and edition_id.isdigit()
+        and edition_id > "0000"
+    ):
+        return default_edition(third_thursday_of_november(int(edition_id)), edition_id)
+    return default_edition(edition_id=edition_id)
+
+
 def default_edition(date: dt.date | None = None, edition_id: str | None = None) -> EditionSettings:
     """The action sheet's day, by default the next one."""
     if date is None:

@@ -44,11 +44,16 @@ def french_csv(rows: Table) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx_cell(value: object) -> object:
-    # Control characters other than tab and line breaks cannot be stored in XLSX at all.
+def xlsx_row(values: Iterable[object]) -> list[object]:
+    """A row of any XLSX the platform writes: no cell a spreadsheet runs (`spreadsheet_row`),
+    and no control character other than tab and line breaks, which XLSX cannot store at all
+    (openpyxl would raise on them)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return [
+        ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+        for v in spreadsheet_row(values)
+    ]
 
 
 def xlsx(rows: Table, title: str, widths: Sequence[int] = ()) -> bytes:
@@ -64,7 +69,7 @@ def xlsx(rows: Table, title: str, widths: Sequence[int] = ()) -> bytes:
     assert sheet is not None
     sheet.title = title
     for row in rows:
-        sheet.append([_xlsx_cell(v) for v in spreadsheet_row(row)])
+        sheet.append(xlsx_row(row))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

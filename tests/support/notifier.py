@@ -44,6 +44,7 @@ class SinkHandler:
     release: threading.Event = field(default_factory=threading.Event)
     data_commands: int = 0
     peers: list[Any] = field(default_factory=list)  # client address of each accepted message
+    envelopes: list[Any] = field(default_factory=list)  # each accepted message's envelope
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -63,6 +64,7 @@ class SinkHandler:
         with self.lock:
             self.raw.append(envelope.content)
             self.peers.append(session.peer)
+            self.envelopes.append(envelope)
             self.messages.append(
                 email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
             )
@@ -73,10 +75,14 @@ class SinkHandler:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    """aiosmtpd on a free port; `smtputf8` makes it offer SMTPUTF8 (accented mailboxes)."""
+
+    def __init__(self, smtputf8: bool = False) -> None:
         self.handler = SinkHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
+        )
 
     def start(self) -> None:
         self.controller.start()

@@ -30,11 +30,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """An ASGI app served by uvicorn on a free port, in a thread; yields its base URL."""
+def serve(app: Any, port: int | None = None) -> Iterator[str]:
+    """An ASGI app served by uvicorn (lifespan included) on `port` or a free one, in a thread;
+    yields its base URL."""
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

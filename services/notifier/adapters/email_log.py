@@ -205,7 +205,14 @@ def changed(result: Result[Any]) -> int:
     return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
+# The largest id the log's INTEGER column holds (PostgreSQL's, the smaller one): a larger one
+# (from an address) is an unknown email, never asked of the database (SQLite would overflow).
+MAX_ID = 2**31 - 1
+
+
 def get(session: Session, email_id: int) -> Row[Any] | None:
+    if not 0 < email_id <= MAX_ID:
+        return None
     return session.execute(select(emails).where(emails.c.id == email_id)).first()
 
 

@@ -34,6 +34,9 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 # Lines end in CRLF as SMTP wants; header values are written as given (checked by _header).
 POLICY = email.policy.compat32.clone(linesep="\r\n")
+# A message to an accented mailbox (sent with SMTPUTF8): its address is written in the headers
+# as raw UTF-8 (RFC 6532), which compat32 writes unchanged under an 8-bit policy.
+POLICY_UTF8 = POLICY.clone(cte_type="8bit")
 # Bodies in base64: 7-bit safe for any server, and encoded in C.
 UTF8 = Charset("utf-8")
 UTF8.body_encoding = BASE64
@@ -148,6 +151,7 @@ class Outgoing:
     sender: str
     recipient: str
     data: bytes
+    smtputf8: bool = False  # the recipient's mailbox is accented: only with SMTPUTF8
 
 
 def _one_line(value: str) -> str:
@@ -164,10 +168,19 @@ def _header(name: str, value: str) -> str:
 
 def _mailbox(name: str, display_name: str, address: str) -> str:
     """`Name <address>`: an ASCII name quoted as needed, any other encoded word by word."""
+    address = _one_line(address)
+    if not address.isascii():
+        # An accented mailbox, sent with SMTPUTF8: its UTF-8 bytes as they are (RFC 6532),
+        # carried as surrogates that POLICY_UTF8 writes out; the name encoded, on one line.
+        raw = address.encode().decode("ascii", "surrogateescape")
+        if not display_name:
+            return f"<{raw}>"
+        phrase = Header(_one_line(display_name), UTF8, header_name=name).encode(maxlinelen=0)
+        return f"{phrase} <{raw}>"
     if display_name.isascii():
         return _header(name, formataddr((display_name, address)))
     header = Header(_one_line(display_name), UTF8, header_name=name)
-    header.append(f"<{_one_line(address)}>", "us-ascii")
+    header.append(f"<{address}>", "us-ascii")
     return header.encode()
 
 
@@ -200,12 +213,6 @@ def build_message(
         Address(username=local, domain=domain)  # refuses what a mailbox cannot hold
     except (ValueError, IndexError) as exc:
         raise SendError("adresse email invalide", permanent=True) from exc
-    if not local.isascii():
-        # SMTPUTF8 is not used: such an address is refused for good, never retried.
-        raise SendError(
-            "adresse non acceptée par le serveur d'envoi : caractères accentués avant @",
-            permanent=True,
-        )
     try:
         # An accented domain (exémple.fr) travels as its IDNA form (xn--exmple-cva.fr).
         address = f"{local}@{domain.encode('idna').decode('ascii')}"
@@ -233,4 +240,7 @@ def build_message(
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = _header("Message-ID", message_id)
     message["Auto-Submitted"] = "auto-generated"
-    return Outgoing(sender=sender_address, recipient=address, data=message.as_bytes())
+    # An accented mailbox (hélène@) needs SMTPUTF8 (RFC 6531): the connection asks for it.
+    smtputf8 = not local.isascii()
+    data = message.as_bytes(policy=POLICY_UTF8 if smtputf8 else POLICY)
+    return Outgoing(sender=sender_address, recipient=address, data=data, smtputf8=smtputf8)

@@ -32,6 +32,13 @@ class SmtpConfig:
         return create_default_context(cafile=self.ca_file or None)
 
 
+# Said in the email log when the relay cannot carry an accented mailbox: no retry can help.
+NO_SMTPUTF8 = (
+    "adresse non acceptée par le serveur d'envoi : il ne prend pas en charge les caractères "
+    "accentués avant @ (SMTPUTF8) ; demandez une autre adresse à la personne"
+)
+
+
 def _temporary(exc: BaseException) -> SendError:
     return SendError(f"serveur SMTP injoignable : {type(exc).__name__}", permanent=False)
 
@@ -80,21 +87,28 @@ class SmtpConnection:
             client.login(cfg.user, cfg.password)
         return client
 
-    def _envelope(self, client: smtplib.SMTP, sender: str, recipient: str) -> None:
-        code, reply = client.mail(sender)
+    def _envelope(self, client: smtplib.SMTP, sender: str, recipient: str, smtputf8: bool) -> None:
+        options: list[str] = []
+        if smtputf8:
+            if not client.has_extn("smtputf8"):
+                raise SendError(NO_SMTPUTF8, permanent=True)
+            options.append("SMTPUTF8")
+        code, reply = client.mail(sender, options)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, sender)
         code, reply = client.rcpt(recipient)
         if code not in (250, 251):
             raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
 
-    def open(self, sender: str, recipient: str) -> None:
+    def open(self, sender: str, recipient: str, smtputf8: bool = False) -> None:
+        """MAIL FROM and RCPT TO, with SMTPUTF8 for an accented mailbox (`smtputf8`): refused
+        for good when the server does not offer it."""
         if self.client is not None and time.monotonic() - self.used_at > self.idle_s:
             self.close()
         try:
             if self.client is not None:
                 try:
-                    self._envelope(self.client, sender, recipient)
+                    self._envelope(self.client, sender, recipient, smtputf8)
                     return
                 except (OSError, smtplib.SMTPServerDisconnected):
                     self.close()  # closed by the server while idle: once more, afresh
@@ -102,7 +116,7 @@ class SmtpConnection:
                     if exc.smtp_code != 421:
                         raise
                     self.close()
-            self._envelope(self._connect(), sender, recipient)
+            self._envelope(self._connect(), sender, recipient, smtputf8)
         except smtplib.SMTPAuthenticationError as exc:
             # The configuration is wrong, not the message: retried while someone fixes it.
             self.close()

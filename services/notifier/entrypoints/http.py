@@ -22,6 +22,7 @@ from sqlalchemy import select
 from services.notifier.adapters import caught
 from services.notifier.adapters.db import emails, participants
 from services.notifier.adapters.email_log import counts_by_status
+from services.notifier.adapters.email_log import get as email_row
 from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.domain.emails import message_id_of
@@ -112,7 +113,7 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
     def _email_and_message(email_id: int) -> tuple[Any, caught.Caught | None, str]:
         """The row, the message caught for it by `rencontres up` (or None), its Message-ID."""
         with kit.factory() as session:
-            row = session.execute(select(emails).where(emails.c.id == email_id)).first()
+            row = email_row(session, email_id)
         if row is None:
             raise HTTPException(404, "email inconnu")
         domain = notifier.settings.message_id_domain()

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import email_log
-from services.notifier.adapters.db import emails
 from services.notifier.domain.emails import WORDS_KEPT_WITH_THE_ROW, EmailStatus, Template
 
 
@@ -27,7 +25,7 @@ def resend(session: Session, email_id: int) -> int:
 
     Contact details, agenda and survey link are fetched again when it is sent.
     """
-    row = session.execute(select(emails).where(emails.c.id == email_id)).first()
+    row = email_log.get(session, email_id)
     if row is None or row.status in (EmailStatus.PENDING, EmailStatus.SENDING):
         raise NothingToResend
     context = json.loads(row.context or "{}")

@@ -167,7 +167,7 @@ class Sender:
             ),
             attachments=attachments,
         )
-        self.smtp.open(message.sender, message.recipient)
+        self.smtp.open(message.sender, message.recipient, message.smtputf8)
         if not self._mark_sending(row.id):
             self.smtp.abandon()  # another worker took it in the meantime
             return Outcome.NOTHING

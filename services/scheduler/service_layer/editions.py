@@ -12,9 +12,8 @@ from services.scheduler.adapters.db import editions
 from shared.bus.outbox import Outbox
 from shared.edition import (
     EditionSettings,
-    default_edition,
+    default_edition_for,
     next_edition_date,
-    third_thursday_of_november,
 )
 from shared.events import EditionUpdated
 
@@ -28,13 +27,6 @@ def default_edition_id(now: dt.datetime) -> str:
     return str(next_edition_date(now.date()).year)
 
 
-def _default_for(edition_id: str) -> EditionSettings:
-    if edition_id.isdigit() and len(edition_id) == 4:
-        date = third_thursday_of_november(int(edition_id))
-        return default_edition(date=date, edition_id=edition_id)
-    return default_edition(edition_id=edition_id)
-
-
 def load_edition(session: Session, edition_id: str) -> EditionSettings | None:
     row = session.execute(
         select(editions.c.settings).where(editions.c.edition_id == edition_id)
@@ -45,7 +37,7 @@ def load_edition(session: Session, edition_id: str) -> EditionSettings | None:
 def current_edition(session: Session, edition_id: str) -> EditionSettings:
     """The stored programme, or the defaults it will be created with: reads, never writes
     (the service creates and announces the edition when it starts)."""
-    return load_edition(session, edition_id) or _default_for(edition_id)
+    return load_edition(session, edition_id) or default_edition_for(edition_id)
 
 
 def allow_moves(session: Session, edition_id: str) -> bool:
@@ -62,7 +54,7 @@ def ensure_edition(
     found = load_edition(session, edition_id)
     if found is not None:
         return found
-    settings = _default_for(edition_id)
+    settings = default_edition_for(edition_id)
     session.execute(
         editions.insert().values(
             edition_id=edition_id,

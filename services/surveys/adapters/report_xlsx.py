@@ -20,7 +20,7 @@ from services.surveys.domain.report import (
     EditionReport,
     SurveyFigures,
 )
-from shared.formats.cells import spreadsheet_row
+from shared.formats.spreadsheets import xlsx_row
 from shared.french import french_date
 
 
@@ -41,7 +41,7 @@ def _sheet(
 ) -> Worksheet:
     ws = wb.create_sheet(title)
     for row in rows:
-        ws.append(spreadsheet_row(row))
+        ws.append(xlsx_row(row))
     if rows:
         for cell in ws[1]:
             cell.font = _bold()

@@ -298,9 +298,10 @@ def scores(questions: Sequence[Question], answers: Mapping[str, Any]) -> dict[st
 # -- editing ----------------------------------------------------------------------------------
 def move(questions: Sequence[Question], question_id: str, offset: int) -> tuple[Question, ...]:
     items = list(questions)
-    index = next(i for i, q in enumerate(items) if q.id == question_id)
-    target = index + offset
-    if 0 <= target < len(items):
+    # An id no question has (removed meanwhile, or not from our page) moves nothing.
+    index = next((i for i, q in enumerate(items) if q.id == question_id), None)
+    target = -1 if index is None else index + offset
+    if index is not None and 0 <= target < len(items):
         items[index], items[target] = items[target], items[index]
     return tuple(items)
 

@@ -48,7 +48,7 @@ from services.surveys.service_layer.quotes import forget_quotes
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
 from shared.db import transaction, truncate_wal_after_commit
-from shared.edition import TIMEZONE, EditionSettings, default_edition
+from shared.edition import TIMEZONE, EditionSettings, default_edition_for
 from shared.events import (
     SurveyAnswered,
     SurveyInvitationRequested,
@@ -115,11 +115,7 @@ def edition_settings(session: Session, edition_id: str) -> EditionSettings:
     data = row.scalar()
     if data:
         return EditionSettings.model_validate(data)
-    year = int(edition_id) if edition_id.isdigit() else utc_now().year
-    return default_edition(
-        dt.date(year, 11, 1) + dt.timedelta(days=(3 - dt.date(year, 11, 1).weekday()) % 7 + 14),
-        edition_id=edition_id,
-    )
+    return default_edition_for(edition_id)
 
 
 def session_title(session: Session, edition_id: str, session_id: str) -> str:

@@ -33,8 +33,9 @@ DAY = dt.datetime(2030, 11, 21, tzinfo=dt.UTC)  # far ahead: reminders stay in t
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
+def smtp(request: pytest.FixtureRequest) -> Iterator[SmtpSink]:
+    """The SMTP sink; a test parametrizes it indirectly with True to have it offer SMTPUTF8."""
+    sink = SmtpSink(smtputf8=getattr(request, "param", False))
     sink.start()
     yield sink
     sink.stop()

@@ -210,21 +210,3 @@ def test_the_worker_logs_no_line_per_task(notifier, smtp, directory, workers, tm
     log = (tmp_path / "worker-0.log").read_text()
     assert " ready." in log
     assert "Task notifier.send_email[" not in log  # neither "received" nor "succeeded"
-
-
-def test_accented_addresses_idna_domain_sent_accented_local_part_failed_for_good(
-    notifier, smtp, directory, workers
-):
-    workers.start()
-    deliver(notifier, registered(directory.person(email="paul@exémple.fr")))
-    deliver(notifier, registered(directory.person(email="hélène@exemple.fr", first_name="Hélène")))
-    wait_until(
-        lambda: sorted(statuses(notifier)) == ["failed", "sent"], timeout=45, what="both settled"
-    )
-    [message] = smtp.messages
-    assert message["To"].addresses[0].addr_spec == "paul@xn--exmple-cva.fr"
-    [failed] = [r for r in rows(notifier) if r.status == "failed"]
-    assert failed.attempts == 1
-    assert failed.reason == (
-        "adresse non acceptée par le serveur d'envoi : caractères accentués avant @"
-    )

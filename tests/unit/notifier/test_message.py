@@ -100,10 +100,11 @@ def test_an_accented_domain_travels_as_idna() -> None:
     assert "paul@xn--exmple-cva.fr" in _read(outgoing.data)["To"]
 
 
-def test_an_accented_local_part_is_a_permanent_failure_in_french() -> None:
-    with pytest.raises(SendError) as raised:
-        _build(to_email="hélène@exemple.fr")
-    assert raised.value.permanent
-    assert str(raised.value) == (
-        "adresse non acceptée par le serveur d'envoi : caractères accentués avant @"
-    )
+def test_an_accented_mailbox_asks_for_smtputf8_and_is_written_in_utf8() -> None:
+    outgoing = _build(name="Hélène Lefèvre", to_email="hélène@exémple.fr")
+    assert outgoing.smtputf8 and outgoing.recipient == "hélène@xn--exmple-cva.fr"
+    [to] = [line for line in outgoing.data.split(b"\r\n") if line.startswith(b"To: ")]
+    assert to.endswith("<hélène@xn--exmple-cva.fr>".encode())
+    read = _read(outgoing.data)
+    assert read["To"].addresses[0].display_name == "Hélène Lefèvre"
+    assert not _build(to_email="paul@exémple.fr").smtputf8

@@ -146,6 +146,8 @@ def test_editing_checks():
         check_questionnaire((Question("a", "A", QuestionType.TEXT),) * 2)
     moved = move(EX_POST, "montant", -1)
     assert [q.id for q in moved][2:4] == ["montant", "financeurs"]
+    assert move(EX_POST, "inconnue", 1) == tuple(EX_POST)  # removed meanwhile: nothing moves
+    assert move((), "commentaires", -1) == ()
     removed = remove(EX_POST, "financement_obtenu")
     assert all(q.show_if is None for q in removed)
     check_questionnaire(removed)

@@ -218,3 +218,18 @@ def test_questionnaires_follow_the_day_and_results_split_by_role():
     assert report.sessions[1].groups == (RoleGroup("", 0),) and report.sessions[1].lines[
         0
     ].values == (None,)
+
+
+def test_the_comparison_workbook_drops_what_xlsx_cannot_store():
+    """An edition id with a control character (any program could create one) still gives the
+    workbook, the character left out."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.surveys.adapters.report_xlsx import comparison_xlsx
+    from services.surveys.domain.report import ComparisonRow
+
+    row = ComparisonRow("2026\x1f\x00x", 3, 2, 1, 1, 1, 2, 1, 4.5, 0.5, 10, None)
+    sheet = load_workbook(io.BytesIO(comparison_xlsx([row])))["Éditions"]
+    assert sheet["A2"].value == "2026x" and sheet["B2"].value == 3
