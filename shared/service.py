@@ -76,7 +76,8 @@ def make_kit(
         settings=settings,
         engine=engine,
         factory=factory,
-        outbox=Outbox(outbox_table, settings.bus_prefix),
+        # A commit that adds outbox rows wakes this process's relay at once.
+        outbox=Outbox(outbox_table, settings.bus_prefix, wake=runtime.relay.wake),
         consumer=consumer,
         runtime=runtime,
     )
