@@ -196,6 +196,8 @@ class Stack:
             "REGISTRATION_RATE_PER_IP": "10000",
             "EMAIL_CHANGE_WINDOW_S": "1",
             "EMAIL_POLL_INTERVAL_S": "1",
+            # The demo's commands are processes of their own: their events are relayed at
+            # the relay's next look, not at their commit.
             "RELAY_INTERVAL_S": "0.05",
         }
         for name, port in ports.items():

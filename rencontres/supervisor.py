@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -32,6 +33,9 @@ BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0
 # How long the processes have to stop on Ctrl-C before they are killed.
 STOP_WAIT_S = 10.0
+# The supervisor wakes when a child exits (SIGCHLD) or a restart is due, and at least this
+# often in case a signal was missed.
+LOOK_EVERY_S = 5.0
 SYSTEM_NAME = "rencontres"
 # The exit code of `rencontres up` when stopped by a signal, as a shell gives it.
 STOP_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -100,6 +104,13 @@ class Supervisor:
     def run(self) -> int:
         """Start every process and keep them running until SIGINT or SIGTERM; the exit code."""
         previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_CODES}
+        # The loop sleeps until a signal comes (a child's exit is SIGCHLD) or a restart is
+        # due: each signal writes a byte to this pipe, which wakes the select below.
+        wake_r, wake_w = os.pipe()
+        for fd in (wake_r, wake_w):
+            os.set_blocking(fd, False)
+        previous_fd = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+        previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, _noticed)
         try:
             for child in self._children:
                 if child.process is None:
@@ -111,17 +122,27 @@ class Supervisor:
                         self._died(child, child.process, now)
                     elif child.restart_at is not None and now >= child.restart_at:
                         self._start(child)
-                time.sleep(0.1)
+                if self._stop_signal is None:
+                    _sleep_until_woken(wake_r, self._next_restart_in())
         finally:
             self._stop_all()  # also when the loop itself failed: no child is left running
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            signal.set_wakeup_fd(previous_fd)
+            os.close(wake_r)
+            os.close(wake_w)
         for reader in self._readers:
             reader.join(timeout=2)
         return STOP_CODES[signal.Signals(self._stop_signal or signal.SIGTERM)]
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._stop_signal = signum
+
+    def _next_restart_in(self) -> float:
+        """Seconds until the next restart is due, at most LOOK_EVERY_S."""
+        now = time.monotonic()
+        due = [c.restart_at - now for c in self._children if c.restart_at is not None]
+        return max(0.0, min([LOOK_EVERY_S, *due]))
 
     def _start(self, child: Child) -> None:
         try:
@@ -195,6 +216,17 @@ class Supervisor:
         message = Message(type="line", data=data, time=dt.datetime.now(), name=name, colour=colour)
         with self._print_lock:
             self._printer.write(message)
+
+
+def _noticed(_signum: int, _frame: FrameType | None) -> None:
+    """SIGCHLD: nothing to do here, the byte written to the wake-up pipe wakes the loop."""
+
+
+def _sleep_until_woken(wake: int, timeout_s: float) -> None:
+    select.select([wake], [], [], timeout_s)
+    with contextlib.suppress(BlockingIOError):
+        while os.read(wake, 512):
+            pass
 
 
 def _exited(process: subprocess.Popen[bytes]) -> bool:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeGuard, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeGuard, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -204,9 +204,18 @@ def _serialise_writers(engine: Engine, database: str | None) -> None:
         event.listen(engine.pool, name, lambda dbapi_connection, *_: _release(dbapi_connection))
 
 
-def checkpoint_wal(engine: Engine) -> int:
-    """Copy what the SQLite WAL holds into the database file; returns the frames it holds
-    that are in the file now (0 when busy).
+class WalCheckpoint(NamedTuple):
+    busy: bool
+    frames: int  # in the WAL
+    copied: int  # of them, now in the database file
+
+    @property
+    def complete(self) -> bool:
+        return not self.busy and self.copied == self.frames
+
+
+def checkpoint_wal(engine: Engine) -> WalCheckpoint:
+    """Copy what the SQLite WAL holds into the database file.
 
     PASSIVE: it waits for no reader or writer. Run in the background (by `BusRuntime`), so
     that a request's COMMIT never has to: SQLite checkpoints in the committing connection once
@@ -214,8 +223,18 @@ def checkpoint_wal(engine: Engine) -> int:
     every other writer waited its turn.
     """
     with engine.connect() as conn:
-        busy, _log, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-    return 0 if busy else int(copied)
+        busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    return WalCheckpoint(bool(busy), int(frames), int(copied))
+
+
+def wal_stamp(engine: Engine) -> tuple[int, int] | None:
+    """Size and modification time of a SQLite file's WAL (None without one): a checkpoint
+    leaves the WAL file as it is, so a new stamp means something was written since."""
+    try:
+        info = os.stat(f"{engine.url.database}-wal")
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def truncate_wal(engine: Engine) -> None:

@@ -100,5 +100,9 @@ def serve_metrics(port: int, healthy: Callable[[], bool], host: str = "127.0.0.1
         return [b""]
 
     server = make_server(host, port, app, handler_class=_QuietHandler)  # type: ignore[arg-type]
-    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()
+    # A request wakes the thread at once; the interval only says how soon shutdown() would be
+    # noticed (never called: the thread ends with the process), and each look is a wake-up.
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 5.0}, daemon=True, name="metrics"
+    ).start()
     return server

@@ -76,7 +76,8 @@ def make_kit(
         settings=settings,
         engine=engine,
         factory=factory,
-        outbox=Outbox(outbox_table, settings.bus_prefix),
+        # A commit that adds outbox rows wakes this process's relay at once.
+        outbox=Outbox(outbox_table, settings.bus_prefix, wake=runtime.relay.wake),
         consumer=consumer,
         runtime=runtime,
     )
@@ -121,7 +122,7 @@ def service_commands(
     def serve(host: str | None, port: int | None, workers: int | None) -> None:
         import shutil
 
-        import uvicorn
+        from shared.web.server import run
 
         current = settings()
         configure_logging(current.log_level)
@@ -135,9 +136,8 @@ def service_commands(
             # The workers read their settings from the environment: --workers reaches them too.
             os.environ["HTTP_WORKERS"] = str(workers)
         try:
-            uvicorn.run(
+            run(
                 app_factory,
-                factory=True,
                 host=host or current.http_host,
                 port=port or current.port,
                 workers=workers,

@@ -33,8 +33,10 @@ class BaseServiceSettings(BaseSettings):
     max_deliveries: int = 5
     # A pending message idle this long (ms) is reclaimed from a consumer presumed dead.
     reclaim_idle_ms: int = 30_000
-    reclaim_interval_s: float = 5.0
-    relay_interval_s: float = 0.2
+    reclaim_interval_s: float = Field(default=5.0, gt=0)
+    # The relay publishes what this process commits at once; this is how often it looks for
+    # rows committed by other processes (the command line, the Celery worker).
+    relay_interval_s: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
     # 0.0.0.0 in containers; loopback by default so a laptop exposes nothing.
     http_host: str = "127.0.0.1"

@@ -4,6 +4,10 @@ No event without its commit (a rolled-back transaction leaves no row) and no com
 event (the relay publishes every committed row, whenever it runs). Publishing is at least once:
 a relay stopped between XADD and its own commit publishes the row again, and consumers
 deduplicate on `event_id`.
+
+The relay sleeps while there is nothing to publish: a commit of this process that added outbox
+rows wakes it at once (a `Doorbell` rung after the commit); rows committed by other processes
+(the command line, the Celery worker) are found by a slower look every `RELAY_INTERVAL_S`.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ import asyncio
 import logging
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import redis
-from sqlalchemy import Engine, Table, delete, func, select, text, update
+from sqlalchemy import Engine, Table, delete, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.bus.broker import entry_fields
-from shared.bus.loops import stop_requested
+from shared.bus.loops import Doorbell, stop_requested
 from shared.bus.trim import trim_stream
 from shared.db import is_postgresql
 from shared.events import Event, utc_now
@@ -27,13 +31,33 @@ from shared.metrics import BUS_PUBLISHED, OUTBOX_BACKLOG
 
 log = logging.getLogger(__name__)
 
+# What a session that added outbox rows calls once it has committed (the relays to wake).
+_AFTER_COMMIT = "outbox_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    for wake in session.info.pop(_AFTER_COMMIT, ()):
+        wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rows(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)  # rolled back: no row, nothing to wake for
+
 
 class Outbox:
-    """Writes events into a service's outbox table, inside the caller's session."""
+    """Writes events into a service's outbox table, inside the caller's session.
 
-    def __init__(self, table: Table, prefix: str = "") -> None:
+    `wake`: called once the session has committed the rows (the relay of this process).
+    """
+
+    def __init__(
+        self, table: Table, prefix: str = "", wake: Callable[[], None] | None = None
+    ) -> None:
         self.table = table
         self.prefix = prefix
+        self.wake = wake
 
     def add(self, session: Session, *events: Event) -> None:
         if not events:
@@ -51,6 +75,8 @@ class Outbox:
         ]
         # One row (the usual case) as a plain execute: executemany costs more for a single row.
         session.execute(self.table.insert(), rows[0] if len(rows) == 1 else rows)
+        if self.wake is not None:
+            session.info.setdefault(_AFTER_COMMIT, set()).add(self.wake)
 
 
 class OutboxRelay:
@@ -69,6 +95,7 @@ class OutboxRelay:
         batch_size: int = 200,
         trim_every_s: float = 600.0,
         retention_s: float = 30 * 24 * 3600,
+        min_round_s: float = 0.05,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -77,6 +104,10 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.trim_every_s = trim_every_s
         self.retention_s = retention_s
+        # Under load, rounds start at most this often, so each publishes a batch rather than
+        # taking the write lock once per row; an idle relay woken by a commit starts at once.
+        self.min_round_s = min_round_s
+        self.doorbell = Doorbell()
         self._lock_key = zlib.crc32(f"rencontres-outbox-{service}".encode())
         self._streams: set[str] = set()
         self._last_trim = time.monotonic()
@@ -150,21 +181,35 @@ class OutboxRelay:
         for stream in streams if streams is not None else sorted(self._streams):
             trim_stream(self.client, stream, min_age_s=self.retention_s)
 
-    async def run(self, interval_s: float = 0.2) -> None:
-        """Poll until cancelled; survives Redis and database outages, retrying."""
-        while not stop_requested():
-            try:
-                await asyncio.to_thread(self.publish_all)
-                if time.monotonic() - self._last_trim > self.trim_every_s:
-                    self._last_trim = time.monotonic()
-                    await asyncio.to_thread(self.trim)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # keep relaying after any outage
-                log.warning("outbox relay %s: %s, retrying", self.service, type(exc).__name__)
-                await asyncio.sleep(1.0)
-            # publish_all drained what was there; what commits meanwhile waits for this round.
-            await asyncio.sleep(interval_s)
+    def wake(self) -> None:
+        """Ask the running relay for a round now (thread-safe; nothing if none runs here)."""
+        self.doorbell.ring()
+
+    async def run(self, interval_s: float = 2.0) -> None:
+        """Relay until cancelled: when woken by a commit of this process, and every
+        `interval_s` for the rows of other processes; survives Redis and database outages."""
+        self.doorbell.bind()
+        loop = asyncio.get_running_loop()
+        try:
+            while not stop_requested():
+                started = loop.time()
+                try:
+                    await asyncio.to_thread(self.publish_all)
+                    if time.monotonic() - self._last_trim > self.trim_every_s:
+                        self._last_trim = time.monotonic()
+                        await asyncio.to_thread(self.trim)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # keep relaying after any outage
+                    log.warning("outbox relay %s: %s, retrying", self.service, type(exc).__name__)
+                    await asyncio.sleep(1.0)
+                # publish_all drained what was there; a commit meanwhile rang the bell.
+                await self.doorbell.wait(interval_s)
+                pause = self.min_round_s - (loop.time() - started)
+                if pause > 0:
+                    await asyncio.sleep(pause)
+        finally:
+            self.doorbell.unbind()
 
 
 def _text(value: bytes | str) -> str:
