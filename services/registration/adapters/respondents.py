@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
+from services.registration.adapters.internal import read_json
 
 
 @dataclass(frozen=True)
@@ -18,24 +18,14 @@ class Questionnaire:
     answered: int
 
 
-async def _get(url: str, token: str, timeout_s: float) -> object:
-    try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
-            answer = await client.get(url, headers={"Authorization": f"Bearer {token}"})
-        answer.raise_for_status()
-        return answer.json()
-    except (httpx.HTTPError, ValueError):
-        return None
-
-
 async def read_questionnaires(
     surveys_url: str, edition_id: str, token: str, timeout_s: float
 ) -> list[Questionnaire] | None:
     """The questionnaires sent by personal link (some people invited)."""
-    body = await _get(
+    body = await read_json(
         f"{surveys_url.rstrip('/')}/internal/editions/{edition_id}/surveys", token, timeout_s
     )
-    if not isinstance(body, dict) or not isinstance(body.get("surveys"), list):
+    if body is None or not isinstance(body.get("surveys"), list):
         return None
     try:
         found = [
@@ -52,9 +42,9 @@ async def read_questionnaires(
 async def read_non_respondents(
     surveys_url: str, survey_id: str, token: str, timeout_s: float
 ) -> set[str] | None:
-    body = await _get(
+    body = await read_json(
         f"{surveys_url.rstrip('/')}/internal/surveys/{survey_id}/non-respondents", token, timeout_s
     )
-    if not isinstance(body, dict) or not isinstance(body.get("participant_ids"), list):
+    if body is None or not isinstance(body.get("participant_ids"), list):
         return None
     return {str(i) for i in body["participant_ids"]}

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+from services.registration.adapters.internal import read_json
 
 
 async def read_unplaced(
     scheduler_url: str, participant_id: str, token: str, timeout_s: float
 ) -> dict[str, Any] | None:
     url = f"{scheduler_url.rstrip('/')}/internal/participants/{participant_id}/unplaced"
-    try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
-            answer = await client.get(url, headers={"Authorization": f"Bearer {token}"})
-        answer.raise_for_status()
-        body = answer.json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+    body = await read_json(url, token, timeout_s)
+    if body is None or not isinstance(body.get("items"), list):
         return None
     return body
