@@ -229,8 +229,19 @@ def fail_interrupted(kit: ServiceKit) -> int:
     return len(gone)
 
 
+def _waiting(kit: ServiceKit) -> bool:
+    """Whether a job waits: a read, so that an idle worker writes nothing (no WAL to grow)."""
+    with kit.factory() as session:
+        found = session.execute(
+            select(import_jobs.c.job_id).where(import_jobs.c.state == WAITING).limit(1)
+        ).first()
+    return found is not None
+
+
 def run_next(kit: ServiceKit) -> bool:
     """Run the oldest waiting job, if any may run now; whether one ran."""
+    if not _waiting(kit):
+        return False
     fail_interrupted(kit)
     job_id = _claim(kit, _owner())
     if job_id is None:
@@ -250,9 +261,10 @@ def purge_jobs_before(session: Session, before: dt.datetime, dry_run: bool) -> i
 
 class ImportWorker:
     """The service process's import thread: it runs waiting jobs one at a time, woken by an
-    upload of this process or, for one sent to another worker process, within POLL_S."""
+    upload of this process or, for one sent to another worker process, within POLL_S (a
+    read of one row: an idle platform stays idle)."""
 
-    POLL_S = 1.0
+    POLL_S = 5.0
 
     def __init__(self, kit: ServiceKit) -> None:
         self.kit = kit
@@ -271,6 +283,8 @@ class ImportWorker:
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        with contextlib.suppress(Exception):  # the database away: the next job's turn does it
+            fail_interrupted(self.kit)  # a job cut short by the last stop
         while not self._stop.is_set():
             try:
                 ran = run_next(self.kit)
