@@ -35,6 +35,7 @@ from services.registration.entrypoints.web import (
 from services.registration.service_layer import day, import_jobs, participants, queries
 from services.registration.service_layer.admins import authenticate, login_key
 from services.registration.service_layer.editions import known_editions
+from shared.db import transaction
 from shared.edition import EditionSettings
 from shared.events import Role, utc_now
 from shared.formats.participants import (
@@ -46,6 +47,7 @@ from shared.formats.participants import (
 )
 from shared.formats.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, french_csv, xlsx
 from shared.french import french_datetime
+from shared.service import ServiceKit
 from shared.web import CurrentAdmin, attachment, confirm, first, flat, form_lists, redirect, render
 from shared.web.auth import ADMIN_COOKIE, AdminSessions, admin_cookie_options
 from shared.web.forms import read_form
@@ -556,15 +558,17 @@ async def import_upload(request: Request, _admin: CurrentAdmin) -> Response:
         return _import_page(request, context, 413)
     content = await upload.read()
     job_id = await run_in_threadpool(
-        import_jobs.submit,
-        kit_of(request),
-        settings.edition_id,
-        upload.filename,
-        content,
-        dry_run=dry_run,
+        _store_import, kit_of(request), settings.edition_id, upload.filename, content, dry_run
     )
     request.app.state.importer.wake()
     return RedirectResponse(f"/admin/import/{job_id}", status_code=303)
+
+
+def _store_import(
+    kit: ServiceKit, edition_id: str, filename: str, content: bytes, dry_run: bool
+) -> str:
+    with transaction(kit.factory) as session:
+        return import_jobs.submit(session, edition_id, filename, content, dry_run=dry_run)
 
 
 @router.get("/import/{job_id}", response_class=HTMLResponse)

@@ -15,8 +15,8 @@ from services.registration.entrypoints import (
     selfservice,
     writing,
 )
+from services.registration.entrypoints.import_worker import ImportWorker
 from services.registration.entrypoints.web import TEMPLATES
-from services.registration.service_layer.import_jobs import ImportWorker
 from services.registration.service_layer.retention import apply_retention
 from shared import retention
 from shared.communes import home_department

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 
 from services.scheduler.bootstrap import bootstrap
 from services.scheduler.entrypoints import agendas, api, day, grid, internal, programme, sheets
+from services.scheduler.entrypoints.clock import tick
 from services.scheduler.entrypoints.web import TEMPLATES
-from services.scheduler.service_layer.clock_tasks import tick
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
 from services.scheduler.service_layer.retention import apply_retention

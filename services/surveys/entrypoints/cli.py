@@ -47,7 +47,7 @@ cli = service_commands(
 def run_due_command(now_text: str | None) -> None:
     """For a cron job when the HTTP process does not run the periodic check itself."""
     from services.surveys.bootstrap import bootstrap
-    from services.surveys.service_layer.surveys import run_due
+    from services.surveys.entrypoints.due import run_due
 
     now = parse_now(now_text) if now_text else None
     app = bootstrap()

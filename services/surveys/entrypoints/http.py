@@ -16,9 +16,9 @@ from services.surveys.bootstrap import bootstrap
 from services.surveys.domain.budget import euros
 from services.surveys.domain.questions import TYPE_LABELS, choices
 from services.surveys.entrypoints import admin, public
+from services.surveys.entrypoints.due import run_due
 from services.surveys.entrypoints.web import TEMPLATES
 from services.surveys.service_layer.retention import apply_retention
-from services.surveys.service_layer.surveys import run_due
 from services.surveys.settings import SurveysSettings
 from shared import retention
 from shared.ratelimit import RateLimiter

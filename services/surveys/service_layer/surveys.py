@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from services.surveys.adapters.db import (
     due_jobs,
@@ -47,7 +47,7 @@ from services.surveys.metrics import ANSWERS
 from services.surveys.service_layer.quotes import forget_quotes
 from services.surveys.settings import SurveysSettings
 from shared.bus.outbox import Outbox
-from shared.db import transaction, truncate_wal_after_commit
+from shared.db import truncate_wal_after_commit
 from shared.edition import TIMEZONE, EditionSettings, default_edition_for
 from shared.events import (
     SurveyAnswered,
@@ -415,7 +415,7 @@ def send_ex_post_now(
     now: dt.datetime,
 ) -> int:
     """The operator's « Envoyer maintenant »: the follow-up goes now instead of on its date,
-    once. The due row is claimed as `run_due` claims it, so the two never both send."""
+    once. The due row is claimed as `do_due_job` claims it, so the two never both send."""
     if ex_post_date(session, edition_id) is None:
         raise SurveyError(
             "La journée n'est pas encore close : le questionnaire de suivi part après la "
@@ -426,41 +426,32 @@ def send_ex_post_now(
     return open_ex_post(session, outbox, settings, edition_id, now)
 
 
-def run_due(
-    factory: sessionmaker[Session],
-    outbox: Outbox,
-    settings: SurveysSettings,
-    now: dt.datetime | None = None,
-) -> int:
-    """Do the work whose date has come, each job once even with several runners.
+def due_job_keys(session: Session, now: dt.datetime) -> list[str]:
+    """The jobs whose date has come (ex-post openings, reminders), oldest first."""
+    return list(
+        session.execute(
+            select(due_jobs.c.job_key)
+            .where(due_jobs.c.done_at.is_(None), due_jobs.c.due_at <= now)
+            .order_by(due_jobs.c.due_at)
+        ).scalars()
+    )
 
-    A job is claimed by the UPDATE that marks it done, in the transaction that does the work:
-    a second runner's UPDATE matches no row (PostgreSQL re-checks the condition after the first
-    commits; SQLite has one writer), and a failure rolls both back, so the job stays due.
-    """
-    now = now or utc_now()
-    with factory() as session:
-        due = (
-            session.execute(
-                select(due_jobs.c.job_key)
-                .where(due_jobs.c.done_at.is_(None), due_jobs.c.due_at <= now)
-                .order_by(due_jobs.c.due_at)
-            )
-            .scalars()
-            .all()
-        )
-    done = 0
-    for key in due:
-        with transaction(factory) as session:
-            if not claim_job(session, key, now):
-                continue
-            job = session.execute(select(due_jobs).where(due_jobs.c.job_key == key)).one()
-            if job.action == "ex-post":
-                open_ex_post(session, outbox, settings, job.edition_id, now)
-            elif job.action == "remind" and job.survey_id:
-                remind(session, outbox, job.survey_id, now)
-            done += 1
-    return done
+
+def do_due_job(
+    session: Session, outbox: Outbox, settings: SurveysSettings, key: str, now: dt.datetime
+) -> bool:
+    """Claim one due job and do it, in the caller's transaction; false when another runner
+    had it. The UPDATE that marks it done is the claim: a second runner's matches no row
+    (PostgreSQL re-checks the condition after the first commits; SQLite has one writer), and
+    a failure rolls both back, so the job stays due."""
+    if not claim_job(session, key, now):
+        return False
+    job = session.execute(select(due_jobs).where(due_jobs.c.job_key == key)).one()
+    if job.action == "ex-post":
+        open_ex_post(session, outbox, settings, job.edition_id, now)
+    elif job.action == "remind" and job.survey_id:
+        remind(session, outbox, job.survey_id, now)
+    return True
 
 
 # -- personal links ---------------------------------------------------------------------------

@@ -159,3 +159,12 @@ def log_in(client: TestClient, kit: ServiceKit) -> TestClient:
 def admin_client(kit: ServiceKit, client: TestClient) -> TestClient:
     """The client, logged in to the back-office."""
     return log_in(client, kit)
+
+
+def submit_job(kit: ServiceKit, edition: str, filename: str, data: bytes, *, dry_run: bool) -> str:
+    """An import job stored as the upload route stores it (in a transaction of its own)."""
+    from services.registration.service_layer import import_jobs
+    from shared.db import transaction
+
+    with transaction(kit.factory) as session:
+        return import_jobs.submit(session, edition, filename, data, dry_run=dry_run)

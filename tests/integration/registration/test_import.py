@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from services.registration.adapters.db import import_jobs as import_jobs_table
+from services.registration.entrypoints import import_worker
 from services.registration.service_layer import import_jobs
 from services.registration.service_layer.importing import import_file
 from tests.integration.registration.conftest import (
@@ -15,6 +16,7 @@ from tests.integration.registration.conftest import (
     outbox_events,
     participant_rows,
     submit,
+    submit_job,
 )
 from tests.unit.formats.spreadsheets import FRENCH_HEADER, realistic_rows, to_csv, to_xlsx
 
@@ -135,7 +137,7 @@ def _job_page(admin_client, kit, answer):
     waiting = admin_client.get(location)
     assert waiting.status_code == 200 and "en attente" in waiting.text
     assert '<meta http-equiv="refresh" content="1">' in waiting.text
-    assert import_jobs.run_next(kit)
+    assert import_worker.run_next(kit)
     page = admin_client.get(location)
     assert page.status_code == 200 and 'http-equiv="refresh"' not in page.text
     return " ".join(page.text.split())
@@ -210,7 +212,7 @@ def test_a_job_left_running_by_a_stopped_process_fails_and_one_runs_at_a_time(ki
 
     data = to_csv(ROWS)
     silent, alive, waiting = (
-        import_jobs.submit(kit, EDITION, name, data, dry_run=False) for name in ("a", "b", "c")
+        submit_job(kit, EDITION, name, data, dry_run=False) for name in ("a", "b", "c")
     )
     now = utc_now()
     with kit.engine.begin() as conn:
@@ -221,7 +223,7 @@ def test_a_job_left_running_by_a_stopped_process_fails_and_one_runs_at_a_time(ki
                 .values(state="running", owner="autre-machine:1", heartbeat_at=beat)
             )
     # Another host's job that still reports holds the others back; the silent one has failed.
-    assert not import_jobs.run_next(kit)
+    assert not import_worker.run_next(kit)
     with kit.factory() as session:
         states = {j: import_jobs.get_job(session, j) for j in (silent, alive, waiting)}
     assert states[silent].state == "failed" and states[silent].result == {
@@ -234,7 +236,7 @@ def test_a_job_left_running_by_a_stopped_process_fails_and_one_runs_at_a_time(ki
             .where(import_jobs_table.c.job_id == alive)
             .values(heartbeat_at=now - dt.timedelta(minutes=11))
         )
-    assert import_jobs.run_next(kit)
+    assert import_worker.run_next(kit)
     with kit.factory() as session:
         assert import_jobs.get_job(session, waiting).state == "done"
         assert import_jobs.get_job(session, alive).state == "failed"

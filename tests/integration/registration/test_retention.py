@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from services.registration.adapters.db import erasures, processed_table
 from services.registration.adapters.db import import_jobs as import_jobs_table
+from services.registration.entrypoints import import_worker
 from services.registration.entrypoints.http import create_app
-from services.registration.service_layer import import_jobs
 from services.registration.service_layer.retention import RegistrationRetention, apply_retention
 from shared import retention
 from shared.edition import default_edition
@@ -28,6 +28,7 @@ from tests.integration.registration.conftest import (
     outbox_events,
     participant_rows,
     submit,
+    submit_job,
 )
 
 OLD = "2024"
@@ -73,8 +74,8 @@ def set_up(kit, client) -> None:
         )
     # Two import results: one past IMPORT_RESULTS_DAYS (erased), one of yesterday (kept).
     for days in (31, 1):
-        job_id = import_jobs.submit(kit, EDITION, f"il-y-a-{days}-jours.csv", b"x", dry_run=True)
-        assert import_jobs.run_next(kit)
+        job_id = submit_job(kit, EDITION, f"il-y-a-{days}-jours.csv", b"x", dry_run=True)
+        assert import_worker.run_next(kit)
         with kit.engine.begin() as conn:
             conn.execute(
                 import_jobs_table.update()

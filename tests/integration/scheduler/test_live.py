@@ -119,7 +119,7 @@ def _uuid(text: str):
 
 
 def test_automatic_no_show_once_per_slot_and_never_without_check_in(harness, published):
-    from services.scheduler.service_layer.clock_tasks import tick
+    from services.scheduler.entrypoints.clock import tick
 
     harness.app.settings = harness.app.settings.model_copy(
         update={"auto_no_show": True, "no_show_grace_minutes": 10}

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.scheduler.adapters.db import closed_sessions
+from services.scheduler.entrypoints.clock import tick
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
-from services.scheduler.service_layer.clock_tasks import tick
 from services.scheduler.service_layer.sessions import MEETINGS
 from shared.bus.broker import DATA_FIELD
 from shared.db import transaction

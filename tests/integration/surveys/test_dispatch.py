@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from services.surveys.adapters.db import due_jobs, invitations, meetings, responses
 from services.surveys.domain.aggregate import ERASED_TEXT
+from services.surveys.entrypoints.due import run_due
 from services.surveys.service_layer import surveys as uc
 from shared.db import retrying, transaction
 from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed
@@ -209,11 +210,11 @@ def test_reminders_go_only_to_non_respondents(kit):
     retrying(kit.factory, uc.submit_with_token, kit.outbox, token, GOOD_DAY, DAY_END)
     deliver(kit, ParticipantErased(edition_id=EDITION, participant_id=erased, role=Role.HOLDER))
     # The automatic reminder is a due row, 7 days after opening.
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=6)) == 0
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=7)) == 1
+    assert run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=6)) == 0
+    assert run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=7)) == 1
     reminders = [e for e in published(kit, "SurveyInvitationRequested") if e["reminder"]]
     assert sorted(e["participant_id"] for e in reminders) == sorted(str(p) for p in people[1:])
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=8)) == 0
+    assert run_due(kit.factory, kit.outbox, kit.settings, DAY_END + dt.timedelta(days=8)) == 0
 
 
 def test_ex_post_due_row_fires_once_with_two_runners(kit):
@@ -222,7 +223,7 @@ def test_ex_post_due_row_fires_once_with_two_runners(kit):
     close_day(kit)
     due = DAY_END + dt.timedelta(days=42)
     # Only the day's reminder is due before: the ex-post questionnaire waits for its date.
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, due - dt.timedelta(minutes=1)) == 1
+    assert run_due(kit.factory, kit.outbox, kit.settings, due - dt.timedelta(minutes=1)) == 1
     assert not [e for e in published(kit, "SurveyOpened") if e["kind"] == "ex-post"]
     barrier = threading.Barrier(2)
     done, errors = [], []
@@ -230,7 +231,7 @@ def test_ex_post_due_row_fires_once_with_two_runners(kit):
     def runner() -> None:
         barrier.wait()
         try:
-            done.append(uc.run_due(kit.factory, kit.outbox, kit.settings, due))
+            done.append(run_due(kit.factory, kit.outbox, kit.settings, due))
         except Exception as exc:  # pragma: no cover
             errors.append(exc)
 
@@ -244,7 +245,7 @@ def test_ex_post_due_row_fires_once_with_two_runners(kit):
     ex_post = [e for e in published(kit, "SurveyOpened") if e["kind"] == "ex-post"]
     assert len(ex_post) == 1 and ex_post[0]["invited"] == 3
     assert sorted(invitation_ids(kit, "ex-post")) == sorted(str(h) for h in holders)
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, due + dt.timedelta(days=1)) == 0
+    assert run_due(kit.factory, kit.outbox, kit.settings, due + dt.timedelta(days=1)) == 0
 
 
 def test_erasure_unlinks_answers_keeps_scores_and_deletes_free_text(kit):

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from services.surveys.adapters.db import responses
+from services.surveys.entrypoints.due import run_due
 from services.surveys.entrypoints.http import create_app
 from services.surveys.metrics import ANSWERS
 from services.surveys.service_layer import surveys as uc
@@ -170,7 +171,7 @@ def test_conditional_questions_are_checked_on_the_server(client, kit, clock):
     holder = register(kit)
     close_day(kit)
     clock.now = DAY_END + dt.timedelta(days=42)
-    uc.run_due(kit.factory, kit.outbox, kit.settings, clock.now)
+    run_due(kit.factory, kit.outbox, kit.settings, clock.now)
     (request,) = [e for e in published(kit, "SurveyInvitationRequested") if e["kind"] == "ex-post"]
     assert request["participant_id"] == str(holder)
     path = (
@@ -464,7 +465,7 @@ def test_the_follow_up_sent_now_once_from_the_back_office(admin, kit):
     assert "Envoyer maintenant…" not in results
     assert "Envoyer maintenant…" not in admin.get(f"/admin/editions/{EDITION}/surveys").text
     later = DAY_END + dt.timedelta(days=400)
-    uc.run_due(kit.factory, kit.outbox, kit.settings, later)  # reminders only
+    run_due(kit.factory, kit.outbox, kit.settings, later)  # reminders only
     assert (
         len([e for e in published(kit, "SurveyInvitationRequested") if e["kind"] == "ex-post"]) == 1
     )

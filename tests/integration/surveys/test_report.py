@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from services.surveys.domain.questions import Question, QuestionType
+from services.surveys.entrypoints.due import run_due
 from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import report as reports
 from services.surveys.service_layer import surveys as uc
@@ -173,7 +174,7 @@ def edition(kit):
     ).validation.ok
 
     later = DAY_END + dt.timedelta(days=42)
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, later) >= 1
+    assert run_due(kit.factory, kit.outbox, kit.settings, later) >= 1
     answer(
         kit,
         h1,
@@ -537,7 +538,7 @@ def test_report_files_run_no_formula_a_spreadsheet_would(kit):
         ex_post = uc.ensure_survey(session, EDITION, uc.SurveyKind.EX_POST)
         uc.save_questions(session, ex_post.survey_id, FORMULAS[3], (question,))
     later = DAY_END + dt.timedelta(days=42)
-    assert uc.run_due(kit.factory, kit.outbox, kit.settings, later) >= 1
+    assert run_due(kit.factory, kit.outbox, kit.settings, later) >= 1
     for holder, value in zip(holders, options, strict=False):
         answer(kit, holder, "ex-post", {"suite": [value]}, later)
     client = _client(kit)

@@ -1,5 +1,8 @@
 """What the service does by itself as the day goes on: close sessions at their end and, when
-enabled, release the meetings of absentees. Safe to run in several processes at once."""
+enabled, release the meetings of absentees. Safe to run in several processes at once.
+
+An entrypoint (the service's clock loop calls `tick`): it owns one transaction per step, so a
+session closed is committed even when the next one loses a race with another process."""
 
 from __future__ import annotations
 
