@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from services.registration.adapters.respondents import read_non_respondents, read_questionnaires
 from services.registration.entrypoints.web import edition_of, kit_of, settings_of
 from services.registration.service_layer import writing
+from shared.db import transaction
 from shared.events import Audience
 from shared.service import ServiceKit
 from shared.web import CurrentAdmin, form_lists, redirect, render
@@ -86,7 +87,7 @@ async def writing_post(request: Request, _admin: CurrentAdmin) -> Response:
         draft["message_id"] = str(message.message_id)
         among = await _non_respondents(request, message)
         if first(fields, "action") == "envoyer":
-            sent = await run_in_threadpool(writing.send, kit, settings.edition_id, message, among)
+            sent = await run_in_threadpool(_send, kit, settings.edition_id, message, among)
             return redirect(
                 request,
                 f"/admin/messages?edition={settings.edition_id}",
@@ -98,6 +99,11 @@ async def writing_post(request: Request, _admin: CurrentAdmin) -> Response:
     people = await run_in_threadpool(_recipients, kit, settings.edition_id, message, among)
     context["preview"] = {"message": message, "people": people[:PREVIEWED], "count": len(people)}
     return await _page(request, context)
+
+
+def _send(kit: ServiceKit, edition_id: str, message: writing.Message, among: set[str]) -> int:
+    with transaction(kit.factory) as session:
+        return writing.send(session, kit.outbox, edition_id, message, among)
 
 
 def _recipients(

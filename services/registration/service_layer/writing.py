@@ -11,10 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
-from shared.db import transaction
+from shared.bus.outbox import Outbox
 from shared.events import Audience, MessageRequested, RegistrationStatus, Role
 from shared.french import french_number
-from shared.service import ServiceKit
 from shared.text import clean
 
 SUBJECT_MAX = 200
@@ -133,23 +132,28 @@ def recipients(
     ]
 
 
-def send(kit: ServiceKit, edition_id: str, message: Message, among: Collection[str] = ()) -> int:
+def send(
+    session: Session,
+    outbox: Outbox,
+    edition_id: str,
+    message: Message,
+    among: Collection[str] = (),
+) -> int:
     """Ask the notifier to email the group; returns how many people it goes to. The same
     message sent again (a double click) is recognised by its id and goes once."""
-    with transaction(kit.factory) as session:
-        people = recipients(session, edition_id, message.audience, among)
-        if not people:
-            raise MessageError({"audience": "Personne dans ce groupe : aucun message envoyé."})
-        kit.outbox.add(
-            session,
-            MessageRequested(
-                edition_id=edition_id,
-                message_id=message.message_id,
-                audience=message.audience,
-                subject=message.subject,
-                body=message.body,
-                participant_ids=[uuid.UUID(p.participant_id) for p in people],
-                survey_id=message.survey_id,
-            ),
-        )
+    people = recipients(session, edition_id, message.audience, among)
+    if not people:
+        raise MessageError({"audience": "Personne dans ce groupe : aucun message envoyé."})
+    outbox.add(
+        session,
+        MessageRequested(
+            edition_id=edition_id,
+            message_id=message.message_id,
+            audience=message.audience,
+            subject=message.subject,
+            body=message.body,
+            participant_ids=[uuid.UUID(p.participant_id) for p in people],
+            survey_id=message.survey_id,
+        ),
+    )
     return len(people)
