@@ -9,7 +9,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from services.registration.adapters.internal import read_json
 
 
 @dataclass(frozen=True)
@@ -20,29 +20,17 @@ class Remote:
     emails: dict[str, Any] | None  # notifier GET /internal/editions/{edition}/emails
 
 
-async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
-    try:
-        answer = await client.get(url)
-        answer.raise_for_status()
-        body = answer.json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
 async def read_remote(
     urls: dict[str, str], edition_id: str, token: str, timeout_s: float
 ) -> Remote:
     """`urls`: the internal address of the scheduler, notifier and surveys services."""
-    headers = {"Authorization": f"Bearer {token}"}
     scheduler, notifier, surveys = (
         urls[s].rstrip("/") for s in ("scheduler", "notifier", "surveys")
     )
-    async with httpx.AsyncClient(headers=headers, timeout=timeout_s) as client:
-        schedule, day, questionnaires, emails = await asyncio.gather(
-            _get(client, f"{scheduler}/api/schedule"),
-            _get(client, f"{scheduler}/api/sessions"),
-            _get(client, f"{surveys}/internal/editions/{edition_id}/surveys"),
-            _get(client, f"{notifier}/internal/editions/{edition_id}/emails"),
-        )
+    schedule, day, questionnaires, emails = await asyncio.gather(
+        read_json(f"{scheduler}/api/schedule", token, timeout_s),
+        read_json(f"{scheduler}/api/sessions", token, timeout_s),
+        read_json(f"{surveys}/internal/editions/{edition_id}/surveys", token, timeout_s),
+        read_json(f"{notifier}/internal/editions/{edition_id}/emails", token, timeout_s),
+    )
     return Remote(schedule, day, questionnaires, emails)
