@@ -10,7 +10,7 @@ import redis
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.web.auth import LoginRequired, ServiceTokenRequired
@@ -70,6 +70,12 @@ MESSAGES: dict[int, tuple[str, str]] = {
 CSRF_MESSAGE = (
     "Le formulaire a expiré, a été ouvert dans un autre onglet ou ne vient pas de ce site. "
     "Revenez en arrière, rechargez la page, vérifiez vos réponses et envoyez-le de nouveau."
+)
+# A value the database refuses (a NUL character in an address or a JSON body, a number out of
+# its range): the caller's input, so a 422 and the transaction rolled back, never a 500.
+REFUSED_VALUE = (
+    "Une valeur envoyée ne peut pas être enregistrée (caractère invisible, texte trop long ou "
+    "nombre hors limites). Rien n'a été modifié : corrigez-la et réessayez."
 )
 # Outages of what a page needs: a retry page, never a 500.
 UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OperationalError)
@@ -158,6 +164,11 @@ def install_error_handlers(app: FastAPI) -> None:
             errors = [{k: e.get(k) for k in ("loc", "msg", "type")} for e in exc.errors()]
             return JSONResponse({"detail": errors}, 422)
         return error_page(request, 422)
+
+    @app.exception_handler(DataError)
+    async def refused_value(request: Request, exc: DataError) -> Response:
+        log.warning("%s %s: %s", request.method, _route(request), type(exc).__name__)
+        return error_page(request, 422, REFUSED_VALUE)
 
     for kind in UNAVAILABLE:
 

@@ -26,6 +26,11 @@ FIELD_TOO_LONG = (
 )
 TOO_MANY_FILES = "Le formulaire n'accepte qu'un fichier à la fois."
 UNREADABLE = "Le formulaire envoyé n'a pas pu être lu. Revenez en arrière et réessayez."
+# No keyboard types U+0000 and PostgreSQL cannot store it: refused before any route reads it.
+NUL_CHARACTER = (
+    "Le formulaire contient un caractère nul, invisible, qu'aucune de nos pages ne produit. "
+    "Revenez en arrière, retapez le texte et envoyez de nouveau."
+)
 
 
 async def read_form(request: Request) -> FormData:
@@ -33,7 +38,7 @@ async def read_form(request: Request) -> FormData:
     would answer its English sentence). The first reading is kept by Starlette, so the CSRF
     check, which reads first, applies these limits to every route."""
     try:
-        return await request.form(
+        data = await request.form(
             max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
         )
     except StarletteHTTPException as exc:
@@ -47,6 +52,11 @@ async def read_form(request: Request) -> FormData:
         if detail.startswith("Too many files"):
             raise HTTPException(400, TOO_MANY_FILES) from None
         raise HTTPException(400, UNREADABLE) from None
+    for name, value in data.multi_items():
+        text = value if isinstance(value, str) else value.filename or ""
+        if "\x00" in name or "\x00" in text:
+            raise HTTPException(400, NUL_CHARACTER)
+    return data
 
 
 async def form_lists(request: Request) -> dict[str, list[str]]:

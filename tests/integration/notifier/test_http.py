@@ -78,3 +78,11 @@ def test_an_email_emptied_by_retention_is_not_sent_again(client, notifier, sende
     assert response.status_code == 409
     assert "contenu de cet email a été effacé" in response.text
     assert len(rows(notifier)) == 1  # nothing queued
+
+
+def test_a_nul_character_in_the_address_is_refused_in_french(client):
+    """PostgreSQL refuses the value (a DataError): the caller's input, never a 500."""
+    page = client.get("/admin/emails", params={"participant_id": "a\x00b"}, headers=AUTH)
+    assert page.status_code in (200, 422)  # SQLite stores NUL, PostgreSQL refuses it
+    if page.status_code == 422:
+        assert "ne peut pas être enregistrée" in page.text

@@ -63,3 +63,19 @@ def test_the_root_sends_people_somewhere_useful(client: TestClient):
     assert answer.status_code == 303
     current = default_edition().edition_id  # the next day to come
     assert answer.headers["location"].endswith(("/admin", f"/inscription/{current}"))
+
+
+def test_a_nul_character_in_a_form_is_a_french_400(client: TestClient):
+    """No keyboard types it and PostgreSQL cannot store it: refused before any route reads
+    the form, in a field's value, its name or a file's name."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for body in ("edition=2027&edition=%00", "a%00b=1"):
+        answer = client.post(client.form_route, content=body, headers=headers)
+        _french_page(answer, 400, "Demande illisible")
+        assert "caractère nul" in answer.text
+    named = (
+        b'--b\r\nContent-Disposition: form-data; name="fichier"; filename="a\x00.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\nx\r\n--b--\r\n"
+    )
+    multipart = {"Content-Type": "multipart/form-data; boundary=b"}
+    assert "caractère nul" in client.post(client.form_route, content=named, headers=multipart).text
