@@ -247,6 +247,25 @@ def truncate_wal(engine: Engine) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
 
 
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run `callback` once this session's transaction has committed, never if it rolls back:
+    how a use case, which never commits, counts a metric or ends a session in Redis."""
+    session.info.setdefault("after_commit", []).append(callback)
+    if not session.info.get("after_commit_listened"):
+        session.info["after_commit_listened"] = True
+        event.listen(session, "after_commit", _run_after_commit)
+        event.listen(session, "after_rollback", _drop_after_commit)
+
+
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
+
+
 def truncate_wal_after_commit(session: Session) -> None:
     """`truncate_wal` once this session's transaction commits (an erasure's handler)."""
     if session.info.get("truncate_wal"):
@@ -255,11 +274,11 @@ def truncate_wal_after_commit(session: Session) -> None:
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
 
-    def _after_commit(_session: Session) -> None:
+    def _truncate() -> None:
         session.info.pop("truncate_wal", None)
         truncate_wal(engine)
 
-    event.listen(session, "after_commit", _after_commit, once=True)
+    after_commit(session, _truncate)
 
 
 def _is_file(database: str | None) -> TypeGuard[str]:
