@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 P = ParamSpec("P")
 T = TypeVar("T")
+RecordT = TypeVar("RecordT")
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +361,12 @@ def retrying(
             if attempt == RETRIED_WRITES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def record(cls: type[RecordT], row: Row[Any]) -> RecordT:
+    """A row as the service's typed record (a dataclass whose fields are the row's columns):
+    what use cases return instead of rows."""
+    return cls(**row._mapping)
 
 
 def plain_row(row: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:

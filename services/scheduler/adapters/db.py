@@ -1,6 +1,10 @@
-"""Tables of the scheduler service, in its own database."""
+"""Tables of the scheduler service, in its own database, and the typed records use cases read
+from them (`shared.db.record(Record, row)`)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import (
     JSON,
@@ -152,3 +156,78 @@ grid_edits = Table(
     Column("undone_at", UTCDateTime(), nullable=True),
     Index("ix_grid_edits_operator", "edition_id", "operator", "undone_at"),
 )
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    """A row of `participants`: registration's categories of a person, never a contact."""
+
+    participant_id: str
+    edition_id: str
+    role: str
+    revision: int
+    status: str
+    legal_form: str
+    stage: str | None
+    tags: list[str]
+    wants: list[str]
+    refuses: list[str]
+    sessions: list[str]
+    availability: str
+    max_meetings: int | None
+    lunch: bool
+    present: bool
+    checked_in_at: dt.datetime | None
+    absent: bool
+    excused: bool
+    erased: bool
+    first_seen_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """A row of `schedule_versions`."""
+
+    id: int
+    edition_id: str
+    number: int
+    status: str
+    origin: str
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
+class AppointmentRecord:
+    """A row of `appointments`: one meeting of one schedule version."""
+
+    id: int
+    appointment_id: str
+    edition_id: str
+    version_id: int
+    holder_id: str
+    expert_id: str
+    start: dt.datetime
+    end: dt.datetime
+    table_number: int
+    reason_kind: str
+    reason: str
+    locked: bool
+    assigned_version: int
+    released_at: dt.datetime | None
+    release_reason: str | None
+
+
+@dataclass(frozen=True)
+class ClosedSessionRecord:
+    """A row of `closed_sessions`."""
+
+    edition_id: str
+    session_id: str
+    kind: str
+    closed_at: dt.datetime
+    attendees: int
+    meetings_held: int
+    meetings_missed: int

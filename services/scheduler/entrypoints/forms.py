@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from services.scheduler.adapters.db import AppointmentRecord
 from services.scheduler.adapters.registration import DirectoryUnavailable
 from services.scheduler.domain.programme import (
     ROW_KINDS,
@@ -403,7 +403,12 @@ def _marks(day: Day, *pids: str) -> tuple[str, str]:
     return "", ""
 
 
-def build_grid(sched: Scheduler, day: Day, rows: list[Any], released: Sequence[Any] = ()) -> Grid:
+def build_grid(
+    sched: Scheduler,
+    day: Day,
+    rows: list[AppointmentRecord],
+    released: Sequence[AppointmentRecord] = (),
+) -> Grid:
     """Experts as rows, slots as columns; organisations fetched from registration now.
     `released`: the version's released meetings; those of people marked absent are shown."""
     active = {r.appointment_id for r in rows}

@@ -5,12 +5,11 @@ with contact details fetched from registration at the moment of export."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.db import participants
+from services.scheduler.adapters.db import AppointmentRecord, VersionRecord, participants
 from services.scheduler.service_layer import planning
 from services.scheduler.service_layer.agenda import topics_of
 from services.scheduler.service_layer.context import Scheduler
@@ -20,7 +19,9 @@ from shared.edition import EditionSettings
 from shared.formats.schedule import ScheduleRow, table_label
 
 
-def _exported(session: Session, sched: Scheduler) -> tuple[EditionSettings, Any, list[Any]]:
+def _exported(
+    session: Session, sched: Scheduler
+) -> tuple[EditionSettings, VersionRecord | None, list[AppointmentRecord]]:
     """The edition, the version exported (the published one, else the draft) and its
     meetings, by start time then table."""
     edition = current_edition(session, sched.edition_id)
@@ -96,7 +97,7 @@ def people_table(session: Session, sched: Scheduler) -> list[list[object]]:
     def organisation(pid: str) -> str:
         return contacts[pid].organisation if pid in contacts else ""
 
-    def status(r: Any) -> str:
+    def status(r: AppointmentRecord) -> str:
         state = "Publié" if published else "Brouillon (non publié)"
         return f"{state}, verrouillé" if r.locked else state
 

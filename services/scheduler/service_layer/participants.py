@@ -4,17 +4,16 @@ change that matters to the day re-plans it at once."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.db import appointments, participants
+from services.scheduler.adapters.db import ParticipantRecord, appointments, participants
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import ensure_edition
 from services.scheduler.service_layer.planning import live_replan
 from services.scheduler.service_layer.sessions import DAY_SESSION, closed_ids
-from shared.db import truncate_wal_after_commit
+from shared.db import record, truncate_wal_after_commit
 from shared.events import (
     ParticipantCancelled,
     ParticipantCheckedIn,
@@ -39,10 +38,11 @@ PLANNING_FIELDS = (
 )
 
 
-def _get(session: Session, participant_id: str) -> Any | None:
-    return session.execute(
+def _get(session: Session, participant_id: str) -> ParticipantRecord | None:
+    row = session.execute(
         select(participants).where(participants.c.participant_id == participant_id)
     ).first()
+    return None if row is None else record(ParticipantRecord, row)
 
 
 def on_profile(

@@ -13,14 +13,17 @@ import time
 import uuid
 import zoneinfo
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, TypeVar
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.scheduler.adapters.db import (
+    AppointmentRecord,
+    ParticipantRecord,
+    VersionRecord,
     appointments,
     grid_edits,
     participants,
@@ -42,6 +45,7 @@ from services.scheduler.domain.live import (
 from services.scheduler.domain.model import Appointment, Expert, Holder, Problem, RequiredPair
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import allow_moves, ensure_edition
+from shared.db import record
 from shared.edition import Availability, EditionSettings
 from shared.events import (
     RegistrationStatus,
@@ -54,6 +58,7 @@ from shared.events import (
 from shared.formats.schedule import table_label
 
 log = logging.getLogger(__name__)
+SlotEvent = TypeVar("SlotEvent", SlotAssigned, SlotReleased)
 
 
 REPLAN_SECONDS = Histogram(
@@ -88,7 +93,7 @@ class Day:
     problem: Problem
     starts: tuple[dt.datetime, ...]  # aware, per slot index
     ends: tuple[dt.datetime, ...]
-    people: dict[str, Any]  # participant rows of the edition, planned or not
+    people: dict[str, ParticipantRecord]  # the edition's participants, planned or not
 
     def slot_of(self, start: dt.datetime) -> int | None:
         for i, s in enumerate(self.starts):
@@ -112,14 +117,17 @@ class Day:
         return None if i is None else self.problem.experts[i]
 
 
-def plannable(row: Any) -> bool:
+def plannable(row: ParticipantRecord) -> bool:
     return row.status == RegistrationStatus.REGISTERED and not row.erased and not row.absent
 
 
 def load_day(session: Session, edition: EditionSettings) -> Day:
-    rows = session.execute(
-        select(participants).where(participants.c.edition_id == edition.edition_id)
-    ).all()
+    rows = [
+        record(ParticipantRecord, row)
+        for row in session.execute(
+            select(participants).where(participants.c.edition_id == edition.edition_id)
+        )
+    ]
     half_day_of = {c.session_id: c.half_day for c in edition.conferences() if c.half_day}
     holders: list[Holder] = []
     experts: list[Expert] = []
@@ -168,36 +176,39 @@ def load_day(session: Session, edition: EditionSettings) -> Day:
 
 
 # -- versions and their appointments ---------------------------------------------------------
-def latest_version(session: Session, edition_id: str, *statuses: str) -> Any | None:
+def latest_version(session: Session, edition_id: str, *statuses: str) -> VersionRecord | None:
     query = select(schedule_versions).where(schedule_versions.c.edition_id == edition_id)
     if statuses:
         query = query.where(schedule_versions.c.status.in_(statuses))
-    return session.execute(query.order_by(schedule_versions.c.number.desc()).limit(1)).first()
+    row = session.execute(query.order_by(schedule_versions.c.number.desc()).limit(1)).first()
+    return None if row is None else record(VersionRecord, row)
 
 
-def published_version(session: Session, edition_id: str) -> Any | None:
+def published_version(session: Session, edition_id: str) -> VersionRecord | None:
     return latest_version(session, edition_id, Status.PUBLISHED)
 
 
-def working_version(session: Session, edition_id: str) -> Any | None:
+def working_version(session: Session, edition_id: str) -> VersionRecord | None:
     """What the grid shows and edits: the draft under review, else the published schedule."""
     return latest_version(session, edition_id, Status.DRAFT, Status.PUBLISHED)
 
 
-def active_rows(session: Session, version_id: int) -> list[Any]:
-    return list(
-        session.execute(
+def active_rows(session: Session, version_id: int) -> list[AppointmentRecord]:
+    return [
+        record(AppointmentRecord, row)
+        for row in session.execute(
             select(appointments)
             .where(appointments.c.version_id == version_id, appointments.c.released_at.is_(None))
             .order_by(appointments.c.start, appointments.c.table_number)
-        ).all()
-    )
+        )
+    ]
 
 
-def no_show_rows(session: Session, version_id: int) -> list[Any]:
+def no_show_rows(session: Session, version_id: int) -> list[AppointmentRecord]:
     """The version's meetings released because someone of them was marked absent."""
-    return list(
-        session.execute(
+    return [
+        record(AppointmentRecord, row)
+        for row in session.execute(
             select(appointments)
             .where(
                 appointments.c.version_id == version_id,
@@ -205,8 +216,8 @@ def no_show_rows(session: Session, version_id: int) -> list[Any]:
                 appointments.c.release_reason == ReleaseReason.NO_SHOW.value,
             )
             .order_by(appointments.c.start, appointments.c.table_number)
-        ).all()
-    )
+        )
+    ]
 
 
 def _new_version(
@@ -236,7 +247,7 @@ def _new_version(
     return version_id, number
 
 
-def _domain(day: Day, row: Any) -> Appointment | None:
+def _domain(day: Day, row: AppointmentRecord) -> Appointment | None:
     slot = day.slot_of(row.start)
     if slot is None:
         return None
@@ -260,8 +271,14 @@ def _row_values(day: Day, a: Appointment) -> dict[str, Any]:
     }
 
 
-def _slot_event(cls: type, row: Any, values: dict[str, Any], number: int, **extra: Any):
-    merged = {**row._mapping, **values} if row is not None else values
+def _slot_event(
+    cls: type[SlotEvent],
+    row: AppointmentRecord | None,
+    values: dict[str, Any],
+    number: int,
+    **extra: Any,
+) -> SlotEvent:
+    merged = {**asdict(row), **values} if row is not None else values
     return cls(
         edition_id=merged["edition_id"],
         appointment_id=uuid.UUID(merged["appointment_id"]),
@@ -275,11 +292,11 @@ def _slot_event(cls: type, row: Any, values: dict[str, Any], number: int, **extr
     )
 
 
-def assigned(row: Any, number: int) -> SlotAssigned:
+def assigned(row: AppointmentRecord, number: int) -> SlotAssigned:
     return _slot_event(SlotAssigned, row, {}, number)
 
 
-def released(row: Any, number: int, reason: ReleaseReason) -> SlotReleased:
+def released(row: AppointmentRecord, number: int, reason: ReleaseReason) -> SlotReleased:
     return _slot_event(SlotReleased, row, {}, number, reason=reason)
 
 
@@ -508,7 +525,7 @@ def _editable(session: Session, app: Scheduler, edition_id: str):
     return version, day, by_id, domain
 
 
-def _find(by_id: dict[str, Any], appointment_id: str) -> Any:
+def _find(by_id: dict[str, AppointmentRecord], appointment_id: str) -> AppointmentRecord:
     if appointment_id not in by_id:
         raise SchedulingError("Ce rendez-vous n'existe pas (ou plus) dans le planning affiché.")
     return by_id[appointment_id]
@@ -517,9 +534,9 @@ def _find(by_id: dict[str, Any], appointment_id: str) -> Any:
 def _apply_changes(
     session: Session,
     app: Scheduler,
-    version: Any,
+    version: VersionRecord,
     day: Day,
-    by_id: dict[str, Any],
+    by_id: dict[str, AppointmentRecord],
     changed: dict[str, Appointment],
 ) -> int:
     """Write changed slots/tables; a published schedule also tells everyone (release, assign)."""
@@ -542,12 +559,14 @@ def _apply_changes(
     return len(events) // 2
 
 
-def _first_open(app: Scheduler, version: Any, day: Day) -> int:
+def _first_open(app: Scheduler, version: VersionRecord, day: Day) -> int:
     """Slots a published schedule may no longer change (started or past); a draft, none."""
     return day.first_future_slot(app.clock()) if version.status == Status.PUBLISHED else 0
 
 
-def _locked(by_id: dict[str, Any], domain: dict[str, Appointment]) -> set[Appointment]:
+def _locked(
+    by_id: dict[str, AppointmentRecord], domain: dict[str, Appointment]
+) -> set[Appointment]:
     return {a for i, a in domain.items() if by_id[i].locked}
 
 
@@ -576,9 +595,9 @@ def operator_key(operator: str) -> str:
 def _journal(
     session: Session,
     app: Scheduler,
-    version: Any,
+    version: VersionRecord,
     day: Day,
-    by_id: dict[str, Any],
+    by_id: dict[str, AppointmentRecord],
     changed: dict[str, Appointment],
     kind: str,
     operator: str,
@@ -813,7 +832,7 @@ def live_replan(
     events: list[Any] = report.events
 
     past: list[Appointment] = []
-    future: dict[tuple[str, str], Any] = {}
+    future: dict[tuple[str, str], AppointmentRecord] = {}
     for row in active_rows(session, version.id):
         running = row.start <= now < row.end
         gone = day.holder(row.holder_id) is None or day.expert(row.expert_id) is None
@@ -893,7 +912,9 @@ def live_replan(
     return report
 
 
-def _release(session: Session, row: Any, reason: ReleaseReason, now: dt.datetime) -> None:
+def _release(
+    session: Session, row: AppointmentRecord, reason: ReleaseReason, now: dt.datetime
+) -> None:
     session.execute(
         appointments.update()
         .where(appointments.c.id == row.id)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.db import appointments, closed_sessions, participants
+from services.scheduler.adapters.db import (
+    ClosedSessionRecord,
+    appointments,
+    closed_sessions,
+    participants,
+)
 from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.service_layer.editions import current_edition, ensure_edition
 from services.scheduler.service_layer.planning import local, published_version
+from shared.db import record
 from shared.edition import EditionSettings, half_day_of
 from shared.events import ClosedSessionKind, ReleaseReason, SessionClosed
 
@@ -68,11 +73,12 @@ def closable_sessions(edition: EditionSettings) -> tuple[Closable, ...]:
     return tuple(sorted(items, key=lambda c: (c.end, c.session_id)))
 
 
-def closed_ids(session: Session, edition_id: str) -> dict[str, Any]:
+def closed_ids(session: Session, edition_id: str) -> dict[str, ClosedSessionRecord]:
+    """The edition's closed sessions, by id."""
     rows = session.execute(
         select(closed_sessions).where(closed_sessions.c.edition_id == edition_id)
-    ).all()
-    return {r.session_id: r for r in rows}
+    )
+    return {r.session_id: record(ClosedSessionRecord, r) for r in rows}
 
 
 MEETINGS = Counter(
