@@ -193,7 +193,7 @@ def test_a_closed_conference_invites_each_attendee_once(kit):
     closed = conference_closed("c1", holder, expert)
     deliver(kit, closed)
     assert invited(kit) == {
-        (SurveyKind.CONFERENCE.value, "c1"): {(str(holder), "porteur"), (str(expert), "expert")}
+        ("conference", "c1"): {(str(holder), "porteur"), (str(expert), "expert")}
     }
     # The same event delivered again: the consumer's dedupe row skips it.
     body = closed.model_dump_json()
@@ -201,7 +201,7 @@ def test_a_closed_conference_invites_each_attendee_once(kit):
     # Closed again by a new event with one more attendee: only the newcomer is invited.
     late = register(kit)
     deliver(kit, conference_closed("c1", holder, expert, late))
-    assert len(invited(kit)[(SurveyKind.CONFERENCE.value, "c1")]) == 3
+    assert len(invited(kit)["conference", "c1"]) == 3
     opened = published(kit, "SurveyOpened")
     assert [(o["session_id"], o["invited"]) for o in opened] == [("c1", 2)]
     requests = published(kit, "SurveyInvitationRequested")
@@ -279,9 +279,8 @@ def test_a_rating_out_of_its_scale_is_refused_in_french_and_stores_nothing(kit):
     now = DAY_END + HOUR
     counted = ("rencontres_survey_answers_total", {"kind": "journee", "channel": "personal"})
     before = REGISTRY.get_sample_value(*counted) or 0
-    refused = by_token(
-        kit, link_token(kit, holder, now), day_form(organisation="6", recommandation="11"), now
-    )
+    token = link_token(kit, holder, now)
+    refused = by_token(kit, token, day_form(organisation="6", recommandation="11"), now)
     assert refused.access is uc.Access.OK and not refused.validation.ok
     assert refused.validation.errors == {
         "organisation": "Choisissez une note de 1 à 5.",
@@ -294,6 +293,8 @@ def test_a_rating_out_of_its_scale_is_refused_in_french_and_stores_nothing(kit):
     assert stored(kit) == []
     assert published(kit, "SurveyAnswered") == []
     assert (REGISTRY.get_sample_value(*counted) or 0) == before
+    uc.count_answer(by_token(kit, token, day_form(), now), "personal")
+    assert REGISTRY.get_sample_value(*counted) == before + 1  # only a saved answer counts
 
 
 # -- answers by the venue link --------------------------------------------------------------
