@@ -113,10 +113,19 @@ class AdminSessions:
             pipe.srem(self._account_key(email), digest)
         pipe.execute()
 
+    def _digests(self, email: str) -> list[str]:
+        members = self.client.smembers(self._account_key(email))
+        return [d.decode() for d in members]  # type: ignore[union-attr]
+
+    def count(self, email: str) -> int:
+        """How many sessions of an account are open: what `end_all` would end now."""
+        digests = self._digests(email)
+        return int(self.client.exists(*map(self._session_key, digests))) if digests else 0
+
     def end_all(self, email: str) -> int:
         """End every session of an account (password changed, account disabled)."""
         account = self._account_key(email)
-        digests = [d.decode() for d in self.client.smembers(account)]  # type: ignore[union-attr]
+        digests = self._digests(email)
         pipe = self.client.pipeline()
         for digest in digests:
             pipe.delete(self._session_key(digest))

@@ -6,9 +6,10 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, Row, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Engine, Result, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters.db import emails, participants
@@ -210,10 +211,33 @@ def changed(result: Result[Any]) -> int:
 MAX_ID = 2**31 - 1
 
 
-def get(session: Session, email_id: int) -> Row[Any] | None:
+@dataclass(frozen=True)
+class Email:
+    """One row of the log, as the sender, the resend and the message page read it."""
+
+    id: int
+    cause_id: str
+    template: str
+    participant_id: str
+    edition_id: str
+    status: str
+    attempts: int
+    context: str  # JSON
+    due_at: dt.datetime
+    sent_at: dt.datetime | None
+    smtp_code: int | None
+    reason: str | None
+    created_at: dt.datetime
+
+
+_READ = [emails.c[f.name] for f in fields(Email)]
+
+
+def get(session: Session, email_id: int) -> Email | None:
     if not 0 < email_id <= MAX_ID:
         return None
-    return session.execute(select(emails).where(emails.c.id == email_id)).first()
+    row = session.execute(select(*_READ).where(emails.c.id == email_id)).first()
+    return None if row is None else Email(**row._mapping)
 
 
 def counts_by_status(session: Session, edition_id: str) -> dict[str, int]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from services.notifier.adapters import caught
 from services.notifier.adapters.db import emails, participants
-from services.notifier.adapters.email_log import counts_by_status
+from services.notifier.adapters.email_log import Email, counts_by_status
 from services.notifier.adapters.email_log import get as email_row
 from services.notifier.adapters.rendering import TEMPLATES
 from services.notifier.bootstrap import Notifier, bootstrap
@@ -110,7 +110,7 @@ def create_app(notifier: Notifier | None = None) -> FastAPI:
             request, f"/admin/emails?participant_id={participant}", ok="Email remis en envoi."
         )
 
-    def _email_and_message(email_id: int) -> tuple[Any, caught.Caught | None, str]:
+    def _email_and_message(email_id: int) -> tuple[Email, caught.Caught | None, str]:
         """The row, the message caught for it by `rencontres up` (or None), its Message-ID."""
         with kit.factory() as session:
             row = email_row(session, email_id)

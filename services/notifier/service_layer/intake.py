@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -313,10 +313,21 @@ def edition_of(session: Session, edition_id: str) -> EditionSettings | None:
 # -- schedule -------------------------------------------------------------------------------
 
 
-def _publication(session: Session, edition_id: str) -> Row[Any] | None:
-    return session.execute(
-        select(publications).where(publications.c.edition_id == edition_id)
+@dataclass(frozen=True)
+class Publication:
+    """The edition's last schedule publication handled: its event, and when it happened."""
+
+    event_id: str
+    published_at: dt.datetime
+
+
+def _publication(session: Session, edition_id: str) -> Publication | None:
+    row = session.execute(
+        select(publications.c.event_id, publications.c.published_at).where(
+            publications.c.edition_id == edition_id
+        )
     ).first()
+    return None if row is None else Publication(row.event_id, row.published_at)
 
 
 def _people_with_meetings(session: Session, edition_id: str) -> dict[str, dt.datetime]:

@@ -36,6 +36,7 @@ from services.notifier.adapters.directory import (
     Scheduler,
     Surveys,
 )
+from services.notifier.adapters.email_log import Email
 from services.notifier.adapters.rendering import Renderer, build_message, day_facts
 from services.notifier.adapters.smtp import SmtpConnection
 from services.notifier.domain.emails import (
@@ -109,7 +110,7 @@ class Sender:
         return outcome
 
     # -- the steps ------------------------------------------------------------------------
-    def _send(self, row: Any, template: Template) -> Outcome:
+    def _send(self, row: Email, template: Template) -> Outcome:
         contact = self.registration.contact(row.participant_id)
         if contact is None:
             return self._skip(row, "participant inconnu ou effacé")
@@ -211,7 +212,7 @@ class Sender:
             )
             return bool(email_log.changed(result))
 
-    def _mark_sent(self, row: Any, template: Template) -> None:
+    def _mark_sent(self, row: Email, template: Template) -> None:
         now = utc_now()
         with self.factory() as session, session.begin():
             result = session.execute(
@@ -228,7 +229,7 @@ class Sender:
             if email_log.changed(result):
                 self.outbox.add(session, self._event(EmailSent, row, template))
 
-    def _skip(self, row: Any, reason: str) -> Outcome:
+    def _skip(self, row: Email, reason: str) -> Outcome:
         now = utc_now()
         with self.factory() as session, session.begin():
             result = session.execute(
@@ -239,7 +240,7 @@ class Sender:
         return Outcome.SKIPPED if email_log.changed(result) else Outcome.NOTHING
 
     def _record_failure(
-        self, row: Any, error: SendError, *, before_sending_only: bool = False
+        self, row: Email, error: SendError, *, before_sending_only: bool = False
     ) -> Outcome:
         """Temporary: due again after a backoff, up to the limit. Permanent: failed."""
         now = utc_now()
@@ -294,7 +295,7 @@ class Sender:
         )
         return Outcome.FAILED if final else Outcome.RETRY
 
-    def _event(self, cls: type[Any], row: Any, template: Template, **extra: Any) -> Any:
+    def _event(self, cls: type[Any], row: Email, template: Template, **extra: Any) -> Any:
         return cls(
             edition_id=row.edition_id,
             participant_id=uuid.UUID(row.participant_id),

@@ -34,10 +34,12 @@ def admin() -> None:
 def admin_create(email: str, password: str) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.admins import create_admin
+    from shared.db import transaction
 
     kit = bootstrap().kit
     try:
-        created = create_admin(kit, email, password)
+        with transaction(kit.factory) as session:
+            created = create_admin(session, kit, email, password)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if created:
@@ -51,10 +53,12 @@ def admin_create(email: str, password: str) -> None:
 def admin_disable(email: str) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.admins import UnknownAccount, disable_admin
+    from shared.db import transaction
 
     kit = bootstrap().kit
     try:
-        ended = disable_admin(kit, email)
+        with transaction(kit.factory) as session:
+            ended = disable_admin(session, kit, email)
     except UnknownAccount as exc:
         raise click.ClickException(f"aucun compte pour {email}") from exc
     click.echo(f"Compte désactivé : {email} ({ended} session(s) fermée(s))")

@@ -8,10 +8,11 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import admins
 from services.registration.domain.model import normalise_email
-from shared.db import transaction
+from shared.db import after_commit
 from shared.events import utc_now
 from shared.service import ServiceKit
 from shared.web.auth import AdminSessions
@@ -41,45 +42,46 @@ def login_key(email: str) -> str:
         return email.strip().casefold()
 
 
-def create_admin(kit: ServiceKit, email: str, password: str) -> bool:
-    """Create the account, or set a new password (and end its sessions) if it exists; True
-    when created. A disabled account is enabled again."""
+def create_admin(session: Session, kit: ServiceKit, email: str, password: str) -> bool:
+    """Create the account, or set a new password (and end its sessions once the transaction
+    commits) if it exists; True when created. A disabled account is enabled again."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
     email = normalise_email(email)
-    with transaction(kit.factory) as session:
-        existing = session.execute(
-            select(admins.c.admin_id).where(admins.c.email == email)
-        ).scalar_one_or_none()
-        if existing is None:
-            session.execute(
-                admins.insert().values(
-                    email=email, password_hash=_hasher.hash(password), created_at=utc_now()
-                )
-            )
-            return True
+    existing = session.execute(
+        select(admins.c.admin_id).where(admins.c.email == email)
+    ).scalar_one_or_none()
+    if existing is None:
         session.execute(
-            admins.update()
-            .where(admins.c.admin_id == existing)
-            .values(password_hash=_hasher.hash(password), disabled_at=None)
+            admins.insert().values(
+                email=email, password_hash=_hasher.hash(password), created_at=utc_now()
+            )
         )
-    AdminSessions.for_settings(kit.settings).end_all(email)
+        return True
+    session.execute(
+        admins.update()
+        .where(admins.c.admin_id == existing)
+        .values(password_hash=_hasher.hash(password), disabled_at=None)
+    )
+    sessions = AdminSessions.for_settings(kit.settings)
+    after_commit(session, lambda: sessions.end_all(email))
     return False
 
 
-def disable_admin(kit: ServiceKit, email: str) -> int:
-    """Disable the account and end its sessions: how many were open."""
+def disable_admin(session: Session, kit: ServiceKit, email: str) -> int:
+    """Disable the account; its sessions end once the transaction commits: how many are open."""
     email = login_key(email)
-    with transaction(kit.factory) as session:
-        found = session.execute(
-            admins.update()
-            .where(admins.c.email == email)
-            .values(disabled_at=utc_now())
-            .returning(admins.c.admin_id)
-        ).first()
+    found = session.execute(
+        admins.update()
+        .where(admins.c.email == email)
+        .values(disabled_at=utc_now())
+        .returning(admins.c.admin_id)
+    ).first()
     if found is None:
         raise UnknownAccount(email)
-    return AdminSessions.for_settings(kit.settings).end_all(email)
+    sessions = AdminSessions.for_settings(kit.settings)
+    after_commit(session, lambda: sessions.end_all(email))
+    return sessions.count(email)
 
 
 def authenticate(kit: ServiceKit, email: str, password: str) -> str | None:

@@ -19,9 +19,10 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import import_jobs
@@ -65,16 +66,34 @@ def submit(session: Session, edition_id: str, filename: str, data: bytes, *, dry
     return job_id
 
 
-_SHOWN = [c for c in import_jobs.c if c.name != "content"]
+@dataclass(frozen=True)
+class ImportJob:
+    """A job as its pages show it (never its file)."""
+
+    job_id: str
+    edition_id: str
+    filename: str
+    dry_run: bool
+    state: str
+    size: int
+    rows_read: int
+    rows_total: int | None
+    errors_count: int
+    result: dict[str, Any] | None
+    created_at: dt.datetime
 
 
-def get_job(session: Session, job_id: str) -> Row[Any] | None:
-    return session.execute(select(*_SHOWN).where(import_jobs.c.job_id == job_id)).first()
+_SHOWN = [import_jobs.c[f.name] for f in fields(ImportJob)]
 
 
-def recent_jobs(session: Session, limit: int = 20) -> list[Row[Any]]:
+def get_job(session: Session, job_id: str) -> ImportJob | None:
+    row = session.execute(select(*_SHOWN).where(import_jobs.c.job_id == job_id)).first()
+    return None if row is None else ImportJob(**row._mapping)
+
+
+def recent_jobs(session: Session, limit: int = 20) -> list[ImportJob]:
     query = select(*_SHOWN).order_by(import_jobs.c.created_at.desc()).limit(limit)
-    return list(session.execute(query))
+    return [ImportJob(**row._mapping) for row in session.execute(query)]
 
 
 def _issues(issues: list[Issue]) -> list[list[Any]]:

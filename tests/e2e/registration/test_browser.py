@@ -17,6 +17,7 @@ from services.registration.entrypoints.http import create_app
 from services.registration.service_layer import participants
 from services.registration.service_layer.admins import create_admin
 from services.registration.settings import RegistrationSettings
+from shared.db import transaction
 from shared.edition import default_edition
 from shared.events import Role
 from shared.migrations import upgrade
@@ -115,7 +116,8 @@ def test_welcome_desk_search_check_in_and_undo(served, page):
     from playwright.sync_api import expect
 
     base, kit = served
-    create_admin(kit, "accueil@pes21.example", "mot de passe de l'accueil")
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, "accueil@pes21.example", "mot de passe de l'accueil")
     edition = default_edition()
     for first, organisation, email in (
         ("Camille", "Les Jardins du Suzon", "camille@asso.example"),

@@ -139,8 +139,10 @@ ADMIN_PASSWORD = "un mot de passe solide"
 def log_in(client: TestClient, kit: ServiceKit) -> TestClient:
     """The client, logged in to the back-office as a team member created for the test."""
     from services.registration.service_layer.admins import create_admin
+    from shared.db import transaction
 
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
     login = client.get("/admin/login")
     answer = client.post(
         "/admin/login",

@@ -6,6 +6,7 @@ import csv
 import io
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -55,10 +56,69 @@ def test_admin_create_command_stores_an_argon2_hash(kit, database_url, monkeypat
     assert short.exit_code != 0 and "au moins 12 caractères" in short.output
 
 
+def test_a_new_password_or_disabling_ends_the_sessions_from_the_command_line(
+    kit, database_url, redis_url, bus_prefix, monkeypatch
+):
+    from rencontres.cli import main
+
+    for name, value in (
+        ("REGISTRATION_DATABASE_URL", database_url),
+        ("REDIS_URL", redis_url),
+        ("BUS_PREFIX", bus_prefix),
+        ("SECRET_KEY", kit.settings.secret_key.get_secret_value()),
+    ):
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    create = ["registration", "admin", "create", "--email", ADMIN_EMAIL]
+    password = f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n"
+    assert runner.invoke(main, create, input=password).exit_code == 0
+    sessions = AdminSessions.for_settings(kit.settings)
+    first = sessions.open(ADMIN_EMAIL)
+    changed = runner.invoke(main, create, input=password)
+    assert changed.exit_code == 0, changed.output
+    assert "Mot de passe changé" in changed.output and sessions.email_of(first) is None
+    second, third = sessions.open(ADMIN_EMAIL), sessions.open(ADMIN_EMAIL)
+    disable = ["registration", "admin", "disable", "--email", ADMIN_EMAIL.upper()]
+    disabled = runner.invoke(main, disable)
+    assert disabled.exit_code == 0, disabled.output
+    assert f"Compte désactivé : {ADMIN_EMAIL.upper()} (2 session(s) fermée(s))" in disabled.output
+    assert sessions.email_of(second) is None and sessions.email_of(third) is None
+    unknown = runner.invoke(
+        main, ["registration", "admin", "disable", "--email", "x@pes21.example"]
+    )
+    assert unknown.exit_code != 0 and "aucun compte pour x@pes21.example" in unknown.output
+
+
+def test_the_sessions_end_once_the_change_is_committed_never_on_a_rollback(kit):
+    from services.registration.service_layer.admins import (
+        authenticate,
+        create_admin,
+        disable_admin,
+    )
+    from shared.db import transaction
+
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sessions = AdminSessions.for_settings(kit.settings)
+    cookie = sessions.open(ADMIN_EMAIL)
+    with pytest.raises(RuntimeError), transaction(kit.factory) as session:
+        disable_admin(session, kit, ADMIN_EMAIL)
+        raise RuntimeError("the caller's next step fails")
+    assert sessions.email_of(cookie) == ADMIN_EMAIL
+    assert authenticate(kit, ADMIN_EMAIL, ADMIN_PASSWORD) == ADMIN_EMAIL
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, "un autre mot de passe")
+        assert sessions.email_of(cookie) == ADMIN_EMAIL  # not before the commit
+    assert sessions.email_of(cookie) is None
+    assert authenticate(kit, ADMIN_EMAIL, "un autre mot de passe") == ADMIN_EMAIL
+
+
 def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
     from services.registration.service_layer.admins import create_admin
+    from shared.db import transaction
 
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert client.get("/admin/accueil", follow_redirects=False).headers["location"] == (
         "/admin/login?suite=%2Fadmin%2Faccueil"
     )
@@ -87,8 +147,10 @@ def test_login_sets_a_signed_httponly_lax_cookie(kit, client):
 
 def test_login_returns_to_the_page_asked_for_and_never_elsewhere(kit, client):
     from services.registration.service_layer.admins import create_admin
+    from shared.db import transaction
 
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
     page = client.get("/admin/login", params={"suite": "/admin/accueil"})
     assert 'name="suite" value="/admin/accueil"' in page.text
     token = csrf_token(page.text)
@@ -216,9 +278,11 @@ def test_csv_and_xlsx_exports(admin_client, kit):
 
 def test_cookies_are_secure_in_production(make_kit):
     from services.registration.service_layer.admins import create_admin
+    from shared.db import transaction
 
     kit = make_kit(environment="production")
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
     client = TestClient(create_app(kit), base_url="https://testserver")
     page = client.get("/admin/login")
     assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from services.registration.entrypoints.http import create_app
 from services.registration.service_layer.admins import create_admin
+from shared.db import transaction
 from shared.service import ServiceKit, proxy_options
 from tests.integration.registration.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
 from tests.support.servers import free_port, wait_until
@@ -31,7 +32,8 @@ def _attempt(client: httpx.Client | TestClient, email: str, password: str, **hea
 
 def test_another_spelling_of_the_address_counts_as_the_same_account(make_kit):
     kit = make_kit(login_per_email=3)
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
     client = TestClient(create_app(kit), base_url="https://testserver")
     assert [_attempt(client, ADMIN_EMAIL, "non") for _ in range(3)] == [401, 401, 401]
     # Full-width letters in the domain, capitals: the same account once normalised.
@@ -48,7 +50,8 @@ def test_another_spelling_of_the_address_counts_as_the_same_account(make_kit):
 
 def test_a_successful_login_is_not_counted_as_an_attempt(make_kit):
     kit = make_kit(login_per_email=2)
-    create_admin(kit, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with transaction(kit.factory) as session:
+        create_admin(session, kit, ADMIN_EMAIL, ADMIN_PASSWORD)
     client = TestClient(create_app(kit), base_url="https://testserver")
     assert [_attempt(client, ADMIN_EMAIL, ADMIN_PASSWORD) for _ in range(4)] == [303] * 4
 
