@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeGuard, TypeVar
@@ -249,10 +249,14 @@ def truncate_wal(engine: Engine) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
 
 
-def after_commit(session: Session, callback: Callable[[], object]) -> None:
+def after_commit(
+    session: Session, callback: Callable[[], object], *, key: Hashable | None = None
+) -> None:
     """Run `callback` once this session's transaction has committed, never if it rolls back:
-    how a use case, which never commits, counts a metric or ends a session in Redis."""
-    session.info.setdefault("after_commit", []).append(callback)
+    how a use case, which never commits, counts a metric or ends a session in Redis. A `key`
+    asks for it once however many times it is asked in the transaction."""
+    pending: dict[Hashable, Callable[[], object]] = session.info.setdefault("after_commit", {})
+    pending.setdefault(object() if key is None else key, callback)
     if not session.info.get("after_commit_listened"):
         session.info["after_commit_listened"] = True
         event.listen(session, "after_commit", _run_after_commit)
@@ -260,7 +264,7 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
 
 
 def _run_after_commit(session: Session) -> None:
-    for callback in session.info.pop("after_commit", []):
+    for callback in session.info.pop("after_commit", {}).values():
         callback()
 
 
@@ -270,17 +274,9 @@ def _drop_after_commit(session: Session) -> None:
 
 def truncate_wal_after_commit(session: Session) -> None:
     """`truncate_wal` once this session's transaction commits (an erasure's handler)."""
-    if session.info.get("truncate_wal"):
-        return
-    session.info["truncate_wal"] = True
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-
-    def _truncate() -> None:
-        session.info.pop("truncate_wal", None)
-        truncate_wal(engine)
-
-    after_commit(session, _truncate)
+    after_commit(session, lambda: truncate_wal(engine), key=("truncate_wal", engine.url))
 
 
 def _is_file(database: str | None) -> TypeGuard[str]:

@@ -43,3 +43,19 @@ def test_a_session_used_again_runs_only_what_its_new_transaction_asked(factory):
             session.execute(text("select 1"))
             after_commit(session, lambda: ran.append("kept"))
     assert ran == ["kept"]
+
+
+def test_a_key_asks_once_per_transaction_and_a_rollback_forgets_it(factory):
+    """An erasure asks for the WAL truncation once per person: it runs once per commit, and a
+    rolled-back request does not stop the next transaction from asking again."""
+    ran: list[str] = []
+    with factory() as session:
+        with pytest.raises(RuntimeError), session.begin():
+            session.execute(text("select 1"))
+            after_commit(session, lambda: ran.append("rolled back"), key="truncate")
+            raise RuntimeError
+        with session.begin():
+            session.execute(text("select 1"))
+            for _ in range(3):
+                after_commit(session, lambda: ran.append("truncate"), key="truncate")
+    assert ran == ["truncate"]
