@@ -20,14 +20,6 @@ from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import surveys as uc
 from shared.events import Role
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.surveys.conftest import (
-    DAY_END,
-    EDITION,
-    close_day,
-    meeting,
-    published,
-    register,
-)
 from tests.support.browser import download_exports
 from tests.support.notifier import HttpServer
 from tests.support.spreadsheets import (
@@ -37,6 +29,14 @@ from tests.support.spreadsheets import (
     csv_cells,
     soffice_convert,
     xlsx_cells,
+)
+from tests.support.surveys import (
+    DAY_END,
+    EDITION,
+    close_day,
+    meeting,
+    published,
+    register,
 )
 from tests.support.web import admin_cookie, with_csrf
 

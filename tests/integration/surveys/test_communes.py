@@ -10,7 +10,7 @@ from services.surveys.service_layer import report as reports
 from shared.db import make_engine
 from shared.events import Role
 from shared.migrations import upgrade
-from tests.integration.surveys.conftest import EDITION, PACKAGE, register
+from tests.support.surveys import EDITION, PACKAGE, register
 
 BEFORE_CODES = "a4c7e9d2b816"  # the read model still held the commune as typed
 

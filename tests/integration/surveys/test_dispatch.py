@@ -14,7 +14,7 @@ from services.surveys.entrypoints.due import run_due
 from services.surveys.service_layer import surveys as uc
 from shared.db import retrying, transaction
 from shared.events import ClosedSessionKind, ParticipantErased, Role, SessionClosed
-from tests.integration.surveys.conftest import (
+from tests.support.surveys import (
     DAY_END,
     EDITION,
     close_day,

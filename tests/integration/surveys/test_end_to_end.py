@@ -44,8 +44,8 @@ from shared.events import (
 )
 from shared.migrations import upgrade
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.surveys.conftest import EDITION, PACKAGE
 from tests.support.servers import free_port, wait_until
+from tests.support.surveys import EDITION, PACKAGE
 from tests.support.web import admin_cookie, csrf_of
 
 

@@ -20,7 +20,7 @@ from services.surveys.service_layer import surveys as uc
 from shared.db import transaction
 from shared.events import Role
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.surveys.conftest import (
+from tests.support.surveys import (
     DAY_END,
     EDITION,
     close_day,

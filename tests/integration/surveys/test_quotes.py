@@ -18,8 +18,8 @@ from services.surveys.adapters.db import quotes
 from services.surveys.service_layer import surveys as uc
 from shared.db import retrying
 from shared.events import ParticipantErased, Role
-from tests.integration.surveys.conftest import DAY_END, EDITION, close_day, deliver, register
 from tests.integration.surveys.test_report import _client, answer
+from tests.support.surveys import DAY_END, EDITION, close_day, deliver, register
 
 KEPT = "Des rencontres très utiles, nous avons trouvé notre banque."
 NOT_CHOSEN = "Je suis Marie Dupont, 06 12 34 56 78, rappelez-moi."

@@ -37,7 +37,8 @@ from shared.events import (
 )
 from shared.vocabulary import EXPERT_KINDS, HOLDER_LEGAL_FORMS
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.surveys.conftest import (
+from tests.support.spreadsheets import FORMULAS, quoted, xlsx_cells
+from tests.support.surveys import (
     DAY_END,
     EDITION,
     close_day,
@@ -46,7 +47,6 @@ from tests.integration.surveys.conftest import (
     published,
     register,
 )
-from tests.support.spreadsheets import FORMULAS, quoted, xlsx_cells
 from tests.support.web import admin_cookie, with_csrf
 
 LOGO_COLOUR = (200, 30, 120)

@@ -17,7 +17,7 @@ from services.surveys.service_layer.surveys import SurveyKind, answers_of
 from shared.db import retrying
 from shared.events import ClosedSessionKind, SessionClosed
 from shared.retention import run
-from tests.integration.surveys.conftest import deliver
+from tests.support.surveys import deliver
 
 OLD_DAY = dt.datetime(2024, 11, 21, 16, 0, tzinfo=dt.UTC)
 

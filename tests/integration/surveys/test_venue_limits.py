@@ -14,9 +14,9 @@ from services.surveys.entrypoints.http import create_app
 from services.surveys.service_layer import surveys as uc
 from shared.migrations import upgrade
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.surveys.conftest import DAY_END, EDITION, PACKAGE
 from tests.integration.surveys.test_http import DAY_FORM, Clock
 from tests.support.servers import free_port
+from tests.support.surveys import DAY_END, EDITION, PACKAGE
 from tests.support.web import admin_cookie, with_csrf
 
 

@@ -38,7 +38,7 @@ from shared.events import (
     SurveyKind,
 )
 from shared.service import ServiceKit
-from tests.integration.surveys.conftest import (
+from tests.support.surveys import (
     DAY_END,
     EDITION,
     close_day,
