@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from shared.edition import EditionSettings, normalise_key
 from shared.events import Availability, RegistrationStatus, Role
@@ -55,6 +57,52 @@ class Profile:
     accessibility: str
     consent_share_profile: bool
     consent_contact: bool
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A registration as stored: one field per column of the `participants` table
+    (adapters/db.py), same names. Personal fields are None once erased; the lists are the
+    JSON columns as the person wrote them."""
+
+    participant_id: str
+    edition_id: str
+    role: str
+    status: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    organisation: str | None
+    legal_form: str
+    stage: str | None
+    commune: str | None
+    commune_code: str | None
+    tags: list[str]
+    wants: list[str]
+    refuses: list[str]
+    sessions: list[str]
+    availability: str
+    max_meetings: int | None
+    lunch: bool
+    accessibility: str | None
+    consent_share_profile: bool
+    consent_share_profile_at: dt.datetime | None
+    consent_contact: bool
+    consent_contact_at: dt.datetime | None
+    source: str
+    revision: int
+    token_hash: str | None
+    token_nonce: str
+    checked_in_at: dt.datetime | None
+    erased_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> Participant:
+        """From a row of the table read whole (`.mappings()` of `select(participants)`)."""
+        return cls(**row)
 
 
 @dataclass
