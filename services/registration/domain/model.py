@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from shared.edition import EditionSettings, normalise_key
 from shared.events import Availability, RegistrationStatus, Role
@@ -62,8 +61,8 @@ class Profile:
 @dataclass(frozen=True)
 class Participant:
     """A registration as stored: one field per column of the `participants` table
-    (adapters/db.py), same names. Personal fields are None once erased; the lists are the
-    JSON columns as the person wrote them."""
+    (adapters/db.py), same names, read with `shared.db.record(Participant, row)`. Personal
+    fields are None once erased; the lists are the JSON columns as the person wrote them."""
 
     participant_id: str
     edition_id: str
@@ -98,11 +97,6 @@ class Participant:
     erased_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
-
-    @classmethod
-    def of(cls, row: Mapping[Any, Any]) -> Participant:
-        """From a row of the table read whole (`.mappings()` of `select(participants)`)."""
-        return cls(**row)
 
 
 @dataclass

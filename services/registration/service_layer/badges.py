@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
 from services.registration.domain.model import Participant
+from shared.db import record
 from shared.edition import normalise_key
 from shared.events import RegistrationStatus, Role
 from shared.service import ServiceKit
@@ -63,9 +64,9 @@ def holder_of(
     query = select(participants).where(participants.c.erased_at.is_(None))
     if edition_id is not None:
         query = query.where(participants.c.edition_id == edition_id)
-    for row in session.execute(query).mappings().all():
-        if hmac.compare_digest(_code(kit, row["participant_id"]), code):
-            return Participant.of(row)
+    for row in session.execute(query).all():
+        if hmac.compare_digest(_code(kit, row.participant_id), code):
+            return record(Participant, row)
     return None
 
 

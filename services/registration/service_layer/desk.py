@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
 from services.registration.domain.model import Participant
+from shared.db import record
 from shared.events import RegistrationStatus
 from shared.presence import Person, Presence, Tally, presence_of, tally
 
@@ -63,10 +64,10 @@ def desk_day(session: Session, edition_id: str, remote: dict[str, Any] | None) -
     """`remote`: the scheduler's `/internal/editions/{edition}/desk` answer, None if it did
     not answer (then the marks and meetings are unknown, the check-in still works)."""
     rows = [
-        Participant.of(row)
+        record(Participant, row)
         for row in session.execute(
             select(participants).where(participants.c.edition_id == edition_id)
-        ).mappings()
+        ).all()
     ]
     by_id = {r.participant_id: r for r in rows}
     marks_in = (remote or {}).get("marks") or {}

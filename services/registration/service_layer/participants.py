@@ -32,7 +32,7 @@ from services.registration.domain.model import (
 from services.registration.metrics import CHECK_INS, REGISTRATIONS
 from services.registration.service_layer.editions import get_edition, registration_state
 from shared.communes import code_for
-from shared.db import after_commit, truncate_wal_after_commit
+from shared.db import after_commit, record, truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
     Availability,
@@ -109,21 +109,22 @@ _WISHES_OF_THE_OTHER_SIDE = select(
 
 
 def get(session: Session, participant_id: str | uuid.UUID) -> Participant | None:
-    row = session.execute(_BY_ID, {"pid": str(participant_id)}).mappings().first()
-    return Participant.of(row) if row is not None else None
+    row = session.execute(_BY_ID, {"pid": str(participant_id)}).first()
+    return None if row is None else record(Participant, row)
 
 
 def by_token(session: Session, token: str) -> Participant | None:
-    row = (
-        session.execute(
-            select(participants).where(
-                participants.c.token_hash == token_hash(token), participants.c.erased_at.is_(None)
-            )
+    row = session.execute(
+        select(participants).where(
+            participants.c.token_hash == token_hash(token), participants.c.erased_at.is_(None)
         )
-        .mappings()
-        .first()
-    )
-    return Participant.of(row) if row is not None else None
+    ).first()
+    return None if row is None else record(Participant, row)
+
+
+def _by_email(session: Session, edition_id: str, email: str) -> Participant | None:
+    row = session.execute(_BY_EMAIL, {"eid": edition_id, "email": email}).first()
+    return None if row is None else record(Participant, row)
 
 
 def _require(session: Session, participant_id: str | uuid.UUID) -> Participant:
@@ -292,9 +293,7 @@ def register(
     edition = get_edition(session, edition_id, lock=True)
     if check_dates and registration_state(edition, now) != "open":
         raise RegistrationError(f"registration_{registration_state(edition, now)}")
-    found = session.execute(_BY_EMAIL, {"eid": edition_id, "email": profile.email}).mappings()
-    first = found.first()
-    existing = Participant.of(first) if first is not None else None
+    existing = _by_email(session, edition_id, profile.email)
     if existing is not None and keep_existing:
         return _link_requested(kit, session, edition, existing, profile.role)
     values = _profile_values(profile, existing, now)
@@ -310,7 +309,8 @@ def register(
     )
     nonce = secrets.token_hex(8)
     token = self_service_token(kit.settings.secret_key.get_secret_value(), participant_id, nonce)
-    row = Participant.of(
+    row = record(
+        Participant,
         session.execute(
             _INSERT,
             {
@@ -325,9 +325,7 @@ def register(
                 "updated_at": now,
                 **values,
             },
-        )
-        .mappings()
-        .one()
+        ).one(),
     )
     kit.outbox.add(
         session, profile_event(ParticipantRegistered, row, Candidates(session, edition_id))
@@ -568,8 +566,8 @@ def registrations_of(session: Session, email: str) -> list[Participant]:
         select(participants)
         .where(participants.c.email == email, participants.c.erased_at.is_(None))
         .order_by(participants.c.edition_id)
-    ).mappings()
-    return [Participant.of(row) for row in rows]
+    )
+    return [record(Participant, row) for row in rows]
 
 
 def erase_all(
@@ -614,8 +612,8 @@ def purge_editions_before(
                 participants.c.erased_at.is_(None),
                 participants.c.consent_contact.is_(False),
             )
-        ).mappings()
-        people = [Participant.of(row) for row in rows]
+        ).all()
+        people = [record(Participant, row) for row in rows]
         if dry_run:
             erased += len(people)
             continue
@@ -672,12 +670,7 @@ def import_profiles(
         try:
             edition = get_edition(session, edition_id, lock=True)
             for line, profile in profiles:
-                found = (
-                    session.execute(_BY_EMAIL, {"eid": edition_id, "email": profile.email})
-                    .mappings()
-                    .first()
-                )
-                existing = Participant.of(found) if found is not None else None
+                existing = _by_email(session, edition_id, profile.email)
                 if existing is not None and existing.erased_at is None:
                     if existing.role != profile.role.value:
                         conflicts.append((line, existing.role))

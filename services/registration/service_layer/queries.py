@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
 from services.registration.domain.model import Participant
+from shared.db import record
 from shared.edition import normalise_key
 from shared.presence import count_present
 
@@ -53,8 +54,8 @@ def listing(session: Session, edition_id: str, filters: Filters) -> list[Partici
         select(participants)
         .where(participants.c.edition_id == edition_id, participants.c.erased_at.is_(None))
         .order_by(participants.c.last_name, participants.c.first_name)
-    ).mappings()
-    people = [Participant.of(row) for row in rows]
+    ).all()
+    people = [record(Participant, row) for row in rows]
     return [person for person in people if filters.accepts(person)]
 
 

@@ -152,6 +152,6 @@ def test_status_changes_start_only_where_they_may(current, change, place_free, e
 
 
 def test_a_participant_has_every_column_of_the_table_in_its_order():
-    # The dataclass is built from whole rows (`Participant.of`) and copied out whole for the
+    # The dataclass is built from whole rows (`record(Participant, row)`) and copied out for the
     # right of access: a column added to the table must be added to it too.
     assert [f.name for f in fields(Participant)] == list(participants.columns.keys())
