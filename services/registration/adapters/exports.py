@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import Row
-
+from services.registration.domain.model import Participant
 from services.registration.domain.vocabulary import STATUSES, forms_for, label
 from shared.edition import EditionSettings
 from shared.events import Role
@@ -20,7 +18,7 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def export_rows(rows: Iterable[Row[Any]], edition: EditionSettings) -> list[list[str]]:
+def export_rows(rows: Iterable[Participant], edition: EditionSettings) -> list[list[str]]:
     half_days = {s.session_id: s.half_day.value for s in edition.conferences() if s.half_day}
     out = [list(COLUMNS)]
     for row in rows:

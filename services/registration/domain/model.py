@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,47 @@ class Profile:
     accessibility: str
     consent_share_profile: bool
     consent_contact: bool
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A registration as stored: one field per column of the `participants` table
+    (adapters/db.py), same names, read with `shared.db.record(Participant, row)`. Personal
+    fields are None once erased; the lists are the JSON columns as the person wrote them."""
+
+    participant_id: str
+    edition_id: str
+    role: str
+    status: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    organisation: str | None
+    legal_form: str
+    stage: str | None
+    commune: str | None
+    commune_code: str | None
+    tags: list[str]
+    wants: list[str]
+    refuses: list[str]
+    sessions: list[str]
+    availability: str
+    max_meetings: int | None
+    lunch: bool
+    accessibility: str | None
+    consent_share_profile: bool
+    consent_share_profile_at: dt.datetime | None
+    consent_contact: bool
+    consent_contact_at: dt.datetime | None
+    source: str
+    revision: int
+    token_hash: str | None
+    token_nonce: str
+    checked_in_at: dt.datetime | None
+    erased_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 @dataclass

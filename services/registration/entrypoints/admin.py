@@ -13,7 +13,12 @@ from services.registration.adapters import personal_data
 from services.registration.adapters.day_status import read_remote
 from services.registration.adapters.exports import export_rows
 from services.registration.adapters.unplaced import read_unplaced
-from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
+from services.registration.domain.model import (
+    InvalidProfile,
+    Participant,
+    RegistrationError,
+    parse_profile,
+)
 from services.registration.domain.vocabulary import (
     EXPERT_KINDS,
     HOLDER_LEGAL_FORMS,
@@ -180,7 +185,9 @@ async def home(
 FilterParams = Annotated[queries.Filters, Depends(queries.Filters)]
 
 
-def _listing(request: Request, edition: EditionSettings, filters: queries.Filters) -> list[Any]:
+def _listing(
+    request: Request, edition: EditionSettings, filters: queries.Filters
+) -> list[Participant]:
     with kit_of(request).factory() as session:
         return queries.listing(session, edition.edition_id, filters)
 
@@ -254,7 +261,7 @@ def export_xlsx(
 
 
 # -- one participant ---------------------------------------------------------------------------
-def profile_values(row: Any) -> dict[str, Any]:
+def profile_values(row: Participant) -> dict[str, Any]:
     """A stored participant as the form's fields, to show it for editing."""
     values: dict[str, Any] = {
         "prenom": row.first_name or "",
@@ -279,7 +286,7 @@ def profile_values(row: Any) -> dict[str, Any]:
     return values
 
 
-def _row(request: Request, participant_id: str) -> Any:
+def _row(request: Request, participant_id: str) -> Participant:
     with kit_of(request).factory() as session:
         row = participants.get(session, participant_id)
     if row is None or row.erased_at is not None:
@@ -289,7 +296,7 @@ def _row(request: Request, participant_id: str) -> Any:
 
 def _edit_page(
     request: Request,
-    row: Any,
+    row: Participant,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -383,9 +390,11 @@ async def participant_edit(request: Request, participant_id: str, _admin: Curren
     values["thematiques"] = form.get("thematiques", [])
     values["conferences"] = form.get("conferences", [])
     edition = edition_of(request, row.edition_id)
+    kit = kit_of(request)
     try:
         profile = parse_profile(Role(row.role), values, edition)
-        participants.update_profile(kit_of(request), participant_id, profile)
+        with transaction(kit.factory) as session:
+            participants.update_profile(session, kit, participant_id, profile)
     except InvalidProfile as exc:
         return _edit_page(request, row, values, exc.errors, 422)
     except RegistrationError as exc:
@@ -436,8 +445,10 @@ def participant_cancel_page(
 
 @router.post("/participants/{participant_id}/annuler")
 def participant_cancel(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
+    kit = kit_of(request)
     try:
-        row = participants.cancel(kit_of(request), participant_id)
+        with transaction(kit.factory) as session:
+            row = participants.cancel(session, kit, participant_id)
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
     return redirect(
@@ -473,8 +484,10 @@ def participant_erase_page(
 @router.post("/participants/{participant_id}/effacer")
 def participant_erase(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
     row = _row(request, participant_id)
+    kit = kit_of(request)
     try:
-        participants.erase(kit_of(request), participant_id, "demande au back-office")
+        with transaction(kit.factory) as session:
+            participants.erase(session, kit, participant_id, "demande au back-office")
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
     return redirect(
@@ -486,8 +499,10 @@ def participant_erase(request: Request, participant_id: str, _admin: CurrentAdmi
 
 @router.post("/participants/{participant_id}/promouvoir")
 def participant_promote(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
+    kit = kit_of(request)
     try:
-        row = participants.promote(kit_of(request), participant_id)
+        with transaction(kit.factory) as session:
+            row = participants.promote(session, kit, participant_id)
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
     return redirect(

@@ -12,7 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from services.registration.adapters.desk import read_desk
-from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
+from services.registration.domain.model import (
+    InvalidProfile,
+    Participant,
+    RegistrationError,
+    parse_profile,
+)
 from services.registration.domain.vocabulary import (
     EXPERT_KINDS,
     HOLDER_LEGAL_FORMS,
@@ -25,9 +30,11 @@ from services.registration.entrypoints.messages import FIELD_LABELS, error_messa
 from services.registration.entrypoints.web import edition_of, kit_of, settings_of
 from services.registration.service_layer import badges, participants, queries
 from services.registration.service_layer.desk import desk_day
+from shared.db import retrying, transaction
 from shared.edition import EditionSettings
 from shared.events import Role
 from shared.presence import PRESENCE_LABELS, Presence
+from shared.service import ServiceKit
 from shared.web import CurrentAdmin, flat, form_lists, redirect, render
 
 router = APIRouter(prefix="/admin/accueil", include_in_schema=False)
@@ -95,14 +102,17 @@ async def desk(
     return render(request, template, context, section="accueil")
 
 
+def _check_in(kit: ServiceKit, participant_id: str, present: bool) -> Participant:
+    with transaction(kit.factory) as session:
+        return participants.check_in(session, kit, participant_id, present)
+
+
 @router.post("/{participant_id}/presence")
 async def presence(request: Request, participant_id: str, _admin: CurrentAdmin) -> Response:
     form = await form_lists(request)
     present = (form.get("present") or ["1"])[0] == "1"
     try:
-        row = await run_in_threadpool(
-            participants.check_in, kit_of(request), participant_id, present
-        )
+        row = await run_in_threadpool(_check_in, kit_of(request), participant_id, present)
     except RegistrationError as exc:
         raise HTTPException(404, error_message(exc.code)) from exc
     query = urlencode({"edition": row.edition_id, "q": (form.get("q") or [""])[0]})
@@ -114,7 +124,7 @@ async def presence(request: Request, participant_id: str, _admin: CurrentAdmin) 
     return redirect(request, f"/admin/accueil?{query}#p-{participant_id}", ok=ok)
 
 
-async def _where_next(request: Request, row: Any) -> str:
+async def _where_next(request: Request, row: Participant) -> str:
     """Where the person goes now: their next meeting, to tell them at the desk."""
     remote = await _scheduler_desk(request, row.edition_id)
     if remote is None:
@@ -136,14 +146,17 @@ async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
     form = await form_lists(request)
     edition = edition_of(request, (form.get("edition") or [""])[0])
     values = flat(form)
+    kit = kit_of(request)
     role_value = values.get("role", "")
     role = Role(role_value) if role_value in (r.value for r in Role) else None
     try:
         if role is None:
             raise InvalidProfile({"role": "Choisissez porteur de projet ou expert."})
         profile = parse_profile(role, values, edition, minimal=True)
-        result = participants.register(
-            kit_of(request),
+        result = retrying(
+            kit.factory,
+            participants.register,
+            kit,
             edition.edition_id,
             profile,
             source="sur-place",
@@ -160,6 +173,6 @@ async def walk_in(request: Request, _admin: CurrentAdmin) -> Response:
             {"values": values, "errors": {"email": error_message(exc.code)}, "walk_in_open": True}
         )
         return render(request, "admin/accueil.html", context, 422, section="accueil")
-    participants.check_in(kit_of(request), str(result.participant_id), True)
+    _check_in(kit, str(result.participant_id), True)
     query = urlencode({"edition": edition.edition_id, "q": profile.email})
     return redirect(request, f"/admin/accueil?{query}")

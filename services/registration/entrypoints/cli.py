@@ -83,8 +83,11 @@ cli.add_command(retention_command(_retention, lambda: RegistrationSettings().ret
 def purge(older_than_days: int) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.service_layer.participants import purge as purge_participants
+    from shared.db import transaction
 
-    count = purge_participants(bootstrap().kit, older_than_days)
+    kit = bootstrap().kit
+    with transaction(kit.factory) as session:
+        count = purge_participants(session, kit, older_than_days)
     click.echo(f"{count} personne(s) effacée(s)")
 
 
@@ -98,6 +101,7 @@ def erase(email: str | None, participant_id: str | None, yes: bool) -> None:
     from services.registration.bootstrap import bootstrap
     from services.registration.domain.model import RegistrationError, normalise_email
     from services.registration.service_layer.participants import erase_all, registrations_of
+    from shared.db import transaction
 
     if (email is None) == (participant_id is None):
         raise click.UsageError("indiquez --email ou --participant")
@@ -109,7 +113,8 @@ def erase(email: str | None, participant_id: str | None, yes: bool) -> None:
             address = normalise_email(email or "")
         except ValueError as exc:
             raise click.ClickException(f"adresse invalide : {email}") from exc
-        rows = registrations_of(kit, address)
+        with kit.factory() as session:
+            rows = registrations_of(session, address)
         if not rows:
             raise click.ClickException(f"aucune inscription pour {address}")
         editions = ", ".join(row.edition_id for row in rows)
@@ -119,7 +124,8 @@ def erase(email: str | None, participant_id: str | None, yes: bool) -> None:
     if not yes:
         click.confirm("Effacer définitivement ? Cette action est irréversible.", abort=True)
     try:
-        count = erase_all(kit, ids, "demande reçue par l'équipe")
+        with transaction(kit.factory) as session:
+            count = erase_all(session, kit, ids, "demande reçue par l'équipe")
     except RegistrationError as exc:
         raise click.ClickException("personne inconnue ou déjà effacée") from exc
     click.echo(f"{count} inscription(s) effacée(s) ; les autres services l'oublient à leur tour.")

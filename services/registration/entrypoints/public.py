@@ -25,7 +25,7 @@ from services.registration.service_layer.editions import (
     get_edition,
     registration_state,
 )
-from shared.db import transaction
+from shared.db import retrying, transaction
 from shared.edition import EditionSettings
 from shared.events import RegistrationStatus, Role
 from shared.web import flat, form_lists, render
@@ -176,9 +176,10 @@ def _submit(
         return _closed_page(request, edition, state, 403)
     if profile is None:
         return render(request, "form.html", form_context(edition, role, values, errors), 422)
+    kit = kit_of(request)
     try:
-        result = participants.register(
-            kit_of(request), edition.edition_id, profile, keep_existing=True
+        result = retrying(
+            kit.factory, participants.register, kit, edition.edition_id, profile, keep_existing=True
         )
     except RegistrationError as exc:
         if exc.code.startswith("registration_"):

@@ -10,7 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from services.registration.adapters import personal_data
-from services.registration.domain.model import InvalidProfile, RegistrationError, parse_profile
+from services.registration.domain.model import (
+    InvalidProfile,
+    Participant,
+    RegistrationError,
+    parse_profile,
+)
 from services.registration.domain.vocabulary import STATUSES
 from services.registration.entrypoints.admin import profile_values
 from services.registration.entrypoints.messages import error_message
@@ -18,6 +23,7 @@ from services.registration.entrypoints.public import form_context, holder_needs
 from services.registration.entrypoints.web import kit_of
 from services.registration.service_layer import participants
 from services.registration.service_layer.editions import get_edition
+from shared.db import transaction
 from shared.events import RegistrationStatus, Role
 from shared.web import attachment, flat, form_lists, redirect, render
 
@@ -27,7 +33,7 @@ router = APIRouter(prefix="/mon-inscription", include_in_schema=False)
 PRIVATE = {"Referrer-Policy": "no-referrer"}
 
 
-def _row(request: Request, token: str) -> Any:
+def _row(request: Request, token: str) -> Participant:
     with kit_of(request).factory() as session:
         row = participants.by_token(session, token)
     if row is None:
@@ -38,7 +44,7 @@ def _row(request: Request, token: str) -> Any:
 def _page(
     request: Request,
     token: str,
-    row: Any,
+    row: Participant,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -79,9 +85,11 @@ async def correct(request: Request, token: str) -> Response:
     values["conferences"] = form.get("conferences", [])
     with kit_of(request).factory() as session:
         edition = get_edition(session, row.edition_id)
+    kit = kit_of(request)
     try:
         profile = parse_profile(Role(row.role), values, edition)
-        participants.update_profile(kit_of(request), row.participant_id, profile)
+        with transaction(kit.factory) as session:
+            participants.update_profile(session, kit, row.participant_id, profile)
     except InvalidProfile as exc:
         return _page(request, token, row, values, exc.errors, 422)
     except RegistrationError as exc:
@@ -105,8 +113,10 @@ async def download(request: Request, token: str) -> Response:
 @router.post("/{token}/annuler")
 async def cancel(request: Request, token: str) -> Response:
     row = _row(request, token)
+    kit = kit_of(request)
     try:
-        participants.cancel(kit_of(request), row.participant_id)
+        with transaction(kit.factory) as session:
+            participants.cancel(session, kit, row.participant_id)
     except RegistrationError as exc:
         raise HTTPException(409, error_message(exc.code)) from exc
     return redirect(
@@ -120,8 +130,10 @@ async def cancel(request: Request, token: str) -> Response:
 @router.post("/{token}/reinscrire")
 async def come_back(request: Request, token: str) -> Response:
     row = _row(request, token)
+    kit = kit_of(request)
     try:
-        fresh = participants.come_back(kit_of(request), row.participant_id)
+        with transaction(kit.factory) as session:
+            fresh = participants.come_back(session, kit, row.participant_id)
     except RegistrationError as exc:
         return redirect(request, f"/mon-inscription/{token}", error=error_message(exc.code))
     waiting = fresh.status == RegistrationStatus.WAITING_LIST.value
@@ -141,7 +153,9 @@ async def erase(request: Request, token: str) -> Response:
     if (form.get("confirmer") or [""])[0] != "oui":
         errors = {"confirmer": "Cochez la case pour confirmer l'effacement."}
         return _page(request, token, row, status_code=422, erase_errors=errors)
-    participants.erase(kit_of(request), row.participant_id, "demande de la personne")
+    kit = kit_of(request)
+    with transaction(kit.factory) as session:
+        participants.erase(session, kit, row.participant_id, "demande de la personne")
     response = render(
         request,
         "message.html",

@@ -9,12 +9,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
+from services.registration.domain.model import Participant
+from shared.db import record
 from shared.edition import normalise_key
 from shared.events import RegistrationStatus, Role
 from shared.service import ServiceKit
@@ -57,7 +58,7 @@ def _code(kit: ServiceKit, participant_id: str) -> str:
 
 def holder_of(
     session: Session, kit: ServiceKit, code: str, edition_id: str | None = None
-) -> Row[Any] | None:
+) -> Participant | None:
     """The participant (not erased) whose badge carries `code`: one HMAC per person, a
     fraction of a millisecond for an edition."""
     query = select(participants).where(participants.c.erased_at.is_(None))
@@ -65,7 +66,7 @@ def holder_of(
         query = query.where(participants.c.edition_id == edition_id)
     for row in session.execute(query).all():
         if hmac.compare_digest(_code(kit, row.participant_id), code):
-            return row
+            return record(Participant, row)
     return None
 
 

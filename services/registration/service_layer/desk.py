@@ -8,10 +8,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
+from services.registration.domain.model import Participant
+from shared.db import record
 from shared.events import RegistrationStatus
 from shared.presence import Person, Presence, Tally, presence_of, tally
 
@@ -34,7 +36,7 @@ class Meeting:
 @dataclass(frozen=True)
 class Slot:
     start: dt.datetime
-    people: list[Row[Any]]
+    people: list[Participant]
 
 
 @dataclass
@@ -44,7 +46,7 @@ class DeskDay:
     presence: dict[str, Presence] = field(default_factory=dict)
     meetings: dict[str, Meeting] = field(default_factory=dict)
     awaited: list[Slot] = field(default_factory=list)  # not here yet, by their next meeting
-    marked: list[Row[Any]] = field(default_factory=list)  # absent or « a prévenu »
+    marked: list[Participant] = field(default_factory=list)  # absent or « a prévenu »
     counts: Tally = field(default_factory=Tally)
 
     def meeting(self, participant_id: str) -> Meeting | None:
@@ -61,9 +63,12 @@ def _parse(value: Any) -> dt.datetime | None:
 def desk_day(session: Session, edition_id: str, remote: dict[str, Any] | None) -> DeskDay:
     """`remote`: the scheduler's `/internal/editions/{edition}/desk` answer, None if it did
     not answer (then the marks and meetings are unknown, the check-in still works)."""
-    rows = session.execute(
-        select(participants).where(participants.c.edition_id == edition_id)
-    ).all()
+    rows = [
+        record(Participant, row)
+        for row in session.execute(
+            select(participants).where(participants.c.edition_id == edition_id)
+        ).all()
+    ]
     by_id = {r.participant_id: r for r in rows}
     marks_in = (remote or {}).get("marks") or {}
     marks = {pid: Presence(v) for pid, v in marks_in.items() if v in ("absent", "prevenu")}
@@ -81,7 +86,7 @@ def desk_day(session: Session, edition_id: str, remote: dict[str, Any] | None) -
             bool(m.get("started")),
         )
     people = []
-    slots: dict[dt.datetime, list[Row[Any]]] = {}
+    slots: dict[dt.datetime, list[Participant]] = {}
     for r in rows:
         registered = r.status == RegistrationStatus.REGISTERED.value
         mark = marks.get(r.participant_id)

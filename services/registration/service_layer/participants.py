@@ -1,4 +1,5 @@
-"""Use cases on participants: each one transaction, its state change and its events together."""
+"""Use cases on participants: each one a state change and its events, in the transaction of
+the entrypoint that calls it (a route, a command), which commits."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import erasures, participants
 from services.registration.domain.model import (
     Candidate,
+    Participant,
     Profile,
     RegistrationError,
     StatusChange,
@@ -31,9 +32,10 @@ from services.registration.domain.model import (
 from services.registration.metrics import CHECK_INS, REGISTRATIONS
 from services.registration.service_layer.editions import get_edition, registration_state
 from shared.communes import code_for
-from shared.db import transaction, truncate_wal_after_commit
+from shared.db import after_commit, record, truncate_wal_after_commit
 from shared.edition import EditionSettings
 from shared.events import (
+    Availability,
     Event,
     ParticipantCancelled,
     ParticipantCheckedIn,
@@ -72,13 +74,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_for(kit: ServiceKit, row: Row[Any]) -> str:
+def token_for(kit: ServiceKit, row: Participant) -> str:
     return self_service_token(
         kit.settings.secret_key.get_secret_value(), row.participant_id, row.token_nonce
     )
 
 
-def self_service_url(kit: ServiceKit, row: Row[Any]) -> str:
+def self_service_url(kit: ServiceKit, row: Participant) -> str:
     base = getattr(kit.settings, "public_url", "").rstrip("/")
     return f"{base}{SELF_SERVICE_PATH}{token_for(kit, row)}"
 
@@ -106,19 +108,26 @@ _WISHES_OF_THE_OTHER_SIDE = select(
 )
 
 
-def get(session: Session, participant_id: str | uuid.UUID) -> Row[Any] | None:
-    return session.execute(_BY_ID, {"pid": str(participant_id)}).first()
+def get(session: Session, participant_id: str | uuid.UUID) -> Participant | None:
+    row = session.execute(_BY_ID, {"pid": str(participant_id)}).first()
+    return None if row is None else record(Participant, row)
 
 
-def by_token(session: Session, token: str) -> Row[Any] | None:
-    return session.execute(
+def by_token(session: Session, token: str) -> Participant | None:
+    row = session.execute(
         select(participants).where(
             participants.c.token_hash == token_hash(token), participants.c.erased_at.is_(None)
         )
     ).first()
+    return None if row is None else record(Participant, row)
 
 
-def _require(session: Session, participant_id: str | uuid.UUID) -> Row[Any]:
+def _by_email(session: Session, edition_id: str, email: str) -> Participant | None:
+    row = session.execute(_BY_EMAIL, {"eid": edition_id, "email": email}).first()
+    return None if row is None else record(Participant, row)
+
+
+def _require(session: Session, participant_id: str | uuid.UUID) -> Participant:
     row = get(session, participant_id)
     if row is None or row.erased_at is not None:
         raise RegistrationError("unknown_participant")
@@ -163,7 +172,7 @@ def _registered_count(session: Session, edition_id: str, role: Role) -> int:
 # -- events ------------------------------------------------------------------------------------
 def profile_event(
     cls: type[ParticipantRegistered] | type[ParticipantUpdated],
-    row: Row[Any],
+    row: Participant,
     candidates: Candidates,
 ) -> Event:
     role = Role(row.role)
@@ -180,7 +189,7 @@ def profile_event(
         wants=candidates.resolve(row.wants, role),
         refuses=candidates.resolve(row.refuses, role),
         sessions=list(row.sessions),
-        availability=row.availability,
+        availability=Availability(row.availability),
         max_meetings=row.max_meetings,
         lunch=row.lunch,
         consent_share_profile=row.consent_share_profile,
@@ -188,7 +197,7 @@ def profile_event(
 
 
 def _profile_values(
-    profile: Profile, previous: Row[Any] | None, now: dt.datetime
+    profile: Profile, previous: Participant | None, now: dt.datetime
 ) -> dict[str, Any]:
     def consent_time(given: bool, column: str) -> dt.datetime | None:
         if not given:
@@ -233,11 +242,13 @@ _PROFILE_COLUMNS = (
 )  # fmt: skip
 
 
-def _differs(row: Row[Any], values: dict[str, Any]) -> bool:
+def _differs(row: Participant, values: dict[str, Any]) -> bool:
     return any(getattr(row, c) != values[c] for c in _PROFILE_COLUMNS)
 
 
-def _refresh_referrers(kit: ServiceKit, session: Session, row: Row[Any], now: dt.datetime) -> None:
+def _refresh_referrers(
+    kit: ServiceKit, session: Session, row: Participant, now: dt.datetime
+) -> None:
     """Those whose wishes or refusals name this participant get their ids resolved anew."""
     other_role = Role.EXPERT if row.role == Role.HOLDER else Role.HOLDER
     others = session.execute(
@@ -258,6 +269,7 @@ def _refresh_referrers(kit: ServiceKit, session: Session, row: Row[Any], now: dt
 
 # -- use cases ---------------------------------------------------------------------------------
 def register(
+    session: Session,
     kit: ServiceKit,
     edition_id: str,
     profile: Profile,
@@ -270,58 +282,36 @@ def register(
 ) -> Registration:
     """Register, or update the registration with the same email: never a duplicate.
 
+    Run it with `retrying(kit.factory, register, kit, ...)`: when the same email is
+    committed concurrently, this insert fails and the next attempt updates that row.
     The welcome desk registers late walk-ins without dates or capacity: they are here.
     With `keep_existing` (the public forms, which anyone can fill with anyone's address), a
     known address changes nothing: `ParticipantLinkRequested` asks the notifier to send the
     person their personal link, and the result looks like a new registration's.
     """
     now = now or utc_now()
-    args = (kit, edition_id, profile, source, now, check_dates, check_capacity, keep_existing)
-    try:
-        registration = _register(*args)
-    except IntegrityError:
-        # The same email committed concurrently: this submission becomes an update.
-        registration = _register(*args)
-    if registration.created:
-        REGISTRATIONS.labels(profile.role.value, source).inc()
-    return registration
-
-
-def _register(
-    kit: ServiceKit,
-    edition_id: str,
-    profile: Profile,
-    source: str,
-    now: dt.datetime,
-    check_dates: bool,
-    check_capacity: bool,
-    keep_existing: bool,
-) -> Registration:
-    with transaction(kit.factory) as session:
-        edition = get_edition(session, edition_id, lock=True)
-        if check_dates and registration_state(edition, now) != "open":
-            raise RegistrationError(f"registration_{registration_state(edition, now)}")
-        existing = session.execute(_BY_EMAIL, {"eid": edition_id, "email": profile.email}).first()
-        if existing is not None and keep_existing:
-            return _link_requested(kit, session, edition, existing, profile.role)
-        values = _profile_values(profile, existing, now)
-        if existing is not None:
-            if existing.role != profile.role.value:
-                raise RegistrationError("role_conflict")
-            return _update_existing(kit, session, edition, existing, values, now, reactivate=True)
-        participant_id = str(uuid.uuid4())
-        status = (
-            status_for_new(
-                profile.role, _registered_count(session, edition_id, profile.role), edition
-            )
-            if check_capacity
-            else RegistrationStatus.REGISTERED
-        )
-        nonce = secrets.token_hex(8)
-        token = self_service_token(
-            kit.settings.secret_key.get_secret_value(), participant_id, nonce
-        )
-        row = session.execute(
+    edition = get_edition(session, edition_id, lock=True)
+    if check_dates and registration_state(edition, now) != "open":
+        raise RegistrationError(f"registration_{registration_state(edition, now)}")
+    existing = _by_email(session, edition_id, profile.email)
+    if existing is not None and keep_existing:
+        return _link_requested(kit, session, edition, existing, profile.role)
+    values = _profile_values(profile, existing, now)
+    if existing is not None:
+        if existing.role != profile.role.value:
+            raise RegistrationError("role_conflict")
+        return _update_existing(kit, session, edition, existing, values, now, reactivate=True)
+    participant_id = str(uuid.uuid4())
+    status = (
+        status_for_new(profile.role, _registered_count(session, edition_id, profile.role), edition)
+        if check_capacity
+        else RegistrationStatus.REGISTERED
+    )
+    nonce = secrets.token_hex(8)
+    token = self_service_token(kit.settings.secret_key.get_secret_value(), participant_id, nonce)
+    row = record(
+        Participant,
+        session.execute(
             _INSERT,
             {
                 "participant_id": participant_id,
@@ -335,16 +325,18 @@ def _register(
                 "updated_at": now,
                 **values,
             },
-        ).one()
-        kit.outbox.add(
-            session, profile_event(ParticipantRegistered, row, Candidates(session, edition_id))
-        )
-        _refresh_referrers(kit, session, row, now)
-        return Registration(uuid.UUID(participant_id), status, True, True, token)
+        ).one(),
+    )
+    kit.outbox.add(
+        session, profile_event(ParticipantRegistered, row, Candidates(session, edition_id))
+    )
+    _refresh_referrers(kit, session, row, now)
+    after_commit(session, REGISTRATIONS.labels(profile.role.value, source).inc)
+    return Registration(uuid.UUID(participant_id), status, True, True, token)
 
 
 def _link_requested(
-    kit: ServiceKit, session: Session, edition: EditionSettings, existing: Row[Any], role: Role
+    kit: ServiceKit, session: Session, edition: EditionSettings, existing: Participant, role: Role
 ) -> Registration:
     """A public form sent again with a known address: nothing changes, the person is told.
 
@@ -369,7 +361,7 @@ def _update_existing(
     kit: ServiceKit,
     session: Session,
     edition: EditionSettings,
-    existing: Row[Any],
+    existing: Participant,
     values: dict[str, Any],
     now: dt.datetime,
     *,
@@ -403,108 +395,108 @@ def _update_existing(
     )
 
 
-def update_profile(kit: ServiceKit, participant_id: str, profile: Profile) -> bool:
+def update_profile(
+    session: Session, kit: ServiceKit, participant_id: str, profile: Profile
+) -> bool:
     """An edit by the person (self-service) or by the team; True when something changed."""
     now = utc_now()
-    with transaction(kit.factory) as session:
-        existing = _require(session, participant_id)
-        if profile.role.value != existing.role:
-            raise RegistrationError("role_conflict")
-        if profile.email != existing.email:
-            clash = session.execute(
-                select(participants.c.participant_id).where(
-                    participants.c.edition_id == existing.edition_id,
-                    participants.c.email == profile.email,
-                )
-            ).first()
-            if clash is not None:
-                raise RegistrationError("email_taken")
-        edition = get_edition(session, existing.edition_id)
-        values = _profile_values(profile, existing, now)
-        # A correction is not a new registration: a cancelled participant stays cancelled.
-        return _update_existing(
-            kit, session, edition, existing, values, now, reactivate=False
-        ).changed
-
-
-def _set_status(kit: ServiceKit, participant_id: str, change: StatusChange) -> Row[Any]:
-    now = utc_now()
-    with transaction(kit.factory) as session:
-        row = _require(session, participant_id)
-        status = next_status(RegistrationStatus(row.status), change)
-        session.execute(
-            participants.update()
-            .where(participants.c.participant_id == participant_id)
-            .values(status=status.value, revision=row.revision + 1, updated_at=now)
-        )
-        fresh = get(session, participant_id)
-        assert fresh is not None
-        if status is RegistrationStatus.CANCELLED:
-            kit.outbox.add(
-                session,
-                ParticipantCancelled(
-                    edition_id=row.edition_id,
-                    participant_id=uuid.UUID(row.participant_id),
-                    role=Role(row.role),
-                ),
+    existing = _require(session, participant_id)
+    if profile.role.value != existing.role:
+        raise RegistrationError("role_conflict")
+    if profile.email != existing.email:
+        clash = session.execute(
+            select(participants.c.participant_id).where(
+                participants.c.edition_id == existing.edition_id,
+                participants.c.email == profile.email,
             )
-        else:
-            kit.outbox.add(
-                session,
-                profile_event(ParticipantUpdated, fresh, Candidates(session, row.edition_id)),
-            )
-        return fresh
+        ).first()
+        if clash is not None:
+            raise RegistrationError("email_taken")
+    edition = get_edition(session, existing.edition_id)
+    values = _profile_values(profile, existing, now)
+    # A correction is not a new registration: a cancelled participant stays cancelled.
+    return _update_existing(kit, session, edition, existing, values, now, reactivate=False).changed
 
 
-def cancel(kit: ServiceKit, participant_id: str) -> Row[Any]:
-    return _set_status(kit, participant_id, StatusChange.CANCEL)
-
-
-def come_back(kit: ServiceKit, participant_id: str) -> Row[Any]:
-    """A cancelled participant registers again from their own page: a place if one is free."""
+def _set_status(
+    session: Session, kit: ServiceKit, participant_id: str, change: StatusChange
+) -> Participant:
     now = utc_now()
-    with transaction(kit.factory) as session:
-        existing = _require(session, participant_id)
-        next_status(RegistrationStatus(existing.status), StatusChange.COME_BACK)  # or refused
-        edition = get_edition(session, existing.edition_id, lock=True)
-        if registration_state(edition, now) != "open":
-            raise RegistrationError(f"registration_{registration_state(edition, now)}")
-        same = {c: getattr(existing, c) for c in _PROFILE_COLUMNS}
-        _update_existing(kit, session, edition, existing, same, now, reactivate=True)
-        fresh = get(session, participant_id)
-        assert fresh is not None
-        return fresh
-
-
-def promote(kit: ServiceKit, participant_id: str) -> Row[Any]:
-    """From the waiting list to registered: the team's decision, so capacity is not checked."""
-    return _set_status(kit, participant_id, StatusChange.PROMOTE)
-
-
-def check_in(kit: ServiceKit, participant_id: str, present: bool = True) -> Row[Any]:
-    now = utc_now()
-    with transaction(kit.factory) as session:
-        row = _require(session, participant_id)
-        if (row.checked_in_at is not None) == present:
-            return row
-        session.execute(
-            participants.update()
-            .where(participants.c.participant_id == participant_id)
-            .values(checked_in_at=now if present else None, updated_at=now)
-        )
+    row = _require(session, participant_id)
+    status = next_status(RegistrationStatus(row.status), change)
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == participant_id)
+        .values(status=status.value, revision=row.revision + 1, updated_at=now)
+    )
+    fresh = get(session, participant_id)
+    assert fresh is not None
+    if status is RegistrationStatus.CANCELLED:
         kit.outbox.add(
             session,
-            ParticipantCheckedIn(
+            ParticipantCancelled(
                 edition_id=row.edition_id,
                 participant_id=uuid.UUID(row.participant_id),
                 role=Role(row.role),
-                legal_form=row.legal_form,
-                present=present,
             ),
         )
-        fresh = get(session, participant_id)
-        assert fresh is not None
-    CHECK_INS.labels(fresh.role, "arrived" if present else "undone").inc()
+    else:
+        kit.outbox.add(
+            session,
+            profile_event(ParticipantUpdated, fresh, Candidates(session, row.edition_id)),
+        )
+    return fresh
+
+
+def cancel(session: Session, kit: ServiceKit, participant_id: str) -> Participant:
+    return _set_status(session, kit, participant_id, StatusChange.CANCEL)
+
+
+def come_back(session: Session, kit: ServiceKit, participant_id: str) -> Participant:
+    """A cancelled participant registers again from their own page: a place if one is free."""
+    now = utc_now()
+    existing = _require(session, participant_id)
+    next_status(RegistrationStatus(existing.status), StatusChange.COME_BACK)  # or refused
+    edition = get_edition(session, existing.edition_id, lock=True)
+    if registration_state(edition, now) != "open":
+        raise RegistrationError(f"registration_{registration_state(edition, now)}")
+    same = {c: getattr(existing, c) for c in _PROFILE_COLUMNS}
+    _update_existing(kit, session, edition, existing, same, now, reactivate=True)
+    fresh = get(session, participant_id)
+    assert fresh is not None
+    return fresh
+
+
+def promote(session: Session, kit: ServiceKit, participant_id: str) -> Participant:
+    """From the waiting list to registered: the team's decision, so capacity is not checked."""
+    return _set_status(session, kit, participant_id, StatusChange.PROMOTE)
+
+
+def check_in(
+    session: Session, kit: ServiceKit, participant_id: str, present: bool = True
+) -> Participant:
+    now = utc_now()
+    row = _require(session, participant_id)
+    if (row.checked_in_at is not None) == present:
+        return row
+    session.execute(
+        participants.update()
+        .where(participants.c.participant_id == participant_id)
+        .values(checked_in_at=now if present else None, updated_at=now)
+    )
+    kit.outbox.add(
+        session,
+        ParticipantCheckedIn(
+            edition_id=row.edition_id,
+            participant_id=uuid.UUID(row.participant_id),
+            role=Role(row.role),
+            legal_form=row.legal_form,
+            present=present,
+        ),
+    )
+    fresh = get(session, participant_id)
+    assert fresh is not None
+    after_commit(session, CHECK_INS.labels(fresh.role, "arrived" if present else "undone").inc)
     return fresh
 
 
@@ -523,7 +515,7 @@ PERSONAL_COLUMNS: dict[str, Any] = {
 
 
 def _erase_row(
-    kit: ServiceKit, session: Session, row: Row[Any], reason: str, now: dt.datetime
+    kit: ServiceKit, session: Session, row: Participant, reason: str, now: dt.datetime
 ) -> bool:
     """Personal data removed; role, categories and status stay for anonymous counts.
 
@@ -564,40 +556,37 @@ def _erase_row(
     return True
 
 
-def erase(kit: ServiceKit, participant_id: str, reason: str) -> None:
-    now = utc_now()
-    with transaction(kit.factory) as session:
-        row = _require(session, participant_id)
-        _erase_row(kit, session, row, reason, now)
+def erase(session: Session, kit: ServiceKit, participant_id: str, reason: str) -> None:
+    _erase_row(kit, session, _require(session, participant_id), reason, utc_now())
 
 
-def registrations_of(kit: ServiceKit, email: str) -> list[Row[Any]]:
+def registrations_of(session: Session, email: str) -> list[Participant]:
     """The live registrations (every edition) of an address, as registration compares them."""
-    with transaction(kit.factory) as session:
-        return list(
-            session.execute(
-                select(participants)
-                .where(participants.c.email == email, participants.c.erased_at.is_(None))
-                .order_by(participants.c.edition_id)
-            ).all()
-        )
+    rows = session.execute(
+        select(participants)
+        .where(participants.c.email == email, participants.c.erased_at.is_(None))
+        .order_by(participants.c.edition_id)
+    )
+    return [record(Participant, row) for row in rows]
 
 
-def erase_all(kit: ServiceKit, participant_ids: Sequence[str], reason: str) -> int:
-    """Erase several registrations in one transaction; returns how many were erased."""
+def erase_all(
+    session: Session, kit: ServiceKit, participant_ids: Sequence[str], reason: str
+) -> int:
+    """Erase several registrations (all or none: one transaction); returns how many."""
     now = utc_now()
-    with transaction(kit.factory) as session:
-        for participant_id in participant_ids:
-            _erase_row(kit, session, _require(session, participant_id), reason, now)
+    for participant_id in participant_ids:
+        _erase_row(kit, session, _require(session, participant_id), reason, now)
     return len(participant_ids)
 
 
-def purge(kit: ServiceKit, older_than_days: int, today: dt.date | None = None) -> int:
+def purge(
+    session: Session, kit: ServiceKit, older_than_days: int, today: dt.date | None = None
+) -> int:
     """Erase the contact data of editions held more than N days ago, except for those who
     agreed to be contacted about future editions. Returns how many people were erased."""
     today = today or dt.date.today()
-    with transaction(kit.factory) as session:
-        return purge_editions_before(kit, session, today - dt.timedelta(days=older_than_days))
+    return purge_editions_before(kit, session, today - dt.timedelta(days=older_than_days))
 
 
 def purge_editions_before(
@@ -624,22 +613,22 @@ def purge_editions_before(
                 participants.c.consent_contact.is_(False),
             )
         ).all()
+        people = [record(Participant, row) for row in rows]
         if dry_run:
-            erased += len(rows)
+            erased += len(people)
             continue
-        for row in rows:
-            erased += _erase_row(kit, session, row, "retention", now)
+        for person in people:
+            erased += _erase_row(kit, session, person, "retention", now)
     return erased
 
 
-def export_data(row: Row[Any]) -> dict[str, Any]:
+def export_data(person: Participant) -> dict[str, Any]:
     """Everything kept about a person, for the right of access (JSON download)."""
     data: dict[str, Any] = {}
-    for column in participants.columns:
-        if column.name in ("token_hash", "token_nonce"):
+    for name, value in asdict(person).items():
+        if name in ("token_hash", "token_nonce"):
             continue
-        value = getattr(row, column.name)
-        data[column.name] = value.isoformat() if isinstance(value, dt.datetime) else value
+        data[name] = value.isoformat() if isinstance(value, dt.datetime) else value
     return data
 
 
@@ -681,12 +670,7 @@ def import_profiles(
         try:
             edition = get_edition(session, edition_id, lock=True)
             for line, profile in profiles:
-                existing = session.execute(
-                    select(participants).where(
-                        participants.c.edition_id == edition_id,
-                        participants.c.email == profile.email,
-                    )
-                ).first()
+                existing = _by_email(session, edition_id, profile.email)
                 if existing is not None and existing.erased_at is None:
                     if existing.role != profile.role.value:
                         conflicts.append((line, existing.role))
@@ -746,9 +730,7 @@ def import_profiles(
     return outcome
 
 
-def _keep_unimported(profile: Profile, existing: Row[Any]) -> Profile:
-    from dataclasses import replace
-
+def _keep_unimported(profile: Profile, existing: Participant) -> Profile:
     return replace(
         profile,
         accessibility=existing.accessibility or "",

@@ -6,10 +6,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import participants
+from services.registration.domain.model import Participant
+from shared.db import record
 from shared.edition import normalise_key
 from shared.presence import count_present
 
@@ -24,7 +26,7 @@ class Filters:
     status: str = ""
     q: str = ""
 
-    def accepts(self, row: Row[Any]) -> bool:
+    def accepts(self, row: Participant) -> bool:
         exact = {
             "role": row.role,
             "legal_form": row.legal_form,
@@ -47,13 +49,14 @@ class Filters:
         return True
 
 
-def listing(session: Session, edition_id: str, filters: Filters) -> list[Row[Any]]:
+def listing(session: Session, edition_id: str, filters: Filters) -> list[Participant]:
     rows = session.execute(
         select(participants)
         .where(participants.c.edition_id == edition_id, participants.c.erased_at.is_(None))
         .order_by(participants.c.last_name, participants.c.first_name)
     ).all()
-    return [row for row in rows if filters.accepts(row)]
+    people = [record(Participant, row) for row in rows]
+    return [person for person in people if filters.accepts(person)]
 
 
 def communes(session: Session, edition_id: str) -> list[str]:

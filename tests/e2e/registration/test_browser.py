@@ -128,7 +128,8 @@ def test_welcome_desk_search_check_in_and_undo(served, page):
             "forme": "association", "stade": "creation", "commune": "Dijon",
             "thematiques": ["mecenat"],
         }  # fmt: skip
-        participants.register(kit, EDITION, parse_profile(Role.HOLDER, raw, edition))
+        with transaction(kit.factory) as session:
+            participants.register(session, kit, EDITION, parse_profile(Role.HOLDER, raw, edition))
 
     page.goto(f"{base}/admin/accueil")
     page.get_by_label("Adresse email").fill("accueil@pes21.example")

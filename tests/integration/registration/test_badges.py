@@ -13,6 +13,7 @@ import segno
 from services.registration.domain.model import parse_profile
 from services.registration.service_layer import participants
 from services.registration.service_layer.badges import CODE_LENGTH, badge_url, code_in
+from shared.db import transaction
 from shared.edition import default_edition
 from shared.events import Role
 from tests.integration.registration.conftest import (
@@ -39,9 +40,16 @@ def _register(kit, role: Role, first: str, last: str, organisation: str, n: int)
         "structure": organisation, "forme": "association" if role is Role.HOLDER else "banque",
     }  # fmt: skip
     profile = parse_profile(role, values, default_edition(), minimal=True)
-    result = participants.register(
-        kit, EDITION, profile, source="sur-place", check_dates=False, check_capacity=False
-    )
+    with transaction(kit.factory) as session:
+        result = participants.register(
+            session,
+            kit,
+            EDITION,
+            profile,
+            source="sur-place",
+            check_dates=False,
+            check_capacity=False,
+        )
     return str(result.participant_id)
 
 

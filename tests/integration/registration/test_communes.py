@@ -10,7 +10,7 @@ from sqlalchemy import MetaData, Table, text
 
 from services.registration.service_layer import participants as uc
 from services.registration.service_layer.importing import import_file
-from shared.db import make_engine
+from shared.db import make_engine, transaction
 from shared.migrations import upgrade
 from tests.integration.registration.conftest import (
     EDITION,
@@ -47,7 +47,8 @@ def test_the_form_stores_the_official_name_and_publishes_only_the_code(client, k
 def test_an_erasure_keeps_the_code_and_forgets_the_text(client, kit):
     submit(client, "porteur", holder_form(commune="Je suis à Paris"))
     [row] = participant_rows(kit)
-    uc.erase(kit, row.participant_id, "test")
+    with transaction(kit.factory) as session:
+        uc.erase(session, kit, row.participant_id, "test")
     [erased] = participant_rows(kit)
     assert erased.commune is None and erased.commune_code == "autre"
 

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from services.registration.domain.model import parse_profile
 from services.registration.service_layer import participants
 from services.registration.service_layer.editions import apply_edition_updated
+from shared.db import retrying
 from shared.edition import default_edition
 from shared.events import EditionUpdated, Role
 from tests.integration.registration.conftest import EDITION, outbox_events, participant_rows
@@ -25,7 +26,7 @@ def test_simultaneous_registrations(kit):
 
     def register(email: str):
         profile = parse_profile(Role.HOLDER, {**RAW, "email": email}, settings)
-        return participants.register(kit, EDITION, profile)
+        return retrying(kit.factory, participants.register, kit, EDITION, profile)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(register, emails))

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 
 from services.registration.service_layer import participants
+from shared.db import transaction
 from tests.integration.registration.conftest import (
     EDITION,
     SERVICE_TOKEN,
@@ -48,7 +49,8 @@ def test_contact_of_unknown_or_erased_participant_is_not_found(client, kit):
     assert client.get(f"/internal/participants/{uuid.uuid4()}", headers=AUTH).status_code == 404
     submit(client, "porteur", holder_form())
     [row] = participant_rows(kit)
-    participants.erase(kit, row.participant_id, "test")
+    with transaction(kit.factory) as session:
+        participants.erase(session, kit, row.participant_id, "test")
     answer = client.get(f"/internal/participants/{row.participant_id}", headers=AUTH)
     assert answer.status_code == 404
     assert answer.json() == {"detail": "unknown participant"}

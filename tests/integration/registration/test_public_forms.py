@@ -9,6 +9,7 @@ import uuid
 import redis
 
 from shared.bus.broker import DATA_FIELD
+from shared.db import transaction
 from shared.events import ParticipantRegistered
 from tests.integration.registration.conftest import (
     EDITION,
@@ -193,7 +194,8 @@ def test_a_cancelled_person_comes_back_from_their_own_page(client, kit):
 
     submit(client, "porteur", holder_form())
     [row] = participant_rows(kit)
-    participants.cancel(kit, row.participant_id)
+    with transaction(kit.factory) as session:
+        participants.cancel(session, kit, row.participant_id)
     # The public form does not bring them back (anyone could)...
     submit(client, "porteur", holder_form())
     assert participant_rows(kit)[0].status == "annule"

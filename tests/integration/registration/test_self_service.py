@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.registration.adapters.db import erasures
 from services.registration.service_layer import participants
+from shared.db import transaction
 from shared.edition import default_edition
 from tests.integration.registration.conftest import (
     SERVICE_TOKEN,
@@ -104,8 +105,10 @@ def test_purge_erases_past_editions_except_who_agreed_to_be_contacted(
     submit(client, "porteur", holder_form())
     submit(client, "porteur", holder_form(email="fidele@asso.example", consentement_contact="oui"))
     day = default_edition().date
-    assert participants.purge(kit, 365, today=day + dt.timedelta(days=200)) == 0
-    assert participants.purge(kit, 365, today=day + dt.timedelta(days=400)) == 1
+    with transaction(kit.factory) as session:
+        assert participants.purge(session, kit, 365, today=day + dt.timedelta(days=200)) == 0
+    with transaction(kit.factory) as session:
+        assert participants.purge(session, kit, 365, today=day + dt.timedelta(days=400)) == 1
     kept, erased = sorted(participant_rows(kit), key=lambda r: r.erased_at is not None)
     assert kept.email == "fidele@asso.example" and kept.erased_at is None
     assert erased.email is None and erased.erased_at is not None

@@ -14,6 +14,7 @@ from services.registration.service_layer.participants import check_in
 from services.surveys.bootstrap import bootstrap as surveys_bootstrap
 from services.surveys.entrypoints.http import create_app as surveys_app
 from services.surveys.settings import SurveysSettings
+from shared.db import transaction
 from shared.events import EVENTS_BY_TYPE, ClosedSessionKind, SessionClosed, utc_now
 from shared.migrations import upgrade
 from tests.conftest import TEST_DATABASE
@@ -121,7 +122,8 @@ def test_writing_to_the_non_respondents_of_a_questionnaire(make_kit, surveys_ser
     submit(client, "porteur", holder_form(prenom="Inès", nom="Roy", email="ines@asso.fr"))
     people = {r.first_name: r.participant_id for r in participant_rows(kit)}
     for pid in people.values():  # both came, so both are invited to the day's evaluation
-        check_in(kit, pid)
+        with transaction(kit.factory) as session:
+            check_in(session, kit, pid)
     for event in outbox_events(kit):  # as the relay and the surveys' consumer carry them
         stream = EVENTS_BY_TYPE[event["event_type"]].stream(kit.settings.bus_prefix)
         if stream in surveys_kit.consumer.subscriptions:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.registration.adapters.db import participants
 from services.registration.domain.model import (
     Candidate,
     InvalidProfile,
+    Participant,
     RegistrationError,
     StatusChange,
     next_status,
@@ -146,3 +149,9 @@ def test_status_changes_start_only_where_they_may(current, change, place_free, e
         with pytest.raises(RegistrationError) as refused:
             next_status(current, change, place_free=place_free)
         assert refused.value.code == expected
+
+
+def test_a_participant_has_every_column_of_the_table_in_its_order():
+    # The dataclass is built from whole rows (`record(Participant, row)`) and copied out for the
+    # right of access: a column added to the table must be added to it too.
+    assert [f.name for f in fields(Participant)] == list(participants.columns.keys())
