@@ -137,10 +137,10 @@ def erase(email: str | None, participant_id: str | None, yes: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Vérifie le fichier sans rien enregistrer.")
 def import_command(path: Path, edition_id: str | None, dry_run: bool) -> None:
     from services.registration.bootstrap import bootstrap
-    from services.registration.service_layer.importing import import_file
+    from services.registration.entrypoints.import_worker import import_now
     from shared.edition import default_edition
 
-    report = import_file(
+    report = import_now(
         bootstrap().kit,
         edition_id or default_edition().edition_id,
         path.read_bytes(),

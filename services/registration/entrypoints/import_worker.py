@@ -11,12 +11,14 @@ import os
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import import_jobs
+from services.registration.service_layer.editions import get_edition
 from services.registration.service_layer.import_jobs import (
     DONE,
     FAILED,
@@ -31,6 +33,7 @@ from services.registration.service_layer.import_jobs import (
 from services.registration.service_layer.importing import ImportReport, import_file
 from shared.db import transaction
 from shared.events import utc_now
+from shared.formats.participants import Progress
 from shared.service import ServiceKit
 
 log = logging.getLogger(__name__)
@@ -87,18 +90,18 @@ def run_job(kit: ServiceKit, job_id: str) -> None:
                 )
             )
 
-    def committing(session: Session, report: ImportReport) -> None:
+    def keep(session: Session, report: ImportReport) -> None:
         finish(session, job_id, DONE, summary(report))
 
     try:
-        report = import_file(
+        report = import_now(
             kit,
             job.edition_id,
             data or b"",
             job.filename,
             dry_run=job.dry_run,
             progress=progress,
-            before_commit=committing,
+            keep=keep,
         )
     except Exception as exc:
         # By its type only: an exception's message may quote the file.
@@ -107,9 +110,35 @@ def run_job(kit: ServiceKit, job_id: str) -> None:
             finish(session, job_id, FAILED, {"message": INTERNAL_ERROR})
         return
     del data
-    if report.outcome is None or not report.outcome.applied:  # else done with its rows
+    if not report.applied:  # else done with its rows
         with transaction(kit.factory) as session:
             finish(session, job_id, DONE, summary(report))
+
+
+def import_now(
+    kit: ServiceKit,
+    edition_id: str,
+    data: bytes,
+    filename: str,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+    keep: Callable[[Session, ImportReport], None] | None = None,
+) -> ImportReport:
+    """A file imported in one transaction, committed only when its rows are to be kept
+    (checked, no conflict, not a dry run), with what `keep` writes beside them (the job's
+    result); otherwise rolled back. The worker's and the command line's one way."""
+    with kit.factory() as session:
+        edition = get_edition(session, edition_id)
+    with kit.factory() as session, session.begin():
+        report = import_file(
+            session, kit, edition, data, filename, dry_run=dry_run, progress=progress
+        )
+        if not report.applied:
+            session.rollback()
+        elif keep is not None:
+            keep(session, report)
+    return report
 
 
 def fail_interrupted(kit: ServiceKit) -> int:

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -643,16 +643,16 @@ class ImportOutcome:
 
 
 def import_profiles(
+    session: Session,
     kit: ServiceKit,
     edition_id: str,
     profiles: list[tuple[int, Profile]],
     *,
     dry_run: bool,
-    before_commit: Callable[[Session, ImportOutcome], None] | None = None,
 ) -> ImportOutcome:
-    """All rows in one transaction, or none: a dry run does the same work and rolls it back.
-    `before_commit` writes in that transaction what must be kept with the rows (an import
-    job's result), only when they are kept.
+    """All rows in the caller's transaction, which keeps them only when the outcome says
+    `applied`: a dry run, or a file with conflicts, does the same work and the caller rolls
+    it back (entrypoints/import_worker.py `import_now`).
 
     A participant already known by email is updated with the file's columns; what the file
     does not carry (consents, accessibility needs, status) is kept. An identical row changes
@@ -665,68 +665,57 @@ def import_profiles(
     updated: list[str] = []
     conflicts: list[tuple[int, str]] = []
     unchanged = 0
-    with kit.factory() as session:
-        trans = session.begin()
-        try:
-            edition = get_edition(session, edition_id, lock=True)
-            for line, profile in profiles:
-                existing = _by_email(session, edition_id, profile.email)
-                if existing is not None and existing.erased_at is None:
-                    if existing.role != profile.role.value:
-                        conflicts.append((line, existing.role))
-                        continue
-                    kept = _keep_unimported(profile, existing)
-                    values = _profile_values(kept, existing, now)
-                    if _differs(existing, values):
-                        session.execute(
-                            participants.update()
-                            .where(participants.c.participant_id == existing.participant_id)
-                            .values(revision=existing.revision + 1, updated_at=now, **values)
-                        )
-                        updated.append(existing.participant_id)
-                    else:
-                        unchanged += 1
-                    continue
-                participant_id = str(uuid.uuid4())
-                nonce = secrets.token_hex(8)
-                secret = kit.settings.secret_key.get_secret_value()
-                count = _registered_count(session, edition_id, profile.role)
+    edition = get_edition(session, edition_id, lock=True)
+    for line, profile in profiles:
+        existing = _by_email(session, edition_id, profile.email)
+        if existing is not None and existing.erased_at is None:
+            if existing.role != profile.role.value:
+                conflicts.append((line, existing.role))
+                continue
+            kept = _keep_unimported(profile, existing)
+            values = _profile_values(kept, existing, now)
+            if _differs(existing, values):
                 session.execute(
-                    participants.insert().values(
-                        participant_id=participant_id,
-                        edition_id=edition_id,
-                        status=status_for_new(profile.role, count, edition).value,
-                        source="import",
-                        revision=1,
-                        token_hash=token_hash(self_service_token(secret, participant_id, nonce)),
-                        token_nonce=nonce,
-                        created_at=now,
-                        updated_at=now,
-                        **_profile_values(profile, None, now),
-                    )
+                    participants.update()
+                    .where(participants.c.participant_id == existing.participant_id)
+                    .values(revision=existing.revision + 1, updated_at=now, **values)
                 )
-                created.append(participant_id)
-                created_roles.append(profile.role.value)
-            if not conflicts:
-                _publish_import(kit, session, edition_id, created, updated, now)
-            outcome = ImportOutcome(
-                len(created),
-                len(updated),
-                unchanged,
-                conflicts,
-                applied=not dry_run and not conflicts,
-            )
-            if not outcome.applied:
-                trans.rollback()
+                updated.append(existing.participant_id)
             else:
-                if before_commit is not None:
-                    before_commit(session, outcome)
-                trans.commit()
-                for role in created_roles:
-                    REGISTRATIONS.labels(role, "import").inc()
-        except BaseException:
-            trans.rollback()
-            raise
+                unchanged += 1
+            continue
+        participant_id = str(uuid.uuid4())
+        nonce = secrets.token_hex(8)
+        secret = kit.settings.secret_key.get_secret_value()
+        count = _registered_count(session, edition_id, profile.role)
+        session.execute(
+            participants.insert().values(
+                participant_id=participant_id,
+                edition_id=edition_id,
+                status=status_for_new(profile.role, count, edition).value,
+                source="import",
+                revision=1,
+                token_hash=token_hash(self_service_token(secret, participant_id, nonce)),
+                token_nonce=nonce,
+                created_at=now,
+                updated_at=now,
+                **_profile_values(profile, None, now),
+            )
+        )
+        created.append(participant_id)
+        created_roles.append(profile.role.value)
+    if not conflicts:
+        _publish_import(kit, session, edition_id, created, updated, now)
+    outcome = ImportOutcome(
+        len(created),
+        len(updated),
+        unchanged,
+        conflicts,
+        applied=not dry_run and not conflicts,
+    )
+    if outcome.applied:
+        for role in created_roles:
+            after_commit(session, REGISTRATIONS.labels(role, "import").inc)
     return outcome
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, Table, text
 
+from services.registration.entrypoints.import_worker import import_now
 from services.registration.service_layer import participants as uc
-from services.registration.service_layer.importing import import_file
 from shared.db import make_engine, transaction
 from shared.migrations import upgrade
 from tests.integration.registration.conftest import (
@@ -58,7 +58,7 @@ def test_the_import_column_stays_a_name_and_becomes_the_code(kit):
     column = FRENCH_HEADER.index("commune")
     for row, typed in zip(rows[2:], ("DIJON", "21300 Chenôve", "Lyon"), strict=True):
         row[column] = typed
-    report = import_file(kit, EDITION, to_csv(rows, sep=";"), "inscrits.csv", dry_run=False)
+    report = import_now(kit, EDITION, to_csv(rows, sep=";"), "inscrits.csv", dry_run=False)
     assert report.errors == []
     holders = [r for r in participant_rows(kit) if r.role == "porteur"]
     stored = sorted((r.commune, r.commune_code) for r in holders)
@@ -66,7 +66,7 @@ def test_the_import_column_stays_a_name_and_becomes_the_code(kit):
     events = outbox_events(kit, "ParticipantRegistered")
     published = sorted(e["commune_code"] for e in events if e["role"] == "porteur")
     assert published == ["21166", "21231", "autre"]
-    again = import_file(kit, EDITION, to_csv(rows, sep=";"), "inscrits.csv", dry_run=False)
+    again = import_now(kit, EDITION, to_csv(rows, sep=";"), "inscrits.csv", dry_run=False)
     assert again.outcome.unchanged == 4
 
 

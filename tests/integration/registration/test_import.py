@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from services.registration.adapters.db import import_jobs as import_jobs_table
 from services.registration.entrypoints import import_worker
+from services.registration.entrypoints.import_worker import import_now
 from services.registration.service_layer import import_jobs
-from services.registration.service_layer.importing import import_file
 from tests.integration.registration.conftest import (
     EDITION,
     csrf_token,
@@ -29,7 +29,7 @@ def _event_types(kit) -> list[str]:
 
 def test_realistic_file_imports_60_people_once(kit):
     data = to_csv(ROWS, sep=";", bom=True, crlf=True)
-    report = import_file(kit, EDITION, data, "inscrits.csv", dry_run=False)
+    report = import_now(kit, EDITION, data, "inscrits.csv", dry_run=False)
     assert report.errors == []
     assert (report.outcome.created, report.outcome.updated, report.outcome.unchanged) == (60, 0, 0)
     assert _event_types(kit) == ["ParticipantRegistered"] * 60
@@ -47,7 +47,7 @@ def test_realistic_file_imports_60_people_once(kit):
     wishing = [e for e in events if e["role"] == "porteur" and e["wants"]]
     assert wishing and all(set(e["wants"]) <= set(experts.values()) for e in wishing)
 
-    again = import_file(kit, EDITION, data, "inscrits.csv", dry_run=False)
+    again = import_now(kit, EDITION, data, "inscrits.csv", dry_run=False)
     assert (again.outcome.created, again.outcome.updated, again.outcome.unchanged) == (0, 0, 60)
     assert len(outbox_events(kit)) == 60
     assert [r.revision for r in participant_rows(kit)] == [1] * 60
@@ -63,10 +63,10 @@ def test_realistic_file_imports_60_people_once(kit):
 )
 def test_spreadsheet_variants_import_the_same_people(kit, name, data):
     reference = to_csv(ROWS)
-    report = import_file(kit, EDITION, data, name, dry_run=False)
+    report = import_now(kit, EDITION, data, name, dry_run=False)
     assert report.errors == [] and report.outcome.created == 60
     # The same people written another way change nothing.
-    again = import_file(kit, EDITION, reference, "inscrits.csv", dry_run=False)
+    again = import_now(kit, EDITION, reference, "inscrits.csv", dry_run=False)
     assert (again.outcome.created, again.outcome.updated) == (0, 0)
     assert len(outbox_events(kit)) == 60
 
@@ -76,7 +76,7 @@ def test_a_file_with_bad_lines_imports_nothing_and_names_each_one(kit):
     rows[2][3] = "pas-une-adresse"  # line 3: email
     rows[4][6] = "SARL"  # line 5: forme
     rows[5][2] = "Dupré\r\nBcc: x@example.org"  # line 6: a line break in a name
-    report = import_file(kit, EDITION, to_csv(rows), "faux.csv", dry_run=False)
+    report = import_now(kit, EDITION, to_csv(rows), "faux.csv", dry_run=False)
     found = {(i.line, i.column) for i in report.errors}
     assert {(3, "email"), (5, "forme"), (6, "nom")} <= found
     assert any("adresse email invalide" in i.message for i in report.errors)
@@ -93,7 +93,7 @@ def test_the_file_is_held_to_the_forms_rules(kit):
     rows[2][column["rdv_max"]] = "31"  # line 3
     rows[3][column["prenom"]] = "Jean\tPierre"  # line 4
     rows[4][column["rdv_max"]] = "0"  # line 5: fine
-    report = import_file(kit, EDITION, to_csv(rows), "faux.csv", dry_run=False)
+    report = import_now(kit, EDITION, to_csv(rows), "faux.csv", dry_run=False)
     assert [(i.line, i.column, i.message) for i in report.errors] == [
         (2, "telephone", "téléphone « appeler le standard » invalide : attendu par exemple "
          "03 80 00 00 00"),
@@ -101,20 +101,20 @@ def test_the_file_is_held_to_the_forms_rules(kit):
         (4, "prenom", "tabulation ou caractère de contrôle interdit"),
     ]  # fmt: skip
     assert participant_rows(kit) == [] and outbox_events(kit) == []
-    report = import_file(kit, EDITION, to_csv([rows[0], rows[4]]), "bon.csv", dry_run=False)
+    report = import_now(kit, EDITION, to_csv([rows[0], rows[4]]), "bon.csv", dry_run=False)
     assert report.errors == []
     assert [r.max_meetings for r in participant_rows(kit)] == [0]
 
 
 def test_dry_run_reports_and_keeps_nothing(kit):
-    report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=True)
+    report = import_now(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=True)
     assert report.outcome.created == 60 and not report.outcome.applied
     assert participant_rows(kit) == [] and outbox_events(kit) == []
 
 
 def test_a_file_giving_a_registered_email_the_other_role_is_refused(client, kit):
     submit(client, "porteur", holder_form(email="expert0@financeur.example"))
-    report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=False)
+    report = import_now(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=False)
     [issue] = report.errors
     assert (issue.line, issue.column) == (2, "email")
     assert "déjà inscrite comme porteur de projet" in issue.message
@@ -123,7 +123,7 @@ def test_a_file_giving_a_registered_email_the_other_role_is_refused(client, kit)
 
 def test_import_keeps_what_the_file_does_not_carry(client, kit):
     submit(client, "porteur", holder_form(email="contact0@asso.example"))
-    report = import_file(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=False)
+    report = import_now(kit, EDITION, to_csv(ROWS), "inscrits.csv", dry_run=False)
     assert (report.outcome.created, report.outcome.updated) == (59, 1)
     row = next(r for r in participant_rows(kit) if r.email == "contact0@asso.example")
     assert row.consent_share_profile is True and row.first_name == "Loïc0"

@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from services.registration.service_layer.importing import import_file
+from services.registration.entrypoints.import_worker import import_now
 from tests.integration.registration.conftest import EDITION, participant_rows
 from tests.unit.formats.spreadsheets import hostile_files
 
@@ -24,7 +24,7 @@ def test_files_that_held_the_service_or_answered_500_get_one_french_error(kit, n
     data, expected = FILES[name]
     assert len(data) < 5 * 1024 * 1024
     tracemalloc.start()
-    report = import_file(kit, EDITION, data, name, dry_run=True)
+    report = import_now(kit, EDITION, data, name, dry_run=True)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert _messages(report) == [expected]
@@ -35,5 +35,5 @@ def test_files_that_held_the_service_or_answered_500_get_one_french_error(kit, n
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(kit):
     heavy = b"x" * (5 * 1024 * 1024 + 1)
-    [message] = _messages(import_file(kit, EDITION, heavy, "lourd.csv", dry_run=True))
+    [message] = _messages(import_now(kit, EDITION, heavy, "lourd.csv", dry_run=True))
     assert message == "ligne 1 : le fichier dépasse 5 Mo : rien n'a été lu"
