@@ -123,7 +123,10 @@ def test_required_meetings_from_the_file_and_a_pairs_file_are_all_placed(tmp_pat
     edition.write_text("date = 2026-11-19\ntables = 6\n", encoding="utf-8")
     out = tmp_path / "planning.csv"
     args = ["plan", "--participants", str(participants), "--edition", str(edition)]
-    result = CliRunner().invoke(main, [*args, "--pairs", str(pairs), "--out", str(out)])
+    # CP-SAT still re-places the meetings to shorten idle gaps, stopped at 1 s instead of the
+    # default 5 (it proves no optimum on this day either way): the required ones survive it.
+    args += ["--pairs", str(pairs), "--out", str(out), "--placement-seconds", "1"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     schedule = read_schedule(out.read_text(encoding="utf-8"))
     met = {(r.holder_email, r.expert_email): r for r in schedule}
