@@ -1,50 +1,27 @@
-"""A scheduler service on a fresh database, a real registration API served by uvicorn, and a
-clock the tests move; participants arrive as real events through the consumer."""
+"""A scheduler service on a fresh migrated database and a real registration API served by
+uvicorn (the harness itself, the clock and the small day: tests/support/scheduler.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
-import uuid
-import zoneinfo
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException
-from sqlalchemy import select
 
-from services.scheduler.adapters.db import outbox_table
 from services.scheduler.bootstrap import bootstrap
-from services.scheduler.service_layer.context import Scheduler
 from services.scheduler.settings import SchedulerSettings
-from shared.events import (
-    Availability,
-    Event,
-    ParticipantCancelled,
-    ParticipantCheckedIn,
-    ParticipantRegistered,
-    RegistrationStatus,
-    Role,
-)
 from shared.migrations import upgrade
+from tests.support.scheduler import EDITION, Clock, Harness
 from tests.support.servers import free_port, wait_until
 
 PACKAGE = Path(__file__).resolve().parents[3] / "services" / "scheduler"
 TOKEN = "test-service-token"
 SECRET = "test-secret-key"
-EDITION = "2030"
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-# The default programme of the 2030 edition: the third Thursday of November.
-DAY = dt.date(2030, 11, 21)
-
-
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(DAY, dt.time(hour, minute), tzinfo=PARIS)
 
 
 class RegistrationAPI:
@@ -91,103 +68,6 @@ def registration_api() -> Iterator[RegistrationAPI]:
     api.stop()
 
 
-@dataclass
-class Clock:
-    now: dt.datetime = field(default_factory=lambda: dt.datetime(2030, 11, 1, 9, tzinfo=dt.UTC))
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@dataclass
-class Harness:
-    """The service under test, and what tests use to feed it and look at what it published."""
-
-    app: Scheduler
-    clock: Clock
-    registration: RegistrationAPI
-    revisions: dict[str, int] = field(default_factory=dict)
-
-    def deliver(self, event: Event) -> str:
-        """Through the consumer's single delivery path, as a message body from the stream."""
-        stream = type(event).stream(self.app.settings.bus_prefix)
-        return self.app.kit.consumer.process(stream, event.model_dump_json())
-
-    def register(
-        self,
-        role: Role,
-        organisation: str,
-        tags: list[str],
-        *,
-        pid: uuid.UUID | None = None,
-        wants: list[uuid.UUID] | None = None,
-        refuses: list[uuid.UUID] | None = None,
-        sessions: list[str] | None = None,
-        availability: Availability = Availability.DAY,
-        max_meetings: int | None = None,
-        lunch: bool = False,
-        status: RegistrationStatus = RegistrationStatus.REGISTERED,
-    ) -> uuid.UUID:
-        pid = pid or uuid.uuid4()
-        revision = self.revisions.get(str(pid), 0) + 1
-        self.revisions[str(pid)] = revision
-        slug = organisation.lower().replace(" ", "-")
-        self.registration.people[str(pid)] = {
-            "participant_id": str(pid),
-            "edition_id": EDITION,
-            "role": role.value,
-            "status": status.value,
-            "first_name": "Camille",
-            "last_name": organisation.split()[-1],
-            "email": f"{slug}@exemple.fr",
-            "phone": "",
-            "organisation": organisation,
-            "self_service_url": f"http://inscriptions.example/moi/{pid}",
-        }
-        self.deliver(
-            ParticipantRegistered(
-                edition_id=EDITION,
-                participant_id=pid,
-                role=role,
-                revision=revision,
-                status=status,
-                legal_form="association" if role is Role.HOLDER else "banque",
-                stage="creation" if role is Role.HOLDER else None,
-                commune_code="21231",
-                tags=tags,
-                wants=wants or [],
-                refuses=refuses or [],
-                sessions=sessions or [],
-                availability=availability,
-                max_meetings=max_meetings,
-                lunch=lunch,
-            )
-        )
-        return pid
-
-    def cancel(self, pid: uuid.UUID, role: Role) -> None:
-        self.deliver(ParticipantCancelled(edition_id=EDITION, participant_id=pid, role=role))
-
-    def check_in(self, pid: uuid.UUID, role: Role, present: bool = True) -> None:
-        self.deliver(
-            ParticipantCheckedIn(
-                edition_id=EDITION, participant_id=pid, role=role, legal_form="x", present=present
-            )
-        )
-
-    def outbox(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        import json
-
-        query = select(outbox_table).order_by(outbox_table.c.id)
-        if event_type:
-            query = query.where(outbox_table.c.event_type == event_type)
-        with self.app.kit.factory() as session:
-            return [json.loads(r.payload) for r in session.execute(query).all()]
-
-    def outbox_count(self) -> int:
-        return len(self.outbox())
-
-
 def make_harness(
     database_url: str, redis_url: str, bus_prefix: str, registration: RegistrationAPI
 ) -> Harness:
@@ -214,39 +94,6 @@ def harness(
     h = make_harness(database_url, redis_url, bus_prefix, registration_api)
     yield h
     h.app.kit.engine.dispose()
-
-
-HOLDER_NEEDS = (
-    ["mecenat", "business-plan"],
-    ["financement-projet"],
-    ["budget-previsionnel", "mecenat"],
-    ["relation-bancaire"],
-    ["financement-participatif", "mecenat"],
-    ["business-plan"],
-)
-EXPERT_TAGS = (
-    ["mecenat", "financement-participatif"],
-    ["financement-projet", "relation-bancaire", "business-plan"],
-    ["budget-previsionnel", "business-plan", "mecenat"],
-)
-
-
-@dataclass
-class SmallDay:
-    holders: list[uuid.UUID]
-    experts: list[uuid.UUID]
-
-
-def small_day(h: Harness) -> SmallDay:
-    """Three experts, six holders: enough to fill a grid, small enough to reason about."""
-    experts = [
-        h.register(Role.EXPERT, f"Banque {i + 1}", tags) for i, tags in enumerate(EXPERT_TAGS)
-    ]
-    holders = [
-        h.register(Role.HOLDER, f"Asso {i + 1}", needs, max_meetings=2)
-        for i, needs in enumerate(HOLDER_NEEDS)
-    ]
-    return SmallDay(holders=holders, experts=experts)
 
 
 def timed(fn, *args: Any) -> tuple[Any, float]:

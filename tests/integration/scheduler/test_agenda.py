@@ -16,7 +16,8 @@ from services.scheduler.service_layer import planning
 from services.scheduler.service_layer.agenda import agenda_token
 from shared.db import transaction
 from shared.events import Role
-from tests.integration.scheduler.conftest import EDITION, SECRET, TOKEN, Harness, small_day
+from tests.integration.scheduler.conftest import SECRET, TOKEN
+from tests.support.scheduler import EDITION, Harness, small_day
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 

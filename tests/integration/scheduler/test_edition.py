@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from services.scheduler.bootstrap import bootstrap
 from services.scheduler.entrypoints.http import _announce_edition, create_app
-from tests.integration.scheduler.conftest import TOKEN, Harness, at, small_day
+from tests.integration.scheduler.conftest import TOKEN
+from tests.support.scheduler import Harness, at, small_day
 
 
 def client_for(harness: Harness) -> TestClient:

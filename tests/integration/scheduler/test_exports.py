@@ -18,9 +18,10 @@ from services.scheduler.adapters.registration import RegistrationClient
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer.exports import PEOPLE_HEADER
 from shared.formats.schedule import HEADER
-from tests.integration.scheduler.conftest import TOKEN, Harness, SmallDay, small_day
+from tests.integration.scheduler.conftest import TOKEN
 from tests.support.browser import download_exports
 from tests.support.notifier import HttpServer
+from tests.support.scheduler import Harness, SmallDay, small_day
 from tests.support.servers import free_port
 from tests.support.spreadsheets import (
     FRENCH_CSV_FILTER,

@@ -19,7 +19,8 @@ from services.scheduler.entrypoints.http import create_app
 from shared.events import Availability, Role
 from shared.web.auth import ADMIN_COOKIE
 from shared.web.csrf import CSRF_HEADER
-from tests.integration.scheduler.conftest import TOKEN, Harness
+from tests.integration.scheduler.conftest import TOKEN
+from tests.support.scheduler import Harness
 from tests.support.web import admin_cookie, admin_cookies, csrf_of, with_csrf
 
 LABELS = ["10:00", "10:30", "11:00", "11:30", "12:00", "14:00", "14:30", "15:00", "15:30", "16:00"]

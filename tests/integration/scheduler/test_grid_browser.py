@@ -18,7 +18,7 @@ from services.scheduler.service_layer import planning
 from shared.db import transaction
 from shared.events import Availability, Role
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.scheduler.conftest import EDITION, Harness, small_day
+from tests.support.scheduler import EDITION, Harness, small_day
 from tests.support.servers import free_port, wait_until
 from tests.support.web import admin_cookie
 

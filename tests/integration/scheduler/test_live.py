@@ -9,7 +9,8 @@ from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
 from shared.db import transaction
 from shared.events import Role
-from tests.integration.scheduler.conftest import EDITION, TOKEN, Harness, SmallDay, at, small_day
+from tests.integration.scheduler.conftest import TOKEN
+from tests.support.scheduler import EDITION, Harness, SmallDay, at, small_day
 
 
 @pytest.fixture

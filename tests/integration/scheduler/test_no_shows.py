@@ -20,7 +20,7 @@ from services.scheduler.service_layer import planning
 from shared.db import transaction
 from shared.events import Role
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.scheduler.conftest import EDITION, Harness, SmallDay, at, small_day
+from tests.support.scheduler import EDITION, Harness, SmallDay, at, small_day
 from tests.support.servers import serve
 from tests.support.web import admin_cookie, csrf_of
 

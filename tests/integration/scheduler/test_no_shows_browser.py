@@ -9,7 +9,6 @@ from typing import Any
 
 from services.scheduler.entrypoints.http import create_app
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.scheduler.conftest import Harness, at
 from tests.integration.scheduler.test_no_shows import (
     arrive_all_but,
     changes,
@@ -17,6 +16,7 @@ from tests.integration.scheduler.test_no_shows import (
     meetings,
     published,
 )
+from tests.support.scheduler import Harness, at
 from tests.support.servers import serve
 from tests.support.web import admin_cookie
 

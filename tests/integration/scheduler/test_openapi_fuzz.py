@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from services.scheduler.entrypoints.http import create_app
-from tests.integration.scheduler.conftest import TOKEN, small_day
+from tests.integration.scheduler.conftest import TOKEN
 from tests.support.fuzz import assert_no_server_error
+from tests.support.scheduler import small_day
 
 
 def test_no_input_makes_a_server_error(harness):

@@ -18,13 +18,8 @@ from shared.db import transaction
 from shared.events import SchedulePublished, SlotAssigned
 from shared.formats.schedule import HEADER, read_schedule
 from shared.web.auth import ADMIN_COOKIE
-from tests.integration.scheduler.conftest import (
-    EDITION,
-    TOKEN,
-    Harness,
-    SmallDay,
-    small_day,
-)
+from tests.integration.scheduler.conftest import TOKEN
+from tests.support.scheduler import EDITION, Harness, SmallDay, small_day
 from tests.support.spreadsheets import FORMULAS, csv_cells, quoted
 from tests.support.web import admin_cookie
 

@@ -8,7 +8,7 @@ from services.scheduler.domain.model import RequiredPair
 from services.scheduler.domain.required import RequiredPairError
 from services.scheduler.service_layer import planning
 from shared.db import transaction
-from tests.integration.scheduler.conftest import EDITION, Harness, small_day
+from tests.support.scheduler import EDITION, Harness, small_day
 
 
 def test_a_draft_gives_each_level_with_its_bound_and_places_required_pairs(

@@ -17,7 +17,7 @@ from shared.events import (
     RegistrationStatus,
     Role,
 )
-from tests.integration.scheduler.conftest import EDITION, Harness
+from tests.support.scheduler import EDITION, Harness
 from tests.support.servers import wait_until
 
 

@@ -17,7 +17,8 @@ from services.scheduler.service_layer.sessions import MEETINGS
 from shared.bus.broker import DATA_FIELD
 from shared.db import transaction
 from shared.events import Role, SessionClosed
-from tests.integration.scheduler.conftest import EDITION, TOKEN, Harness, at, small_day
+from tests.integration.scheduler.conftest import TOKEN
+from tests.support.scheduler import EDITION, Harness, at, small_day
 
 
 def closed_events(harness: Harness) -> list[dict]:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
 from shared.db import transaction
-from tests.integration.scheduler.conftest import EDITION, PARIS, Harness, small_day
+from tests.support.scheduler import EDITION, PARIS, Harness, small_day
 from tests.support.web import admin_cookies
 
 LONG = "Association intercommunale pour le développement de l'économie sociale et solidaire"

@@ -17,7 +17,8 @@ from services.scheduler.entrypoints.http import create_app
 from shared.edition import default_edition
 from shared.events import Availability, Role
 from shared.formats.participants import parse_participants
-from tests.integration.scheduler.conftest import TOKEN, Harness
+from tests.integration.scheduler.conftest import TOKEN
+from tests.support.scheduler import Harness
 from tests.support.web import admin_cookies
 
 HEADER = "role,email,structure,forme,thematiques,souhaits,refus,disponibilite,rdv_max"

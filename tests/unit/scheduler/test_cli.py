@@ -123,7 +123,10 @@ def test_required_meetings_from_the_file_and_a_pairs_file_are_all_placed(tmp_pat
     edition.write_text("date = 2026-11-19\ntables = 6\n", encoding="utf-8")
     out = tmp_path / "planning.csv"
     args = ["plan", "--participants", str(participants), "--edition", str(edition)]
-    result = CliRunner().invoke(main, [*args, "--pairs", str(pairs), "--out", str(out)])
+    # CP-SAT still re-places the meetings to shorten idle gaps, stopped at 1 s instead of the
+    # default 5 (it proves no optimum on this day either way): the required ones survive it.
+    args += ["--pairs", str(pairs), "--out", str(out), "--placement-seconds", "1"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     schedule = read_schedule(out.read_text(encoding="utf-8"))
     met = {(r.holder_email, r.expert_email): r for r in schedule}
@@ -174,48 +177,6 @@ def test_an_impossible_required_meeting_is_named_and_nothing_is_written(tmp_path
         "le porteur a refusé cet expert"
     ) in result.output
     assert not out.exists()
-
-
-LOADS = """
-import sys
-from click.testing import CliRunner
-from rencontres.cli import main
-result = CliRunner().invoke(main, sys.argv[1:])
-assert result.exit_code == 0, result.output
-heavy = ("services", "sqlalchemy", "faststream", "celery", "fastapi", "redis", "pandas")
-print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}))
-print(sorted(m for m in sys.modules if m.startswith("services.")))
-"""
-
-
-def loaded(*args: str) -> tuple[list[str], list[str]]:
-    import ast
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-c", LOADS, *args], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    return ast.literal_eval(out[-2]), ast.literal_eval(out[-1])
-
-
-def test_help_loads_no_service_database_bus_or_worker_module() -> None:
-    assert loaded("--help") == ([], [])
-    assert loaded("plan", "--help") == ([], [])
-
-
-def test_plan_loads_the_planner_only(tmp_path) -> None:
-    participants = tmp_path / "participants.csv"
-    participants.write_bytes(to_csv(realistic_rows(10, 3)))
-    tops, services = loaded(
-        "plan", "--participants", str(participants), "--out", str(tmp_path / "p.csv")
-    )
-    assert tops == ["services"]
-    assert services and all(
-        m.startswith(("services.scheduler.domain", "services.scheduler.service_layer.offline"))
-        or m in ("services.scheduler", "services.scheduler.service_layer")
-        for m in services
-    ), services
 
 
 def test_the_declared_help_lines_are_the_commands_own() -> None:
