@@ -119,7 +119,10 @@ def no_show_preview_page(
     if kind is not no_shows.Action.ALL and not personne:
         return redirect(request, back, error="Choisissez une personne dans la liste.")
     try:
-        outcome = no_shows.preview(sched, sched.edition_id, kind, personne or None)
+        with sched.kit.factory() as session:  # closed without a commit: rolled back
+            outcome = no_shows.run(
+                session, sched, sched.edition_id, kind, personne or None, dry_run=True
+            )
     except SchedulingError as exc:
         return redirect(request, back, error=str(exc))
     return _preview(request, sched, outcome, retour if back != DAY else "")

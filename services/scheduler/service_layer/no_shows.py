@@ -248,17 +248,6 @@ def _marked(session: Session, edition_id: str) -> set[str]:
     )
 
 
-def preview(
-    app: Scheduler, edition_id: str, action: Action, participant_id: str | None = None
-) -> Outcome:
-    """A dry run: the same use case in a transaction that is rolled back, never committed."""
-    with app.kit.factory() as session:
-        try:
-            return run(session, app, edition_id, action, participant_id, dry_run=True)
-        finally:
-            session.rollback()
-
-
 # -- for the welcome desk ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class NextMeeting:
