@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.db import import_jobs
 from services.registration.service_layer.importing import ImportReport
+from shared.db import record
 from shared.events import utc_now
 from shared.formats.participants import Issue
 
@@ -88,12 +89,12 @@ _SHOWN = [import_jobs.c[f.name] for f in fields(ImportJob)]
 
 def get_job(session: Session, job_id: str) -> ImportJob | None:
     row = session.execute(select(*_SHOWN).where(import_jobs.c.job_id == job_id)).first()
-    return None if row is None else ImportJob(**row._mapping)
+    return None if row is None else record(ImportJob, row)
 
 
 def recent_jobs(session: Session, limit: int = 20) -> list[ImportJob]:
     query = select(*_SHOWN).order_by(import_jobs.c.created_at.desc()).limit(limit)
-    return [ImportJob(**row._mapping) for row in session.execute(query)]
+    return [record(ImportJob, row) for row in session.execute(query)]
 
 
 def _issues(issues: list[Issue]) -> list[list[Any]]:
