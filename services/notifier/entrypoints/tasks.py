@@ -15,9 +15,10 @@ from services.notifier.adapters.queue import DISPATCH_TASK, RETENTION_TASK, SEND
 from services.notifier.adapters.rendering import Brand, Renderer
 from services.notifier.adapters.smtp import SmtpConfig, SmtpConnection
 from services.notifier.bootstrap import Notifier, bootstrap
+from services.notifier.entrypoints.sender import Sender
 from services.notifier.service_layer.dispatch import dispatch_due as dispatch_due_rows
 from services.notifier.service_layer.retention import apply_retention
-from services.notifier.service_layer.sending import RetryPolicy, Sender
+from services.notifier.service_layer.sending import RetryPolicy
 from services.notifier.settings import NotifierSettings
 from shared.retention import run as retention_run
 from shared.tasks import make_celery

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from services.notifier.adapters.db import emails
 from services.notifier.bootstrap import Notifier, bootstrap
+from services.notifier.entrypoints.sender import Sender
 from services.notifier.entrypoints.tasks import make_sender
-from services.notifier.service_layer.sending import Sender
 from services.notifier.settings import NotifierSettings
 from shared.events import (
     Event,
