@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.notifier.adapters.db import emails, participants
 from services.notifier.domain.emails import EmailStatus, Template
-from shared.db import insert_or_nothing
+from shared.db import insert_or_nothing, record
 from shared.events import utc_now
 
 ERASED_REASON = "données effacées"
@@ -237,7 +237,7 @@ def get(session: Session, email_id: int) -> Email | None:
     if not 0 < email_id <= MAX_ID:
         return None
     row = session.execute(select(*_READ).where(emails.c.id == email_id)).first()
-    return None if row is None else Email(**row._mapping)
+    return None if row is None else record(Email, row)
 
 
 def counts_by_status(session: Session, edition_id: str) -> dict[str, int]:
