@@ -77,9 +77,11 @@ class LockIn(BaseModel):
 
 class NoShowsIn(BaseModel):
     """Without a body: everyone not checked in whose meeting has started. With ids: those
-    people, whatever the time (they sent word they will not come)."""
+    people, whatever the time; with `excused`, recorded as « a prévenu » (they sent word they
+    will not come) rather than absent without notice."""
 
     participant_ids: list[str] | None = None
+    excused: bool = False
 
 
 class ReplanOut(BaseModel):
@@ -234,8 +236,11 @@ def schedule_no_shows(
     sched: SchedulerDep, _admin: CurrentAdmin, body: NoShowsIn | None = None
 ) -> ReplanOut:
     only = body.participant_ids if body is not None else None
+    excused = body.excused if body is not None else False
     with unit_of_work(sched) as session:
-        absent, report = planning.mark_no_shows(session, sched, sched.edition_id, only=only)
+        absent, report = planning.mark_no_shows(
+            session, sched, sched.edition_id, only=only, excused=excused
+        )
     if report is None:
         return ReplanOut(absent=absent, released=0, moved=0, added=0, kept=0)
     return ReplanOut(

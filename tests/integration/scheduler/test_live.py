@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from services.scheduler.adapters.db import participants
 from services.scheduler.entrypoints.http import create_app
 from services.scheduler.service_layer import planning
 from shared.db import transaction
@@ -111,6 +113,23 @@ def test_no_show_releases_and_replans_around_the_absent(harness, published):
     assert all(v[2] > first_slot for k, v in after.items() if k not in before)
     # Pressing the button again does nothing more.
     assert client.post("/api/schedule/no-shows").json()["released"] == 0
+
+
+def test_a_named_person_who_sent_word_is_recorded_as_excused(harness, published):
+    holder = min(v[0] for v in meetings(harness).values())
+    client = TestClient(create_app(harness.app), headers={"Authorization": f"Bearer {TOKEN}"})
+    result = client.post(
+        "/api/schedule/no-shows", json={"participant_ids": [holder], "excused": True}
+    ).json()
+    assert result["absent"] == 1 and result["released"] >= 1
+    with transaction(harness.app.kit.factory) as session:
+        flags = session.execute(
+            select(participants.c.absent, participants.c.excused).where(
+                participants.c.participant_id == holder
+            )
+        ).one()
+    assert tuple(flags) == (True, True)
+    assert not any(v[0] == holder for v in meetings(harness).values())
 
 
 def _uuid(text: str):
