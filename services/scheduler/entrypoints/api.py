@@ -235,11 +235,10 @@ def schedule_lock(
 def schedule_no_shows(
     sched: SchedulerDep, _admin: CurrentAdmin, body: NoShowsIn | None = None
 ) -> ReplanOut:
-    only = body.participant_ids if body is not None else None
-    excused = body.excused if body is not None else False
+    body = body or NoShowsIn()
     with unit_of_work(sched) as session:
         absent, report = planning.mark_no_shows(
-            session, sched, sched.edition_id, only=only, excused=excused
+            session, sched, sched.edition_id, only=body.participant_ids, excused=body.excused
         )
     if report is None:
         return ReplanOut(absent=absent, released=0, moved=0, added=0, kept=0)
